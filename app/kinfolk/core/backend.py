@@ -1,0 +1,60 @@
+"""The contract every recognition backend (ONNX packs, dlib) fulfils.
+
+A backend turns an RGB image into face detections and detections into embeddings. The scanner only
+talks to this interface, so it can batch recognition across photos and run either backend unchanged.
+
+Contracts:
+- Images are ``numpy.ndarray`` of shape (H, W, 3), dtype uint8, RGB, already EXIF-oriented.
+- Coordinates (boxes, landmarks) are in pixels of the image passed in; the caller rescales them.
+- ``crop`` is cheap and thread-safe (it runs in decode workers); ``embed`` takes a batch of crops from
+  any number of photos and returns float32 rows with unit L2 norm.
+- ``model_id`` names the recognizer that made an embedding. Embeddings with different ids are never
+  compared (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected face in the coordinates of the image it was found in."""
+
+    box: np.ndarray  # float32 (4,) x1, y1, x2, y2
+    landmarks: np.ndarray  # float32 (5, 2): left eye, right eye, nose, left mouth, right mouth
+    score: float
+
+    def scaled(self, factor: float) -> "Detection":
+        """The same face in an image ``factor`` times larger (used to map to full-size pixels)."""
+        return Detection(self.box * factor, self.landmarks * factor, self.score)
+
+    @property
+    def size(self) -> float:
+        """Short side of the box in pixels: the figure the minimum-face-size setting compares with."""
+        return float(min(self.box[2] - self.box[0], self.box[3] - self.box[1]))
+
+
+class FaceBackend(Protocol):
+    """Detector + aligner + recognizer behind one interface."""
+
+    pack_id: str  # the model pack, e.g. "buffalo_l", "dlib"
+    model_id: str  # the recognizer that made the embeddings, stored with each one
+    embedding_dim: int
+    detect_size: int  # the decoder delivers images whose long side is at least this (when possible)
+    providers: Sequence[str]  # execution providers in use ("CPUExecutionProvider", ...), or ["dlib"]
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        """Faces in ``rgb``, best first. Thread-safe."""
+        ...
+
+    def crop(self, rgb: np.ndarray, det: Detection) -> np.ndarray:
+        """The aligned face chip the recognizer takes (e.g. 112x112x3 uint8 RGB)."""
+        ...
+
+    def embed(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+        """(n, embedding_dim) float32, each row L2-normalized. An empty input gives shape (0, d)."""
+        ...
