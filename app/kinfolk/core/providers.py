@@ -1,0 +1,257 @@
+"""ONNX Runtime execution providers and session creation.
+
+Which hardware runs a model is decided here and nowhere else (DESIGN.md §3):
+
+- ``choose_providers``: a fixed preference order (CUDA, DirectML, CoreML, CPU) intersected with what the
+  installed onnxruntime build offers, CPU always last as the safety net; the user may force one.
+- ``create_session``: builds an ``InferenceSession`` with our options; if a GPU provider makes creation
+  fail (missing driver, unsupported op, out of memory) it logs a warning and retries on CPU alone, so a
+  broken GPU setup degrades to "slower", never to "no faces".
+- Models that declare graph inputs no node reads (the original OpenCV Zoo SFace int8 file declares 29;
+  onnxruntime then refuses to ``run()`` without them) are repaired in memory by dropping those input
+  declarations. This is done with a tiny protobuf rewrite, so the ``onnx`` package is not needed.
+
+The session factory is a parameter, so tests exercise the fallback without touching onnxruntime globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+log = logging.getLogger(__name__)
+
+CPU = "CPUExecutionProvider"
+
+#: Best first. CPU is always the final fallback.
+PREFERENCE = (
+    "CUDAExecutionProvider",
+    "DmlExecutionProvider",
+    "CoreMLExecutionProvider",
+    CPU,
+)
+
+#: Short names accepted in settings / on the command line.
+ALIASES = {
+    "cuda": "CUDAExecutionProvider",
+    "gpu": "CUDAExecutionProvider",
+    "directml": "DmlExecutionProvider",
+    "dml": "DmlExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "cpu": CPU,
+}
+
+#: ``factory(model, sess_options, providers) -> session``; ``model`` is a path or the model's bytes.
+SessionFactory = Callable[[Any, Any, list], Any]
+
+
+def _resolve(name: str) -> str:
+    """A full provider name from an alias or a full name (case-insensitive)."""
+    key = name.strip()
+    if key.lower() in ALIASES:
+        return ALIASES[key.lower()]
+    for full in PREFERENCE:
+        if key.lower() == full.lower():
+            return full
+    return key  # an unknown full name; validated against ``available`` by the caller
+
+
+def choose_providers(
+    available: Sequence[str], override: str | Sequence[str] | None = None
+) -> list[str]:
+    """The providers to ask onnxruntime for, best first, ending with CPU.
+
+    Without ``override``: ``PREFERENCE`` ∩ ``available`` (providers we do not know, e.g. Azure or
+    TensorRT, are not chosen automatically). With ``override`` ("cpu", "cuda", "directml", "coreml",
+    "auto", a full provider name, or a list of them): exactly those, in that order, plus CPU last.
+    Raises ``ValueError`` naming the available providers when an override is unknown or unavailable.
+    """
+    avail = list(available)
+    if override is None or (isinstance(override, str) and override.strip().lower() in ("", "auto")):
+        chosen = [p for p in PREFERENCE if p in avail and p != CPU]
+        return chosen + [CPU]
+    names = [override] if isinstance(override, str) else list(override)
+    if not names:
+        raise ValueError("empty execution-provider override")
+    chosen: list[str] = []
+    for name in names:
+        full = _resolve(name)
+        if full not in avail and full != CPU:  # CPU is built into every onnxruntime
+            raise ValueError(
+                f"execution provider {name!r} is not available in this onnxruntime build; "
+                f"available: {', '.join(avail) or 'none'} "
+                f"(short names: {', '.join(sorted(ALIASES))})"
+            )
+        if full not in chosen:
+            chosen.append(full)
+    if CPU in chosen:
+        chosen.remove(CPU)
+    return chosen + [CPU]
+
+
+def session_options(threads: int | None = None, providers: Sequence[str] = ()):
+    """Our ``SessionOptions``: full graph optimisation, quiet logs, optional intra-op thread count."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3  # the shared models spam warnings at the default level
+    if threads:
+        so.intra_op_num_threads = int(threads)
+        so.inter_op_num_threads = 1
+    if "DmlExecutionProvider" in providers:
+        # DirectML supports neither memory patterns nor parallel execution (onnxruntime docs).
+        so.enable_mem_pattern = False
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return so
+
+
+def create_session(
+    path: str | os.PathLike,
+    providers: Sequence[str] | None = None,
+    override: str | Sequence[str] | None = None,
+    threads: int | None = None,
+    *,
+    available: Sequence[str] | None = None,
+    factory: SessionFactory | None = None,
+):
+    """An inference session for the model at ``path``.
+
+    ``providers`` (explicit list) wins over ``override`` (see ``choose_providers``); by default the
+    providers are chosen from ``available`` (``onnxruntime.get_available_providers()``). If creating
+    the session with a GPU provider raises, a warning is logged and CPU alone is tried. Models that
+    declare unused graph inputs are repaired in memory (see the module docstring). ``factory`` defaults
+    to ``onnxruntime.InferenceSession``; tests inject their own.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if factory is None or available is None:
+        import onnxruntime as ort
+
+        factory = factory or ort.InferenceSession
+        if available is None:
+            available = ort.get_available_providers()
+    chosen = list(providers) if providers else choose_providers(available, override)
+
+    def make(model: Any, provs: list[str]):
+        return factory(model, session_options(threads, provs), provs)
+
+    try:
+        session = make(str(path), chosen)
+    except Exception as exc:  # onnxruntime raises its own exception types; any failure qualifies
+        if chosen == [CPU]:
+            raise
+        log.warning(
+            "could not create an ONNX Runtime session for %s with %s (%s); falling back to CPU",
+            path.name, ", ".join(chosen), exc,
+        )
+        chosen = [CPU]
+        session = make(str(path), chosen)
+
+    if len(session.get_inputs()) > 1:
+        fixed = strip_unused_inputs(path.read_bytes())
+        if fixed is not None:
+            log.info("%s declares unused graph inputs; dropped them in memory", path.name)
+            session = make(fixed, chosen)
+    return session
+
+
+# --- minimal protobuf (wire format) rewrite of ONNX ModelProto --------------------------------------
+# Field numbers from onnx.proto: ModelProto.graph=7; GraphProto.node=1, input=11, output=12;
+# NodeProto.input=1, attribute=5; AttributeProto.g=6, graphs=11; ValueInfoProto.name=1.
+
+
+def _varint(buf: memoryview, i: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, i
+
+
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any, int, int]]:
+    """(field number, wire type, value, start offset, end offset) of each top-level field."""
+    i, n = 0, len(buf)
+    while i < n:
+        start = i
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 1:
+            value, i = buf[i : i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i : i + 4], i + 4
+        elif wire == 2:
+            length, i = _varint(buf, i)
+            value, i = buf[i : i + length], i + length
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        if i > n:
+            raise ValueError("truncated protobuf")
+        yield number, wire, value, start, i
+
+
+def _strings(buf: memoryview, number: int) -> list[str]:
+    return [bytes(v).decode("utf-8") for f, w, v, _, _ in _fields(buf) if f == number and w == 2]
+
+
+def _consumed_names(graph: memoryview, into: set[str]) -> None:
+    """Every name read by a node of ``graph`` or of its subgraphs (If/Loop bodies), plus its outputs."""
+    for number, wire, value, _, _ in _fields(graph):
+        if wire != 2:
+            continue
+        if number == 12:  # graph output
+            into.update(_strings(value, 1))
+        elif number == 1:  # node
+            for f, w, v, _, _ in _fields(value):
+                if f == 1 and w == 2:
+                    into.add(bytes(v).decode("utf-8"))
+                elif f == 5 and w == 2:  # attribute: look into subgraphs
+                    for af, aw, av, _, _ in _fields(v):
+                        if af in (6, 11) and aw == 2:
+                            _consumed_names(av, into)
+
+
+def strip_unused_inputs(model: bytes) -> bytes | None:
+    """``model`` without the graph-input declarations that no node reads, or None if there are none.
+
+    Only the main graph's ``input`` list changes; nodes, weights and metadata are copied byte for byte.
+    """
+    buf = memoryview(model)
+    graph_field = next(((v, s, e) for f, w, v, s, e in _fields(buf) if f == 7 and w == 2), None)
+    if graph_field is None:
+        return None
+    graph, g_start, g_end = graph_field
+    used: set[str] = set()
+    _consumed_names(graph, used)
+    kept: list[bytes] = []
+    dropped = 0
+    for number, wire, value, start, end in _fields(graph):
+        if number == 11 and wire == 2 and not (set(_strings(value, 1)) & used):
+            dropped += 1
+            continue
+        kept.append(bytes(graph[start:end]))
+    if not dropped:
+        return None
+    new_graph = b"".join(kept)
+    field = _encode_varint((7 << 3) | 2) + _encode_varint(len(new_graph)) + new_graph
+    return bytes(buf[:g_start]) + field + bytes(buf[g_end:])

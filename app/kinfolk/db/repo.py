@@ -1,0 +1,237 @@
+"""Repository functions for folders, photos and faces: every SQL statement of the scan lives here.
+
+Callers pass an open connection (``connection.connect``) and, for writes, wrap calls in
+``connection.transaction`` where several must land together. Embeddings are stored as float32 blobs
+with the id of the model that made them; readers always filter by model id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .connection import transaction
+
+
+@dataclass
+class FaceRecord:
+    """One face as the scanner found it, in full-size oriented pixel coordinates."""
+
+    box: Sequence[float]  # x1, y1, x2, y2
+    landmarks: np.ndarray  # (5, 2) float32
+    score: float
+    quality: float
+    embedding: np.ndarray  # (d,) float32, unit norm
+    thumbnail: bytes | None = None
+
+
+@dataclass
+class PhotoRecord:
+    """The outcome of scanning one file: its identity on disk, metadata, and faces or an error."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None = None
+    status: str = "ok"  # 'ok' | 'error'
+    error_reason: str | None = None
+    error: str | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    taken_at: str | None = None
+    taken_at_source: str | None = None
+    scan_model: str | None = None
+    faces: list[FaceRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexedPhoto:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    status: str
+    scan_model: str | None
+
+
+# ---------------------------------------------------------------------------------------- folders
+
+def add_folder(conn: sqlite3.Connection, path: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (?)", (path,))
+
+
+def list_folders(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT path FROM folders ORDER BY path")]
+
+
+def remove_folder(conn: sqlite3.Connection, path: str) -> int:
+    """Forget a folder and every photo under it (faces cascade). Returns the number of photos removed."""
+    with transaction(conn):
+        conn.execute("DELETE FROM folders WHERE path = ?", (path,))
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM photos WHERE path = ? OR substr(path, 1, ?) = ?",
+            (path, len(_as_dir(path)), _as_dir(path)))]
+        _delete_photo_ids(conn, ids)
+    return len(ids)
+
+
+def _as_dir(path: str) -> str:
+    import os
+
+    return path if path.endswith(os.sep) else path + os.sep
+
+
+# ----------------------------------------------------------------------------------------- photos
+
+def indexed_photos(conn: sqlite3.Connection, roots: Iterable[str]) -> dict[str, IndexedPhoto]:
+    """Every indexed photo under any of ``roots`` (absolute paths), keyed by path."""
+    out: dict[str, IndexedPhoto] = {}
+    for root in roots:
+        prefix = _as_dir(root)
+        for r in conn.execute(
+            "SELECT id, path, size, mtime_ns, hash, status, scan_model FROM photos "
+            "WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)):
+            out[r[1]] = IndexedPhoto(*r)
+    return out
+
+
+def find_by_hash(conn: sqlite3.Connection, digest: str) -> list[IndexedPhoto]:
+    return [IndexedPhoto(*r) for r in conn.execute(
+        "SELECT id, path, size, mtime_ns, hash, status, scan_model FROM photos WHERE hash = ?",
+        (digest,))]
+
+
+def move_photo(conn: sqlite3.Connection, photo_id: int, path: str, size: int, mtime_ns: int) -> None:
+    """A file that moved keeps its faces, names and decisions: only its path changes."""
+    conn.execute("UPDATE photos SET path = ?, size = ?, mtime_ns = ? WHERE id = ?",
+                 (path, size, mtime_ns, photo_id))
+
+
+def touch_photo(conn: sqlite3.Connection, photo_id: int, size: int, mtime_ns: int) -> None:
+    """Same content, new mtime (e.g. copied back): record the new stat so it isn't hashed again."""
+    conn.execute("UPDATE photos SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, photo_id))
+
+
+def delete_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    with transaction(conn):
+        _delete_photo_ids(conn, ids)
+
+
+def _delete_photo_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i:i + 500])
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", chunk)
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
+    """Insert or replace one scanned photo and its faces. Call inside ``transaction``.
+
+    A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
+    an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
+    the box of a forgotten face are not stored at all (a rescan must not bring a forgotten person back).
+    """
+    row = conn.execute("SELECT id FROM photos WHERE path = ?", (rec.path,)).fetchone()
+    values = (rec.size, rec.mtime_ns, rec.hash, rec.width, rec.height, rec.format, rec.taken_at,
+              rec.taken_at_source, rec.status, rec.error_reason, rec.error, rec.scan_model)
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO photos(size, mtime_ns, hash, width, height, format, taken_at, "
+            "taken_at_source, status, error_reason, error, scan_model, path) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values + (rec.path,))
+        photo_id = int(cur.lastrowid)
+        old_faces: list[sqlite3.Row] = []
+        forgotten: list[tuple] = []
+    else:
+        photo_id = int(row[0])
+        conn.execute(
+            "UPDATE photos SET size=?, mtime_ns=?, hash=?, width=?, height=?, format=?, taken_at=?, "
+            "taken_at_source=?, status=?, error_reason=?, error=?, scan_model=?, "
+            "scanned_at=datetime('now') WHERE id=?", values + (photo_id,))
+        old_faces = conn.execute(
+            "SELECT x1, y1, x2, y2, person_id, state FROM faces WHERE photo_id = ? "
+            "AND person_id IS NOT NULL", (photo_id,)).fetchall()
+        forgotten = conn.execute(
+            "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ?", (photo_id,)).fetchall()
+        conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+    for face in rec.faces:
+        box = [float(v) for v in face.box]
+        if any(_iou(box, tuple(f)) >= 0.5 for f in forgotten):
+            continue
+        person_id, state = None, "unassigned"
+        for old in old_faces:
+            if _iou(box, tuple(old)[:4]) >= 0.5:
+                person_id, state = old["person_id"], old["state"]
+                break
+        cur = conn.execute(
+            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
+            "embedding, person_id, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (photo_id, *box, np.asarray(face.landmarks, np.float32).tobytes(), float(face.score),
+             float(face.quality), rec.scan_model, np.asarray(face.embedding, np.float32).tobytes(),
+             person_id, state))
+        if face.thumbnail:
+            conn.execute("INSERT INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
+                         (cur.lastrowid, face.thumbnail))
+    return photo_id
+
+
+def photos(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
+    """Every photo with its face count, by path."""
+    return conn.execute(
+        "SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS faces "
+        "FROM photos p ORDER BY p.path")
+
+
+def faces(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
+    """Every face with its photo path and person name (no embeddings), by photo then position."""
+    return conn.execute(
+        "SELECT f.id, p.path AS photo, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.model_id, "
+        "f.cluster_id, f.state, f.person_id, ps.name AS person, f.match_similarity "
+        "FROM faces f JOIN photos p ON p.id = f.photo_id "
+        "LEFT JOIN persons ps ON ps.id = f.person_id ORDER BY p.path, f.x1")
+
+
+def embeddings(conn: sqlite3.Connection, model_id: str, where: str = "1",
+               params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(face ids, (n, d) float32 embeddings) of one model, optionally filtered by an SQL condition."""
+    rows = conn.execute(
+        f"SELECT id, embedding FROM faces WHERE model_id = ? AND ({where}) ORDER BY id",
+        (model_id, *params)).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    emb = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+    return ids, emb
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "photos": one("SELECT COUNT(*) FROM photos"),
+        "errors": one("SELECT COUNT(*) FROM photos WHERE status = 'error'"),
+        "faces": one("SELECT COUNT(*) FROM faces"),
+        "persons": one("SELECT COUNT(*) FROM persons"),
+    }
+
+
+def get_setting(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
