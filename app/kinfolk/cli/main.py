@@ -1,0 +1,80 @@
+"""The ``kinfolk`` command: global options, sub-command dispatch, exit codes.
+
+Exit status: 0 success, 1 an error (one clear line on stderr), 2 a usage error (argparse).
+With no sub-command, the desktop app opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import faces_cmd, models_cmd, photos_cmd, scan_cmd, verify_cmd
+from .common import UserError
+
+COMMANDS = [scan_cmd, faces_cmd, photos_cmd, verify_cmd, models_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    globals_ = argparse.ArgumentParser(add_help=False)
+    globals_.add_argument("--library", metavar="PATH",
+                          help="library file (default: in the user data dir; env KINFOLK_LIBRARY)")
+    globals_.add_argument("--models", metavar="DIR",
+                          help="extra folder to find model packs in (env KINFOLK_MODELS)")
+    globals_.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    parser = argparse.ArgumentParser(
+        prog="kinfolk", parents=[globals_],
+        description="Organize a photo library by the people in it. Offline; nothing leaves this computer.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Sub-commands accept the global options too (after the command name), without overriding
+    # a value given before it.
+    sub_globals = argparse.ArgumentParser(add_help=False)
+    for action in globals_._actions:
+        kwargs = {"help": argparse.SUPPRESS, "default": argparse.SUPPRESS}
+        if isinstance(action, argparse._StoreTrueAction):
+            sub_globals.add_argument(*action.option_strings, action="store_true", **kwargs)
+        else:
+            sub_globals.add_argument(*action.option_strings, metavar=action.metavar, **kwargs)
+    sub.add_parser("gui", parents=[sub_globals], help="open the desktop app (the default)")
+    for mod in COMMANDS:
+        mod.add_parser(sub, sub_globals)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.models:
+        import os
+
+        os.environ["KINFOLK_MODELS"] = args.models
+    if args.command in (None, "gui"):
+        try:
+            from ..gui.app import main as gui_main
+        except ImportError as exc:
+            print(f"kinfolk: the desktop app is not available ({exc})", file=sys.stderr)
+            return 1
+        return gui_main(args)
+    try:
+        return args.run(args) or 0
+    except UserError as exc:
+        print(f"kinfolk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kinfolk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from ..core.models import ModelError
+        from ..db.connection import LibraryError
+
+        if isinstance(exc, (ModelError, LibraryError)):
+            print(f"kinfolk: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
