@@ -10,10 +10,12 @@ import argparse
 import logging
 import sys
 
-from . import faces_cmd, models_cmd, photos_cmd, scan_cmd, verify_cmd
+from . import (cluster_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
+               scan_cmd, suggestions_cmd, verify_cmd)
 from .common import UserError
 
-COMMANDS = [scan_cmd, faces_cmd, photos_cmd, verify_cmd, models_cmd]
+COMMANDS = [scan_cmd, cluster_cmd, people_cmd, naming_cmd, suggestions_cmd, photos_cmd, faces_cmd,
+            forget_cmd, verify_cmd, models_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,3 +27,14 @@ FALLBACK = Thresholds(match=0.35, auto=0.5, suggest=0.28)
 
 def default_thresholds(model_id: str) -> Thresholds:
     return MEASURED.get(model_id, FALLBACK)
+
+
+def thresholds_for(conn, model_id: str) -> Thresholds:
+    """The library's calibrated thresholds for a model (``kinfolk calibrate --apply``), else defaults."""
+    import json
+
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (f"thresholds.{model_id}",)).fetchone()
+    if row:
+        d = json.loads(row[0])
+        return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"])
+    return default_thresholds(model_id)

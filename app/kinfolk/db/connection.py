@@ -152,6 +152,18 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise translate_error(exc) from exc
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """Fold the WAL into the main file and truncate it (after erasing data, so no copy lingers)."""
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+def checkpoint(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """Fold the WAL into the main file and truncate it (after erasing data, so no copy lingers).
+
+    A reader holding an old snapshot blocks a complete checkpoint; retry for a few seconds, then say
+    so rather than pretend the old bytes are gone.
+    """
+    import time
+
+    for _ in range(attempts):
+        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return
+        time.sleep(0.1)
+    raise LibraryError("could not finish erasing: another window or program is reading the "
+                       "library; close it and try again")

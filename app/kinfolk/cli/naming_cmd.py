@@ -1,0 +1,114 @@
+"""Naming commands: ``name``, ``rename``, ``merge``, ``move``, ``reject``, ``confirm``, ``hide``.
+
+FACE arguments are face ids as printed by ``kinfolk faces --json``; PERSON is a name or an id.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UserError, open_library
+
+
+def add_parser(sub, parents) -> None:
+    p = sub.add_parser("name", parents=[parents], help="name an unnamed group (existing name merges)")
+    p.add_argument("cluster", type=int, metavar="GROUP")
+    p.add_argument("name", nargs="+")
+    p.set_defaults(run=run_name)
+    p = sub.add_parser("rename", parents=[parents], help="rename a person")
+    p.add_argument("person")
+    p.add_argument("new_name", nargs="+")
+    p.set_defaults(run=run_rename)
+    p = sub.add_parser("merge", parents=[parents], help="merge SOURCE person into TARGET")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.set_defaults(run=run_merge)
+    p = sub.add_parser("move", parents=[parents], help="move faces to a person")
+    p.add_argument("faces", type=int, nargs="+", metavar="FACE")
+    p.add_argument("--to", required=True, metavar="PERSON")
+    p.set_defaults(run=run_move)
+    p = sub.add_parser("reject", parents=[parents], help="'not this person' (remembered)")
+    p.add_argument("face", type=int, metavar="FACE")
+    p.add_argument("person")
+    p.set_defaults(run=run_reject)
+    p = sub.add_parser("confirm", parents=[parents], help="accept a suggestion")
+    p.add_argument("face", type=int, metavar="FACE")
+    p.add_argument("person")
+    p.set_defaults(run=run_confirm)
+    p = sub.add_parser("hide", parents=[parents], help="hide a person, or an unnamed group (strangers)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--person")
+    g.add_argument("--group", type=int)
+    p.add_argument("--unhide", action="store_true")
+    p.set_defaults(run=run_hide)
+
+
+def _do(args, fn, *a):
+    from ..core.matching import match_faces
+    from ..core.people import PeopleError
+
+    conn = open_library(args)
+    try:
+        change = fn(conn, *a)
+    except PeopleError as exc:
+        raise UserError(str(exc)) from exc
+    # New confirmed faces change who the unknown faces look like: refresh matches and suggestions.
+    for (model,) in conn.execute("SELECT DISTINCT model_id FROM faces").fetchall():
+        match_faces(conn, model)
+    return change
+
+
+def run_name(args) -> int:
+    from ..core.people import name_cluster
+
+    name = " ".join(args.name)
+    _do(args, name_cluster, args.cluster, name)
+    print(f"group {args.cluster} is now {name}", file=sys.stderr)
+    return 0
+
+
+def run_rename(args) -> int:
+    from ..core.people import rename
+
+    _do(args, rename, args.person, " ".join(args.new_name))
+    return 0
+
+
+def run_merge(args) -> int:
+    from ..core.people import merge
+
+    _do(args, merge, args.source, args.target)
+    return 0
+
+
+def run_move(args) -> int:
+    from ..core.people import move_faces
+
+    _do(args, move_faces, args.faces, args.to)
+    return 0
+
+
+def run_reject(args) -> int:
+    from ..core.people import reject
+
+    _do(args, reject, [args.face], args.person)
+    return 0
+
+
+def run_confirm(args) -> int:
+    from ..core.people import confirm
+
+    _do(args, confirm, [args.face], args.person)
+    return 0
+
+
+def run_hide(args) -> int:
+    from ..core.people import hide_cluster, set_hidden
+
+    if args.group is not None:
+        if args.unhide:
+            raise UserError("a hidden group cannot be unhidden from the command line yet")
+        _do(args, hide_cluster, args.group)
+    else:
+        _do(args, set_hidden, args.person, not args.unhide)
+    return 0

@@ -1,0 +1,194 @@
+"""Matching faces to named people: a k-NN vote over each person's confirmed faces.
+
+For every unassigned face of a model, the similarity to a person is the mean of its ``k`` highest
+cosine similarities to that person's *confirmed* faces (auto-assigned faces are not used as evidence,
+so mistakes don't snowball). Then, with the best person P (score s1) and the runner-up (s2):
+
+- s1 ≥ ``auto`` and s1 − s2 ≥ ``margin`` → assigned to P (state ``auto``);
+- s1 ≥ ``suggest`` → a suggestion for each person scoring ≥ ``suggest``, best first;
+- otherwise the face stays unassigned (and is clustered).
+
+Never proposed: a person the face was rejected for, a hidden person (as a suggestion), a person who
+already appears in that photo, a person born after the photo was taken. Two faces of one photo that
+both match P: only the stronger one is assigned. Why each face was matched (its score, runner-up and
+nearest confirmed faces) is stored as JSON in ``faces.match_evidence`` / ``suggestions.evidence``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..db import repo
+from ..db.connection import transaction
+from .cancel import CancelToken
+from .thresholds import Thresholds, thresholds_for
+
+K_NEIGHBOURS = 3
+MARGIN = 0.05
+BLOCK = 4096
+
+
+@dataclass
+class MatchReport:
+    considered: int = 0
+    assigned: int = 0
+    suggested: int = 0
+
+
+def _person_scores(queries: np.ndarray, gallery: np.ndarray, owners: np.ndarray, n_people: int,
+                   k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scores (q, n_people), best gallery index per (q, person), its similarity) by top-k mean."""
+    sims = queries @ gallery.T  # (q, g)
+    scores = np.full((len(queries), n_people), -1.0, np.float32)
+    best_idx = np.zeros((len(queries), n_people), np.int64)
+    for p in range(n_people):
+        cols = np.flatnonzero(owners == p)
+        s = sims[:, cols]
+        kk = min(k, len(cols))
+        top = np.partition(s, len(cols) - kk, axis=1)[:, len(cols) - kk:] if kk < len(cols) else s
+        scores[:, p] = top.mean(axis=1)
+        best_idx[:, p] = cols[np.argmax(s, axis=1)]
+    return scores, best_idx, sims
+
+
+def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds | None = None,
+                cancel: CancelToken | None = None) -> MatchReport:
+    """Match every unassigned face of ``model_id`` against the named people; rewrite its suggestions."""
+    th = thresholds or thresholds_for(conn, model_id)
+    report = MatchReport()
+    people = conn.execute(
+        "SELECT f.person_id, f.id, f.embedding, ps.hidden, ps.birth_date FROM faces f "
+        "JOIN persons ps ON ps.id = f.person_id WHERE f.model_id = ? AND f.state = 'confirmed' "
+        "ORDER BY f.person_id, f.id", (model_id,)).fetchall()
+    with transaction(conn):
+        conn.execute("DELETE FROM suggestions WHERE face_id IN (SELECT id FROM faces WHERE "
+                     "model_id = ? AND state = 'unassigned')", (model_id,))
+    if not people:
+        return report
+    person_ids = sorted({r[0] for r in people})
+    pindex = {p: i for i, p in enumerate(person_ids)}
+    owners = np.array([pindex[r[0]] for r in people])
+    gallery_face_ids = np.array([r[1] for r in people])
+    gallery = np.frombuffer(b"".join(r[2] for r in people), np.float32).reshape(len(people), -1)
+    hidden = {r[0] for r in people if r[3]}
+    birth = {r[0]: r[4] for r in people if r[4]}
+    rejected: dict[int, set[int]] = {}
+    for fid, pid in conn.execute("SELECT face_id, person_id FROM face_rejections"):
+        rejected.setdefault(fid, set()).add(pid)
+    present: dict[int, set[int]] = {}
+    for photo_id, pid in conn.execute(
+            "SELECT DISTINCT photo_id, person_id FROM faces WHERE person_id IS NOT NULL"):
+        present.setdefault(photo_id, set()).add(pid)
+
+    ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
+    report.considered = len(ids)
+    if not len(ids):
+        return report
+    meta = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT f.id, f.photo_id, p.taken_at FROM faces f JOIN photos p ON p.id = f.photo_id "
+        "WHERE f.model_id = ? AND f.state = 'unassigned'", (model_id,))}
+    autos: list[tuple[float, int, int, str, float]] = []  # (score, face, person, evidence, sim)
+    suggestions: list[tuple[int, int, float, str]] = []
+    for start in range(0, len(ids), BLOCK):
+        if cancel is not None:
+            cancel.check()
+        block_ids = ids[start:start + BLOCK]
+        scores, best_idx, sims = _person_scores(emb[start:start + BLOCK], gallery, owners,
+                                                len(person_ids), K_NEIGHBOURS)
+        for row, fid in enumerate(block_ids):
+            fid = int(fid)
+            photo_id, taken_at = meta[fid]
+            allowed = []
+            for p_i, pid in enumerate(person_ids):
+                if pid in rejected.get(fid, ()) or pid in present.get(photo_id, ()):
+                    continue
+                if pid in birth and taken_at and taken_at[:10] < birth[pid]:
+                    continue
+                allowed.append(p_i)
+            if not allowed:
+                continue
+            order = sorted(allowed, key=lambda p: -scores[row, p])
+            s1 = float(scores[row, order[0]])
+            s2 = float(scores[row, order[1]]) if len(order) > 1 else -1.0
+            if s1 < th.suggest:
+                continue
+            top = np.argsort(-sims[row])[:5]
+            evidence = {
+                "score": round(s1, 4), "runner_up": round(s2, 4) if s2 > -1 else None,
+                "neighbours": [{"face": int(gallery_face_ids[g]), "person": person_ids[owners[g]],
+                                "similarity": round(float(sims[row, g]), 4)} for g in top],
+                "thresholds": {"auto": th.auto, "suggest": th.suggest, "margin": MARGIN},
+            }
+            pid1 = person_ids[order[0]]
+            if s1 >= th.auto and s1 - s2 >= MARGIN:
+                autos.append((s1, fid, pid1, json.dumps(evidence), s1))
+                continue
+            for p_i in order:
+                if scores[row, p_i] < th.suggest:
+                    break
+                pid = person_ids[p_i]
+                if pid in hidden:
+                    continue
+                ev = dict(evidence, score=round(float(scores[row, p_i]), 4))
+                suggestions.append((fid, pid, float(scores[row, p_i]), json.dumps(ev)))
+    with transaction(conn):
+        # Strongest first, so two faces of one photo never both go to the same person.
+        for s1, fid, pid, ev, sim in sorted(autos, reverse=True):
+            photo_id = meta[fid][0]
+            if pid in present.get(photo_id, ()):
+                continue
+            present.setdefault(photo_id, set()).add(pid)
+            conn.execute("UPDATE faces SET person_id = ?, state = 'auto', cluster_id = NULL, "
+                         "match_similarity = ?, match_evidence = ? WHERE id = ?", (pid, sim, ev, fid))
+            report.assigned += 1
+        conn.executemany("INSERT OR REPLACE INTO suggestions(face_id, person_id, similarity, evidence) "
+                         "VALUES (?, ?, ?, ?)", suggestions)
+        report.suggested = len({s[0] for s in suggestions})
+    return report
+
+
+@dataclass
+class Suggestion:
+    face_id: int
+    person_id: int
+    person: str
+    similarity: float
+    photo: str
+    evidence: dict
+
+
+def list_suggestions(conn: sqlite3.Connection, person_id: int | None = None) -> list[Suggestion]:
+    """Pending suggestions, most likely first (per person when given)."""
+    where, params = ("WHERE s.person_id = ?", (person_id,)) if person_id is not None else ("", ())
+    rows = conn.execute(
+        "SELECT s.face_id, s.person_id, ps.name, s.similarity, p.path, s.evidence FROM suggestions s "
+        "JOIN persons ps ON ps.id = s.person_id JOIN faces f ON f.id = s.face_id "
+        f"JOIN photos p ON p.id = f.photo_id {where} ORDER BY s.similarity DESC, s.face_id", params)
+    return [Suggestion(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}")) for r in rows]
+
+
+def explain(conn: sqlite3.Connection, face_id: int) -> dict:
+    """Why a face is where it is: state, person, similarity and nearest confirmed faces."""
+    r = conn.execute("SELECT f.state, f.person_id, ps.name, f.match_similarity, f.match_evidence, "
+                     "f.cluster_id FROM faces f LEFT JOIN persons ps ON ps.id = f.person_id "
+                     "WHERE f.id = ?", (face_id,)).fetchone()
+    if r is None:
+        return {}
+    out = {"face": face_id, "state": r[0], "person": r[2], "cluster": r[5]}
+    if r[0] == "confirmed":
+        out["why"] = "confirmed by you"
+    elif r[0] == "auto":
+        out["why"] = "matched automatically"
+        out["similarity"] = r[3]
+        out["evidence"] = json.loads(r[4] or "{}")
+    else:
+        out["suggestions"] = [
+            {"person": s[0], "similarity": s[1], "evidence": json.loads(s[2] or "{}")}
+            for s in conn.execute("SELECT ps.name, s.similarity, s.evidence FROM suggestions s JOIN "
+                                  "persons ps ON ps.id = s.person_id WHERE s.face_id = ? "
+                                  "ORDER BY s.similarity DESC", (face_id,))]
+    return out

@@ -1,0 +1,413 @@
+"""People: name groups, rename, merge, move and reject faces, hide, cover, birth date — with undo.
+
+Every decision the user makes is stored on the faces themselves (``person_id`` + ``state``) and in
+``face_rejections``; clustering only ever touches ``cluster_id`` of unassigned faces, so re-clustering
+never loses a name, a confirmation or a rejection.
+
+Invariants kept here:
+- one person appears at most once per photo (a face that would break this is left unassigned);
+- a face rejected for a person is never assigned or suggested to that person again;
+- naming with an existing name (case-insensitive) merges into that person.
+
+Each mutating function returns a ``Change``: ``change.undo(conn)`` restores exactly the rows it touched
+(the GUI keeps these for undo; redo re-runs the operation).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from ..db.connection import transaction
+
+
+class PeopleError(Exception):
+    """An operation the user asked for cannot be done (unknown person, empty name, ...)."""
+
+
+@dataclass
+class PersonSummary:
+    id: int
+    name: str
+    hidden: bool
+    faces: int
+    photos: int
+    cover_face_id: int | None
+    birth_date: str | None
+    suggestions: int = 0
+
+
+@dataclass
+class ClusterSummary:
+    id: int
+    model_id: str
+    faces: int
+    photos: int
+    cover_face_id: int
+
+
+# ------------------------------------------------------------------------------------ undo journal
+
+_FACE_COLS = ("person_id", "state", "cluster_id", "match_similarity", "match_evidence")
+
+
+@dataclass
+class Change:
+    """Before-images of the rows an operation touched; ``undo`` puts them back."""
+
+    description: str = ""
+    faces: dict[int, tuple] = field(default_factory=dict)  # face id -> _FACE_COLS values
+    persons_before: dict[int, dict | None] = field(default_factory=dict)  # None = did not exist
+    rejections_added: set[tuple[int, int]] = field(default_factory=set)
+    rejections_removed: set[tuple[int, int]] = field(default_factory=set)
+    suggestions_removed: list[tuple] = field(default_factory=list)
+    result: object = None
+
+    def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
+        ids = [i for i in face_ids if i not in self.faces]
+        for chunk in _chunks(ids):
+            q = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT id, {', '.join(_FACE_COLS)} FROM faces WHERE id IN ({q})",
+                                  chunk):
+                self.faces[r[0]] = tuple(r[1:])
+
+    def keep_person(self, conn: sqlite3.Connection, person_id: int | None) -> None:
+        if person_id is None or person_id in self.persons_before:
+            return
+        row = conn.execute("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
+        self.persons_before[person_id] = dict(row) if row else None
+
+    def keep_suggestions(self, conn: sqlite3.Connection, where: str, params: Sequence) -> None:
+        self.suggestions_removed += [tuple(r) for r in conn.execute(
+            f"SELECT face_id, person_id, similarity, evidence FROM suggestions WHERE {where}", params)]
+
+    def undo(self, conn: sqlite3.Connection) -> None:
+        with transaction(conn):
+            # Persons first (faces may point at a person that the operation deleted).
+            for pid, before in self.persons_before.items():
+                if before is not None:
+                    cols = list(before)
+                    conn.execute(
+                        f"INSERT INTO persons({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                        f"ON CONFLICT(id) DO UPDATE SET "
+                        + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
+                        [before[c] for c in cols])
+            for fid, values in self.faces.items():
+                conn.execute(f"UPDATE faces SET {', '.join(c + ' = ?' for c in _FACE_COLS)} "
+                             "WHERE id = ?", (*values, fid))
+            for fid, pid in self.rejections_added:
+                conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
+                             (fid, pid))
+            for fid, pid in self.rejections_removed:
+                conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
+                             (fid, pid))
+            for row in self.suggestions_removed:
+                conn.execute("INSERT OR IGNORE INTO suggestions(face_id, person_id, similarity, "
+                             "evidence) VALUES (?, ?, ?, ?)", row)
+            for pid, before in self.persons_before.items():
+                if before is None:  # created by the operation
+                    conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+
+
+def _chunks(ids: Sequence[int], n: int = 500):
+    ids = list(ids)
+    for i in range(0, len(ids), n):
+        yield ids[i:i + n]
+
+
+# ------------------------------------------------------------------------------------------ reads
+
+def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[PersonSummary]:
+    """Named people with face and photo counts, most photos first."""
+    rows = conn.execute(
+        "SELECT p.id, p.name, p.hidden, p.cover_face_id, p.birth_date, "
+        "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
+        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg "
+        "FROM persons p LEFT JOIN faces f ON f.person_id = p.id "
+        + ("" if include_hidden else "WHERE p.hidden = 0 ")
+        + "GROUP BY p.id ORDER BY photos DESC, p.name").fetchall()
+    out = []
+    for r in rows:
+        cover = r["cover_face_id"] or _best_face(conn, "person_id = ?", (r["id"],))
+        out.append(PersonSummary(r["id"], r["name"], bool(r["hidden"]), r["faces"], r["photos"],
+                                 cover, r["birth_date"], r["sugg"]))
+    return out
+
+
+def list_clusters(conn: sqlite3.Connection, min_faces: int = 1) -> list[ClusterSummary]:
+    """Unnamed groups (clusters of unassigned faces), largest first."""
+    rows = conn.execute(
+        "SELECT cluster_id, model_id, COUNT(*) AS n, COUNT(DISTINCT photo_id) AS photos "
+        "FROM faces WHERE cluster_id IS NOT NULL AND state = 'unassigned' "
+        "GROUP BY cluster_id HAVING n >= ? ORDER BY n DESC, cluster_id", (min_faces,)).fetchall()
+    return [ClusterSummary(r[0], r[1], r[2], r[3],
+                           _best_face(conn, "cluster_id = ? AND state = 'unassigned'", (r[0],)))
+            for r in rows]
+
+
+def _best_face(conn: sqlite3.Connection, where: str, params: Sequence) -> int | None:
+    row = conn.execute(f"SELECT id FROM faces WHERE {where} ORDER BY quality DESC, id LIMIT 1",
+                       params).fetchone()
+    return row[0] if row else None
+
+
+def person_by_name(conn: sqlite3.Connection, name: str) -> int | None:
+    row = conn.execute("SELECT id FROM persons WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
+    return row[0] if row else None
+
+
+def resolve_person(conn: sqlite3.Connection, ref: str | int) -> int:
+    """A person id from an id or a name (CLI arguments accept either)."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        row = conn.execute("SELECT id FROM persons WHERE id = ?", (int(ref),)).fetchone()
+        if row:
+            return row[0]
+    pid = person_by_name(conn, str(ref))
+    if pid is None:
+        raise PeopleError(f"no person named {ref!r}")
+    return pid
+
+
+def face_ids_of_person(conn: sqlite3.Connection, person_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.person_id = ? "
+        "ORDER BY p.taken_at, f.id", (person_id,))]
+
+
+def face_ids_of_cluster(conn: sqlite3.Connection, cluster_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM faces WHERE cluster_id = ? AND state = 'unassigned' ORDER BY quality DESC, id",
+        (cluster_id,))]
+
+
+# ---------------------------------------------------------------------------------------- writes
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise PeopleError("a name cannot be empty")
+    return name
+
+
+def _get_or_create(conn: sqlite3.Connection, name: str, change: Change) -> int:
+    pid = person_by_name(conn, name)
+    if pid is None:
+        pid = int(conn.execute("INSERT INTO persons(name) VALUES (?)", (name,)).lastrowid)
+        change.persons_before[pid] = None
+    return pid
+
+
+def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, change: Change,
+            state: str = "confirmed") -> list[int]:
+    """Assign faces to a person, skipping faces rejected for them and a second face in one photo.
+    Returns the faces actually assigned."""
+    change.keep_faces(conn, face_ids)
+    rejected = {r[0] for r in conn.execute(
+        "SELECT face_id FROM face_rejections WHERE person_id = ?", (person_id,))}
+    taken_photos = {r[0] for r in conn.execute(
+        "SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))}
+    done = []
+    rows = []
+    for chunk in _chunks(face_ids):
+        q = ",".join("?" * len(chunk))
+        rows += conn.execute(f"SELECT id, photo_id, person_id FROM faces WHERE id IN ({q}) "
+                             "ORDER BY quality DESC", chunk).fetchall()
+    for fid, photo_id, current in rows:
+        if fid in rejected:
+            continue
+        if current != person_id and photo_id in taken_photos:
+            continue
+        taken_photos.add(photo_id)
+        conn.execute("UPDATE faces SET person_id = ?, state = ?, cluster_id = NULL, "
+                     "match_similarity = NULL, match_evidence = NULL WHERE id = ?",
+                     (person_id, state, fid))
+        done.append(fid)
+    if done:
+        for chunk in _chunks(done):
+            q = ",".join("?" * len(chunk))
+            change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
+            conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
+    return done
+
+
+def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change:
+    """Give a group a name: its faces become confirmed faces of that person (an existing name merges).
+    ``change.result`` is the person id."""
+    name = _clean_name(name)
+    faces = face_ids_of_cluster(conn, cluster_id)
+    if not faces:
+        raise PeopleError(f"no unnamed group {cluster_id}")
+    change = Change(f"Name group as {name}")
+    with transaction(conn):
+        pid = _get_or_create(conn, name, change)
+        _assign(conn, faces, pid, change)
+    change.result = pid
+    return change
+
+
+def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> Change:
+    """Assign individual faces to the person called ``name`` (created if new)."""
+    name = _clean_name(name)
+    change = Change(f"Name {len(face_ids)} face(s) {name}")
+    with transaction(conn):
+        pid = _get_or_create(conn, name, change)
+        _assign(conn, face_ids, pid, change)
+    change.result = pid
+    return change
+
+
+def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
+    """Move faces to another (existing) person, confirmed."""
+    pid = resolve_person(conn, person)
+    change = Change("Move faces")
+    with transaction(conn):
+        _assign(conn, face_ids, pid, change)
+    change.result = pid
+    return change
+
+
+def confirm(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
+    """Accept suggestions (or auto matches): the faces become confirmed faces of the person."""
+    pid = resolve_person(conn, person)
+    change = Change("Confirm")
+    with transaction(conn):
+        _assign(conn, face_ids, pid, change)
+    change.result = pid
+    return change
+
+
+def reject(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
+    """"Not this person": unassign the faces from the person (if assigned), drop the suggestion, and
+    remember the rejection so neither matching nor naming puts them back."""
+    pid = resolve_person(conn, person)
+    change = Change("Not this person")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for fid in face_ids:
+            if conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
+                            (fid, pid)).rowcount:
+                change.rejections_added.add((fid, pid))
+            change.keep_suggestions(conn, "face_id = ? AND person_id = ?", (fid, pid))
+            conn.execute("DELETE FROM suggestions WHERE face_id = ? AND person_id = ?", (fid, pid))
+            conn.execute("UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
+                         "match_similarity = NULL, match_evidence = NULL "
+                         "WHERE id = ? AND person_id = ?", (fid, pid))
+    return change
+
+
+def unassign(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """"Remove": faces go back to unassigned (no rejection remembered)."""
+    change = Change("Remove faces")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for chunk in _chunks(face_ids):
+            q = ",".join("?" * len(chunk))
+            conn.execute(f"UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
+                         f"match_similarity = NULL, match_evidence = NULL WHERE id IN ({q})", chunk)
+    return change
+
+
+def rename(conn: sqlite3.Connection, person: str | int, new_name: str) -> Change:
+    """Rename a person; renaming to another person's name merges into them."""
+    pid = resolve_person(conn, person)
+    new_name = _clean_name(new_name)
+    other = person_by_name(conn, new_name)
+    if other is not None and other != pid:
+        return merge(conn, pid, other)
+    change = Change(f"Rename to {new_name}")
+    with transaction(conn):
+        change.keep_person(conn, pid)
+        conn.execute("UPDATE persons SET name = ? WHERE id = ?", (new_name, pid))
+    change.result = pid
+    return change
+
+
+def merge(conn: sqlite3.Connection, source: str | int, target: str | int) -> Change:
+    """Merge ``source`` into ``target``: faces, rejections and suggestions move; source is deleted.
+    Where both have a face in the same photo, the source's face is left unassigned (one person per
+    photo)."""
+    src, dst = resolve_person(conn, source), resolve_person(conn, target)
+    if src == dst:
+        raise PeopleError("cannot merge a person into themselves")
+    change = Change("Merge")
+    with transaction(conn):
+        change.keep_person(conn, src)
+        change.keep_person(conn, dst)
+        faces = face_ids_of_person(conn, src)
+        states = dict(conn.execute("SELECT id, state FROM faces WHERE person_id = ?", (src,)).fetchall())
+        change.keep_faces(conn, faces)
+        # Detach first so _assign's one-per-photo check sees only the target's photos.
+        conn.execute("UPDATE faces SET person_id = NULL, state = 'unassigned' WHERE person_id = ?", (src,))
+        assigned = set(_assign(conn, [f for f in faces if states[f] == "confirmed"], dst, change))
+        assigned |= set(_assign(conn, [f for f in faces if states[f] == "auto"], dst, change, "auto"))
+        for fid, pid in conn.execute("SELECT face_id, person_id FROM face_rejections WHERE person_id = ?",
+                                     (src,)).fetchall():
+            change.rejections_removed.add((fid, pid))
+            if conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
+                            (fid, dst)).rowcount:
+                change.rejections_added.add((fid, dst))
+        change.keep_suggestions(conn, "person_id = ?", (src,))
+        conn.execute("DELETE FROM persons WHERE id = ?", (src,))  # cascades rejections, suggestions
+    change.result = dst
+    return change
+
+
+def set_hidden(conn: sqlite3.Connection, person: str | int, hidden: bool = True) -> Change:
+    pid = resolve_person(conn, person)
+    change = Change("Hide" if hidden else "Show")
+    with transaction(conn):
+        change.keep_person(conn, pid)
+        conn.execute("UPDATE persons SET hidden = ? WHERE id = ?", (int(hidden), pid))
+    return change
+
+
+def hide_cluster(conn: sqlite3.Connection, cluster_id: int) -> Change:
+    """Strangers: the group's faces are set aside ('ignored') and never clustered or suggested again."""
+    faces = face_ids_of_cluster(conn, cluster_id)
+    if not faces:
+        raise PeopleError(f"no unnamed group {cluster_id}")
+    change = Change("Hide group")
+    with transaction(conn):
+        change.keep_faces(conn, faces)
+        for chunk in _chunks(faces):
+            q = ",".join("?" * len(chunk))
+            change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
+            conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
+            conn.execute(f"UPDATE faces SET state = 'ignored', cluster_id = NULL WHERE id IN ({q})", chunk)
+    return change
+
+
+def set_cover(conn: sqlite3.Connection, person: str | int, face_id: int) -> Change:
+    pid = resolve_person(conn, person)
+    if not conn.execute("SELECT 1 FROM faces WHERE id = ? AND person_id = ?", (face_id, pid)).fetchone():
+        raise PeopleError("the cover must be one of the person's own faces")
+    change = Change("Set cover")
+    with transaction(conn):
+        change.keep_person(conn, pid)
+        conn.execute("UPDATE persons SET cover_face_id = ? WHERE id = ?", (face_id, pid))
+    return change
+
+
+def set_birth_date(conn: sqlite3.Connection, person: str | int, birth_date: str | None) -> Change:
+    """ISO date (YYYY-MM-DD) or None. Faces in photos taken before it are never suggested."""
+    pid = resolve_person(conn, person)
+    if birth_date:
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisoformat(birth_date)
+        except ValueError as exc:
+            raise PeopleError(f"not a date (YYYY-MM-DD): {birth_date}") from exc
+    change = Change("Set birth date")
+    with transaction(conn):
+        change.keep_person(conn, pid)
+        conn.execute("UPDATE persons SET birth_date = ? WHERE id = ?", (birth_date, pid))
+        if birth_date:
+            change.keep_suggestions(
+                conn, "person_id = ? AND face_id IN (SELECT f.id FROM faces f JOIN photos p "
+                "ON p.id = f.photo_id WHERE p.taken_at < ?)", (pid, birth_date))
+            conn.execute("DELETE FROM suggestions WHERE person_id = ? AND face_id IN (SELECT f.id "
+                         "FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.taken_at < ?)",
+                         (pid, birth_date))
+    return change

@@ -1,0 +1,68 @@
+"""Search photos by the people in them: all of, any of, none of, only these; date range; folder."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .people import resolve_person
+
+
+@dataclass
+class PhotoQuery:
+    people: Sequence[str | int] = ()  # names or ids
+    any_of: bool = False  # at least one of ``people`` (default: all of them)
+    exclude: Sequence[str | int] = ()  # none of these
+    only: bool = False  # nobody else recognized in the photo (unnamed faces don't count)
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None  # ISO date, inclusive
+    folder: str | None = None  # photos under this folder
+
+
+@dataclass
+class PhotoHit:
+    id: int
+    path: str
+    taken_at: str | None
+    people: list[str] = field(default_factory=list)
+
+
+def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
+    """Photos matching ``q``, newest first. Unknown names raise ``PeopleError``."""
+    want = [resolve_person(conn, p) for p in q.people]
+    avoid = [resolve_person(conn, p) for p in q.exclude]
+    where, params = ["p.status = 'ok'"], []
+    if want:
+        marks = ",".join("?" * len(want))
+        if q.any_of:
+            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
+            params += want
+        else:
+            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}) "
+                         f"GROUP BY photo_id HAVING COUNT(DISTINCT person_id) = ?)")
+            params += want + [len(set(want))]
+        if q.only:
+            where.append(f"NOT EXISTS (SELECT 1 FROM faces o WHERE o.photo_id = p.id AND "
+                         f"o.person_id IS NOT NULL AND o.person_id NOT IN ({marks}))")
+            params += want
+    if avoid:
+        marks = ",".join("?" * len(avoid))
+        where.append(f"p.id NOT IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
+        params += avoid
+    if q.date_from:
+        where.append("p.taken_at >= ?")
+        params.append(q.date_from)
+    if q.date_to:
+        where.append("p.taken_at < date(?, '+1 day')")
+        params.append(q.date_to)
+    if q.folder:
+        prefix = os.path.join(os.path.abspath(q.folder), "")
+        where.append("substr(p.path, 1, ?) = ?")
+        params += [len(prefix), prefix]
+    rows = conn.execute(
+        "SELECT p.id, p.path, p.taken_at, (SELECT group_concat(DISTINCT ps.name) FROM faces f "
+        "JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = p.id) AS names "
+        f"FROM photos p WHERE {' AND '.join(where)} ORDER BY p.taken_at DESC, p.path", params)
+    return [PhotoHit(r[0], r[1], r[2], sorted((r[3] or "").split(",")) if r[3] else []) for r in rows]
