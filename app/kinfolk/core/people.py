@@ -199,12 +199,19 @@ def _get_or_create(conn: sqlite3.Connection, name: str, change: Change) -> int:
 
 
 def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, change: Change,
-            state: str = "confirmed") -> list[int]:
-    """Assign faces to a person, skipping faces rejected for them and a second face in one photo.
-    Returns the faces actually assigned."""
+            state: str = "confirmed", explicit: bool = False) -> list[int]:
+    """Assign faces to a person, skipping a second face in one photo and, unless the user picked
+    these very faces (``explicit``: that overrides an earlier "not this person"), faces rejected
+    for them. Returns the faces actually assigned."""
     change.keep_faces(conn, face_ids)
     rejected = {r[0] for r in conn.execute(
         "SELECT face_id FROM face_rejections WHERE person_id = ?", (person_id,))}
+    if explicit:
+        for fid in set(face_ids) & rejected:
+            conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
+                         (fid, person_id))
+            change.rejections_removed.add((fid, person_id))
+        rejected -= set(face_ids)
     taken_photos = {r[0] for r in conn.execute(
         "SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))}
     done = []
@@ -252,7 +259,7 @@ def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> 
     change = Change(f"Name {len(face_ids)} face(s) {name}")
     with transaction(conn):
         pid = _get_or_create(conn, name, change)
-        _assign(conn, face_ids, pid, change)
+        _assign(conn, face_ids, pid, change, explicit=True)
     change.result = pid
     return change
 
@@ -262,7 +269,7 @@ def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | 
     pid = resolve_person(conn, person)
     change = Change("Move faces")
     with transaction(conn):
-        _assign(conn, face_ids, pid, change)
+        _assign(conn, face_ids, pid, change, explicit=True)
     change.result = pid
     return change
 
@@ -272,7 +279,7 @@ def confirm(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int
     pid = resolve_person(conn, person)
     change = Change("Confirm")
     with transaction(conn):
-        _assign(conn, face_ids, pid, change)
+        _assign(conn, face_ids, pid, change, explicit=True)
     change.result = pid
     return change
 

@@ -141,8 +141,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise translate_error(exc) from exc
     try:
         yield conn
+    except sqlite3.Error as exc:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        translated = translate_error(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
     except BaseException:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
         raise
     try:
         conn.execute("COMMIT")

@@ -1,0 +1,105 @@
+"""The library file: schema, migrations, refusal of newer schemas, transactions, error taxonomy."""
+
+import os
+import sqlite3
+
+import numpy as np
+import pytest
+
+from kinfolk.db import repo
+from kinfolk.db.connection import (LATEST, LibraryReadOnlyError, SchemaTooNewError, connect,
+                                   transaction)
+
+
+def _face(x=10.0, dim=8, seed=0):
+    v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+    return repo.FaceRecord(box=[x, 10, x + 50, 60], landmarks=np.zeros((5, 2), np.float32), score=0.9,
+                           quality=0.8, embedding=v / np.linalg.norm(v), thumbnail=b"jpeg")
+
+
+def test_new_library_has_latest_schema_and_pragmas(tmp_path):
+    conn = connect(tmp_path / "lib.sqlite")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    connect(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {LATEST + 1}")
+    raw.close()
+    with pytest.raises(SchemaTooNewError, match="newer Kinfolk"):
+        connect(path)
+
+
+def test_write_photo_replaces_faces_and_keeps_names(tmp_path):
+    conn = connect(tmp_path / "lib.sqlite")
+    rec = repo.PhotoRecord(path="/p/a.jpg", size=1, mtime_ns=1, scan_model="m", faces=[_face(10), _face(200)])
+    with transaction(conn):
+        pid = repo.write_photo(conn, rec)
+    conn.execute("INSERT INTO persons(name) VALUES ('Ann')")
+    conn.execute("UPDATE faces SET person_id = 1, state = 'confirmed' WHERE x1 = 10")
+    # Re-scan (content changed): the face on the same box keeps its person; the other is new.
+    rec2 = repo.PhotoRecord(path="/p/a.jpg", size=2, mtime_ns=2, scan_model="m",
+                            faces=[_face(12), _face(400)])
+    with transaction(conn):
+        assert repo.write_photo(conn, rec2) == pid
+    rows = conn.execute("SELECT x1, person_id, state FROM faces ORDER BY x1").fetchall()
+    assert [tuple(r) for r in rows] == [(12.0, 1, "confirmed"), (400.0, None, "unassigned")]
+    assert conn.execute("SELECT COUNT(*) FROM thumbnails").fetchone()[0] == 2
+
+
+def test_forgotten_boxes_are_not_recreated(tmp_path):
+    conn = connect(tmp_path / "lib.sqlite")
+    with transaction(conn):
+        pid = repo.write_photo(conn, repo.PhotoRecord(path="/p/a.jpg", size=1, mtime_ns=1, scan_model="m"))
+        conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) VALUES (?, 10, 10, 60, 60)", (pid,))
+        repo.write_photo(conn, repo.PhotoRecord(path="/p/a.jpg", size=2, mtime_ns=2, scan_model="m",
+                                                faces=[_face(11), _face(300)]))
+    assert [r[0] for r in conn.execute("SELECT x1 FROM faces")] == [300.0]
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    conn = connect(tmp_path / "lib.sqlite")
+    with pytest.raises(RuntimeError):
+        with transaction(conn):
+            repo.add_folder(conn, "/x")
+            raise RuntimeError("boom")
+    assert repo.list_folders(conn) == []
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file modes")
+def test_read_only_library_gives_a_clear_error(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    connect(path).close()
+    os.chmod(path, 0o444)
+    conn = connect(path)
+    with pytest.raises(LibraryReadOnlyError, match="read-only"):
+        with transaction(conn):
+            repo.add_folder(conn, "/x")
+
+
+def test_read_only_database_error_is_translated(tmp_path):
+    # Works as root too: SQLite's own read-only mode.
+    path = tmp_path / "lib.sqlite"
+    connect(path).close()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    with pytest.raises(LibraryReadOnlyError):
+        with transaction(conn):
+            conn.execute("INSERT INTO folders(path) VALUES ('/x')")
+
+
+def test_remove_folder_removes_its_photos_only(tmp_path):
+    conn = connect(tmp_path / "lib.sqlite")
+    with transaction(conn):
+        repo.add_folder(conn, "/a")
+        repo.add_folder(conn, "/ab")
+        for p in ("/a/1.jpg", "/a/sub/2.jpg", "/ab/3.jpg"):
+            repo.write_photo(conn, repo.PhotoRecord(path=p, size=1, mtime_ns=1, scan_model="m",
+                                                    faces=[_face()]))
+    assert repo.remove_folder(conn, "/a") == 2
+    assert [r["path"] for r in repo.photos(conn)] == ["/ab/3.jpg"]
+    assert conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1

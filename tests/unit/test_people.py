@@ -1,0 +1,172 @@
+"""People logic on a small synthetic library (synthetic unit vectors; the real-photo path is in
+tests/integration)."""
+
+import numpy as np
+import pytest
+
+from kinfolk.core import forget, people
+from kinfolk.core.matching import explain, list_suggestions, match_faces
+from kinfolk.core.search import PhotoQuery, find_photos
+from kinfolk.core.thresholds import Thresholds
+from kinfolk.db import repo
+from kinfolk.db.connection import connect, transaction
+
+DIM = 16
+TH = Thresholds(match=0.5, auto=0.8, suggest=0.5)
+
+
+def _unit(v):
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v)
+
+
+@pytest.fixture
+def lib(tmp_path):
+    """Identities A, B, C as orthogonal axes; photos 1-6 hold faces near them."""
+    conn = connect(tmp_path / "lib.sqlite")
+    axes = np.eye(DIM, dtype=np.float32)
+    rng = np.random.default_rng(1)
+
+    def face(axis, x, noise=0.1):
+        return repo.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
+                               score=0.9, quality=0.9,
+                               embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
+
+    layout = {  # photo -> identities in it
+        "/lib/2019/1.jpg": [0], "/lib/2019/2.jpg": [0, 1], "/lib/2020/3.jpg": [1],
+        "/lib/2020/4.jpg": [0, 1, 2], "/lib/2021/5.jpg": [2], "/lib/2021/6.jpg": [0],
+    }
+    with transaction(conn):
+        for i, (path, ids) in enumerate(layout.items()):
+            repo.write_photo(conn, repo.PhotoRecord(
+                path=path, size=1, mtime_ns=1, scan_model="m", taken_at=f"20{19 + i // 2}-0{i + 1}-01T10:00:00",
+                faces=[face(a, 100 * k) for k, a in enumerate(ids)]))
+    # A ground-truth map from face id to identity, for assertions.
+    truth = {}
+    for fid, path, x1 in conn.execute("SELECT f.id, p.path, f.x1 FROM faces f JOIN photos p ON p.id = f.photo_id"):
+        truth[fid] = layout[path][int(x1 // 100)]
+    TRUTH.clear()
+    TRUTH.update(truth)
+    return conn
+
+
+TRUTH: dict[int, int] = {}
+
+
+def faces_of(conn, identity):
+    return sorted(f for f, t in TRUTH.items() if t == identity)
+
+
+def test_naming_and_matching_assigns_new_faces(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    report = match_faces(lib, "m", TH)
+    assert report.assigned == len(a) - 2
+    assigned = {r[0] for r in lib.execute("SELECT id FROM faces WHERE person_id = 1")}
+    assert assigned == set(a)
+    # The evidence says why.
+    ev = explain(lib, a[-1])
+    assert ev["state"] == "auto" and ev["evidence"]["neighbours"][0]["person"] == 1
+
+
+def test_suggestions_between_thresholds_and_rejection_is_remembered(lib):
+    b = faces_of(lib, 1)
+    people.name_faces(lib, b[:1], "Ben")
+    match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.5))
+    sugg = list_suggestions(lib)
+    assert {s.face_id for s in sugg} == set(b[1:])
+    assert [s.similarity for s in sugg] == sorted((s.similarity for s in sugg), reverse=True)
+    people.reject(lib, [b[1]], "Ben")
+    match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
+    # Even with a permissive auto threshold the rejected face is not given back to Ben.
+    assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
+    # Naming a group that holds the rejected face leaves that face out...
+    lib.execute("UPDATE faces SET cluster_id = 9 WHERE id IN (?, ?)", (b[1], b[2]))
+    people.name_cluster(lib, 9, "Ben")
+    assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
+    # ...but the user moving that very face to Ben overrides the old rejection (and undo restores it).
+    change = people.move_faces(lib, [b[1]], "Ben")
+    assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] == 1
+    change.undo(lib)
+    assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE face_id = ?", (b[1],)).fetchone()[0] == 1
+
+
+def test_one_person_per_photo(lib):
+    # Name two faces of photo 2 (A and B) as the same person: only one may be assigned.
+    photo2 = [r[0] for r in lib.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
+                                        "WHERE p.path = '/lib/2019/2.jpg'")]
+    people.name_faces(lib, photo2, "Anna")
+    n = lib.execute("SELECT COUNT(*) FROM faces WHERE person_id IS NOT NULL").fetchone()[0]
+    assert n == 1
+
+
+def test_name_with_existing_name_merges_and_undo_restores(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    lib.execute("UPDATE faces SET cluster_id = 7 WHERE id IN (?, ?)", (a[2], a[3]))
+    change = people.name_cluster(lib, 7, "anna")  # case-insensitive: same person
+    assert lib.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 1
+    assert lib.execute("SELECT COUNT(*) FROM faces WHERE person_id = 1").fetchone()[0] == 4
+    change.undo(lib)
+    assert lib.execute("SELECT COUNT(*) FROM faces WHERE person_id = 1").fetchone()[0] == 2
+    assert {r[0] for r in lib.execute("SELECT id FROM faces WHERE cluster_id = 7")} == {a[2], a[3]}
+
+
+def test_merge_and_undo(lib):
+    a, b = faces_of(lib, 0), faces_of(lib, 1)
+    people.name_faces(lib, a[:2], "Anna")
+    people.name_faces(lib, [b[0]], "Ben")
+    people.reject(lib, [b[1]], "Ben")
+    change = people.merge(lib, "Ben", "Anna")
+    assert [p.name for p in people.list_people(lib)] == ["Anna"]
+    # Ben's rejection moved to Anna.
+    assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE face_id = ? AND person_id = 1",
+                       (b[1],)).fetchone()[0] == 1
+    change.undo(lib)
+    names = sorted(p.name for p in people.list_people(lib))
+    assert names == ["Anna", "Ben"]
+    ben = people.resolve_person(lib, "Ben")
+    assert people.face_ids_of_person(lib, ben) == [b[0]]
+    assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE person_id = ?", (ben,)).fetchone()[0] == 1
+
+
+def test_rename_hide_birth_date(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:1], "Anna")
+    people.rename(lib, "Anna", "Anna K")
+    assert people.resolve_person(lib, "anna k") == 1
+    people.set_hidden(lib, "Anna K")
+    assert people.list_people(lib) == []
+    assert len(people.list_people(lib, include_hidden=True)) == 1
+    people.set_birth_date(lib, 1, "2030-01-01")
+    people.set_hidden(lib, 1, False)
+    match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.3))
+    assert list_suggestions(lib) == []  # every photo predates the birth date
+    with pytest.raises(people.PeopleError):
+        people.set_birth_date(lib, 1, "not a date")
+
+
+def test_search_all_any_not_only_dates_folder(lib):
+    for identity, name in ((0, "Anna"), (1, "Ben"), (2, "Cleo")):
+        people.name_faces(lib, faces_of(lib, identity), name)
+    paths = lambda q: sorted(h.path.rsplit("/", 1)[1] for h in find_photos(lib, q))  # noqa: E731
+    assert paths(PhotoQuery(people=["Anna", "Ben"])) == ["2.jpg", "4.jpg"]
+    assert paths(PhotoQuery(people=["Ben", "Cleo"], any_of=True)) == ["2.jpg", "3.jpg", "4.jpg", "5.jpg"]
+    assert paths(PhotoQuery(people=["Anna"], exclude=["Ben"])) == ["1.jpg", "6.jpg"]
+    assert paths(PhotoQuery(people=["Anna", "Ben"], only=True)) == ["2.jpg"]
+    assert paths(PhotoQuery(people=["Anna"], folder="/lib/2021")) == ["6.jpg"]
+    got = paths(PhotoQuery(people=["Anna"], date_from="2020-01-01", date_to="2020-12-31"))
+    assert got and all(p in ("4.jpg", "6.jpg", "2.jpg", "1.jpg") for p in got)
+    with pytest.raises(people.PeopleError):
+        find_photos(lib, PhotoQuery(people=["Nobody"]))
+
+
+def test_forget_removes_person_faces_and_thumbnails(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a, "Anna")
+    plan = forget.plan(lib, "Anna")
+    assert plan.faces == len(a) and "cannot be undone" in plan.describe()
+    forget.forget(lib, plan)
+    assert lib.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0
+    assert lib.execute("SELECT COUNT(*) FROM faces WHERE id IN (%s)" % ",".join(map(str, a))).fetchone()[0] == 0
+    assert lib.execute("SELECT COUNT(*) FROM forgotten_faces").fetchone()[0] == len(a)
