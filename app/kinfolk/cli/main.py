@@ -10,12 +10,12 @@ import argparse
 import logging
 import sys
 
-from . import (cluster_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
+from . import (calibrate_cmd, cluster_cmd, evaluate_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
                scan_cmd, suggestions_cmd, verify_cmd)
 from .common import UserError
 
 COMMANDS = [scan_cmd, cluster_cmd, people_cmd, naming_cmd, suggestions_cmd, photos_cmd, faces_cmd,
-            forget_cmd, verify_cmd, models_cmd]
+            forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

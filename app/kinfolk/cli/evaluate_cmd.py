@@ -1,0 +1,46 @@
+"""``kinfolk evaluate LABELS.csv [--folder DIR]``: accuracy on a labeled folder."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UserError, print_json
+
+
+def add_parser(sub, parents) -> None:
+    p = sub.add_parser("evaluate", parents=[parents], help="measure accuracy on a labeled folder")
+    p.add_argument("labels", metavar="LABELS.csv")
+    p.add_argument("--folder", help="photo folder (default: the labels file's folder)")
+    p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto")
+    p.add_argument("--pack")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from ..core.backend_choice import make_backend
+    from ..core.evaluation import evaluate
+
+    if not Path(args.labels).is_file():
+        raise UserError(f"no such labels file: {args.labels}")
+    backend = make_backend(args.backend, args.pack, args.models)
+    print(f"Evaluating {backend.pack_id} ({backend.model_id})...", file=sys.stderr)
+    r = evaluate(args.labels, args.folder, backend, workers=args.workers)
+    if args.json:
+        print_json(r.as_dict())
+        return 0
+    print(f"model {r.model_id}: {r.photos} labeled photos, {r.single_person_photos} single-person, "
+          f"{r.identities} identities (scan {r.scan_seconds:.1f} s)")
+    print(f"detection: {len(r.detection_misses)} single-person photos without a face; "
+          f"{r.faces_in_no_face_photos} faces in no-face photos")
+    for m in r.detection_misses:
+        print(f"  missed: {m}")
+    print(f"verification ({r.pairs_same} same / {r.pairs_different} different pairs): "
+          f"AUC {r.auc:.4f}, EER {r.eer:.2%} at {r.eer_threshold:.3f}, "
+          f"TAR@FAR1e-2 {r.tar_at_far_1e2:.2%}, TAR@FAR1e-3 {r.tar_at_far_1e3:.2%}, rank-1 {r.rank1:.2%}")
+    print(f"clustering: BCubed P {r.bcubed_precision:.4f} R {r.bcubed_recall:.4f} "
+          f"F1 {r.bcubed_f1:.4f}, {r.share_clustered:.1%} of faces in {r.clusters} groups")
+    return 0

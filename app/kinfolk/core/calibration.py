@@ -1,0 +1,74 @@
+"""``kinfolk calibrate``: thresholds from the user's own confirmed faces.
+
+For one model, every pair of confirmed faces (sampled when there are many) is a genuine pair (same
+person) or an impostor pair. From their cosine similarities: ROC AUC, EER, and thresholds:
+``match`` = EER threshold, ``auto`` = the threshold whose false-accept rate is ``target_far``,
+``suggest`` = the threshold at FAR 10 × ``target_far`` capped at 5 % (suggestions are cheap to
+refuse, missed ones are not). Needs at least 2 people with 2+ confirmed faces each.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import metrics
+from .thresholds import Thresholds
+
+MAX_FACES = 3000  # pairs grow quadratically; 3000 faces = 4.5 M pairs, plenty for a 1e-3 FAR
+
+
+class CalibrationError(Exception):
+    pass
+
+
+@dataclass
+class Calibration:
+    model_id: str
+    faces: int
+    people: int
+    genuine_pairs: int
+    impostor_pairs: int
+    auc: float
+    eer: float
+    target_far: float
+    proposed: Thresholds
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["proposed"] = asdict(self.proposed)
+        return d
+
+
+def calibrate(conn: sqlite3.Connection, model_id: str, target_far: float = 1e-3,
+              seed: int = 0) -> Calibration:
+    rows = conn.execute("SELECT person_id, embedding FROM faces WHERE model_id = ? AND "
+                        "state = 'confirmed'", (model_id,)).fetchall()
+    if len(rows) > MAX_FACES:
+        keep = np.random.default_rng(seed).choice(len(rows), MAX_FACES, replace=False)
+        rows = [rows[i] for i in sorted(keep)]
+    owners = np.array([r[0] for r in rows])
+    counts = {p: int((owners == p).sum()) for p in set(owners.tolist())}
+    if sum(1 for c in counts.values() if c >= 2) < 2:
+        raise CalibrationError("calibration needs at least two people with two or more confirmed "
+                               "faces each; name and confirm more faces first")
+    emb = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+    iu = np.triu_indices(len(rows), 1)
+    scores = (emb @ emb.T)[iu]
+    same = (owners[:, None] == owners[None, :])[iu]
+    eer, eer_thr = metrics.eer(scores, same)
+    _, auto_thr = metrics.tar_at_far(scores, same, target_far)
+    _, sugg_thr = metrics.tar_at_far(scores, same, min(0.05, 10 * target_far))
+    proposed = Thresholds(match=round(float(eer_thr), 4), auto=round(float(auto_thr), 4),
+                          suggest=round(float(min(sugg_thr, eer_thr)), 4))
+    return Calibration(model_id, len(rows), len(counts), int(same.sum()), int((~same).sum()),
+                       float(metrics.roc_auc(scores, same)), float(eer), target_far, proposed)
+
+
+def apply(conn: sqlite3.Connection, cal: Calibration) -> None:
+    """Store the proposed thresholds for this library (``thresholds.thresholds_for`` reads them)."""
+    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                 "value = excluded.value", (f"thresholds.{cal.model_id}", json.dumps(asdict(cal.proposed))))
