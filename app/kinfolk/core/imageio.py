@@ -25,6 +25,7 @@ import io
 import logging
 import mmap
 import os
+import re
 import struct
 import threading
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "MAX_PIXELS", "RAW_FORMATS", "REASONS", "DecodedPhoto", "ImageLoadError", "face_thumbnail",
+    "load_for_detection", "load_full", "parse_exif_datetime", "read_capture_date", "sniff_format",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -65,6 +71,7 @@ _TIFF_RAW_EXTENSIONS = {
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+_GENERIC_BRANDS = {b"mif1", b"msf1"}
 
 # Sniffed format -> Pillow plugin id used to open it.
 _PILLOW_FORMAT = {
@@ -110,7 +117,7 @@ class ImageLoadError(Exception):
         return (ImageLoadError, (self.reason, str(self), self.path))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DecodedPhoto:
     """A photo decoded for face detection.
 
@@ -180,11 +187,12 @@ def _sniff(head: bytes, ext: str) -> str | None:
             return "CR3"
         if major in _AVIF_BRANDS:
             return "AVIF"
-        if major in _HEIF_BRANDS:
+        if major in _HEIF_BRANDS - _GENERIC_BRANDS:
             return "HEIF"
+        # Generic image brands (mif1/msf1) say "HEIF container"; the codec brand tells which.
         if compatible & _AVIF_BRANDS:
             return "AVIF"
-        if compatible & _HEIF_BRANDS:
+        if compatible & _HEIF_BRANDS or major in _GENERIC_BRANDS:
             return "HEIF"
         return None  # MP4/MOV video and other ISO-BMFF files
     if head[:2] == b"\xff\x0a" or head[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n":
@@ -225,18 +233,19 @@ def _setup() -> None:
 # Error mapping
 
 
-def _human_size(n: int) -> str:
-    return f"{n:,} bytes"
-
-
 def _classify(e: BaseException, path: str, fmt: str | None, size: int | None,
               f: BinaryIO | None = None) -> ImageLoadError:
     """Map any exception raised while reading ``path`` to an :class:`ImageLoadError`."""
     if isinstance(e, ImageLoadError):
         return e
     name = fmt or "image"
-    if isinstance(e, (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)):
-        return ImageLoadError("too_large", f"image too large to decode safely ({e})", path)
+    if isinstance(e, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        m = re.search(r"\((\d+) pixels\)", str(e))
+        what = f"{int(m.group(1)) / 1e6:,.0f} megapixels" if m else "too many pixels"
+        return ImageLoadError("too_large", f"image too large: {what} (limit "
+                              f"{MAX_PIXELS / 1e6:,.0f}); possibly a decompression bomb", path)
+    if isinstance(e, MemoryError):
+        return ImageLoadError("too_large", f"not enough memory to decode this {name}", path)
     if isinstance(e, PermissionError) or getattr(e, "errno", None) in (errno.EACCES, errno.EPERM):
         return ImageLoadError("permission", f"permission denied: {path}", path)
     if isinstance(e, IsADirectoryError):
@@ -272,9 +281,9 @@ def _header_truncated(fmt: str | None, f: BinaryIO | None, size: int | None) -> 
         return False
     try:
         f.seek(0)
-        if fmt == "JPEG" or fmt in RAW_FORMATS and False:
+        if fmt == "JPEG":
             head = f.read(min(size, 1 << 20))
-            return _jpeg_segments(head, 0, len(head)) == "eof"
+            return len(head) >= size and _jpeg_segments(head, 0, len(head)) == "eof"
         if fmt == "PNG":
             return size < 33 or _bmff_or_png_overflows(f, size, png=True)
         if fmt == "WEBP":
@@ -326,7 +335,8 @@ def _bmff_or_png_overflows(f: BinaryIO, size: int, *, png: bool) -> bool:
 
 
 class _Guard:
-    """Context manager turning any exception into an ImageLoadError with what we know so far."""
+    """Owns the open file of one read and turns any exception raised inside it into an
+    ImageLoadError, using what is known so far (format, size, the still-open file to probe)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -334,13 +344,21 @@ class _Guard:
         self.size: int | None = None
         self.f: BinaryIO | None = None
 
+    def open(self) -> BinaryIO:
+        self.f = open(self.path, "rb")
+        return self.f
+
     def __enter__(self) -> "_Guard":
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc is None or not isinstance(exc, Exception):
-            return False
-        raise _classify(exc, self.path, self.fmt, self.size, self.f) from exc
+        try:
+            if exc is None or isinstance(exc, ImageLoadError) or not isinstance(exc, Exception):
+                return False
+            raise _classify(exc, self.path, self.fmt, self.size, self.f) from exc
+        finally:
+            if self.f is not None:
+                self.f.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,17 +367,19 @@ class _Guard:
 
 @dataclass
 class _Opened:
-    """An identified, not yet decoded image (stored orientation)."""
+    """An identified image (stored orientation); ``exif``/``orientation`` are filled in by
+    :func:`_read_meta` after decoding, because for PNG reading EXIF may itself decode the image."""
 
     im: Image.Image
     fmt: str
-    orientation: int
-    exif: Image.Exif | None
-    raw_meta: dict | None = None  # exifread tags of a RAW container, when read
+    size: tuple[int, int]  # full stored size (``im.size`` shrinks when drafted)
+    raw_meta: dict | None = None  # exifread tags of a RAW container
+    exif: Image.Exif | None = None
+    orientation: int = 1
 
 
 def _open(f: BinaryIO, guard: _Guard) -> _Opened:
-    """Identify the file behind ``f`` (header only) and read its EXIF. Decodes nothing."""
+    """Identify the file behind ``f`` from its header. Decodes nothing."""
     _setup()
     size = os.fstat(f.fileno()).st_size
     guard.size, guard.f = size, f
@@ -376,12 +396,17 @@ def _open(f: BinaryIO, guard: _Guard) -> _Opened:
     if fmt in RAW_FORMATS:
         im, raw_meta = _open_raw_preview(f, fmt, guard.path)
     else:
-        plugin = _PILLOW_FORMAT[fmt]
-        if plugin not in Image.OPEN:
+        plugins = [_PILLOW_FORMAT[fmt]]
+        if fmt in ("HEIF", "AVIF"):  # same container: let the other plugin try as well
+            plugins.append("AVIF" if fmt == "HEIF" else "HEIF")
+        plugins = [p for p in plugins if p in Image.OPEN]
+        if not plugins:
             raise ImageLoadError("unsupported", f"unsupported format: {fmt} (no decoder installed)",
                                  guard.path)
         f.seek(0)
-        im = Image.open(f, formats=[plugin])
+        im = Image.open(f, formats=plugins)
+        if fmt in ("HEIF", "AVIF") and im.format in ("HEIF", "AVIF"):
+            fmt = guard.fmt = im.format
     w, h = im.size
     if w * h > MAX_PIXELS:
         raise ImageLoadError(
@@ -390,11 +415,15 @@ def _open(f: BinaryIO, guard: _Guard) -> _Opened:
             f"(limit {MAX_PIXELS / 1e6:,.0f})", guard.path)
     if w <= 0 or h <= 0:
         raise ImageLoadError("corrupt", f"corrupt {fmt}: zero-sized image", guard.path)
-    exif = _safe_exif(im)
-    orientation = _orientation(exif)
-    if raw_meta is not None and (exif is None or _TAG_ORIENTATION not in exif):
-        orientation = _raw_orientation(raw_meta)
-    return _Opened(im, fmt, orientation, exif, raw_meta)
+    return _Opened(im, fmt, (w, h), raw_meta)
+
+
+def _read_meta(op: _Opened) -> None:
+    """Fill in EXIF and orientation (the RAW container's, unless the preview has its own)."""
+    op.exif = _safe_exif(op.im)
+    op.orientation = _orientation(op.exif)
+    if op.raw_meta is not None and (not op.exif or _TAG_ORIENTATION not in op.exif):
+        op.orientation = _raw_orientation(op.raw_meta)
 
 
 def _not_image_message(head: bytes) -> str:
@@ -409,12 +438,10 @@ def _not_image_message(head: bytes) -> str:
 
 def _safe_exif(im: Image.Image) -> Image.Exif | None:
     """The image's EXIF, or None. Broken EXIF never fails a photo: it only loses its metadata.
-    (For PNG, Pillow may need to decode the image to reach an eXIf chunk after the data.)"""
+    (Call it after decoding: for PNG, Pillow decodes the image to reach an eXIf chunk.)"""
     try:
         return im.getexif()
-    except (OSError, SyntaxError, ValueError, struct.error, IndexError, KeyError, TypeError) as e:
-        if "truncated" in str(e).lower():
-            raise
+    except Exception as e:
         log.debug("unreadable EXIF ignored: %s", e)
         return None
 
@@ -494,7 +521,8 @@ def _largest_jpeg(buf) -> tuple[int, int, int, int] | None:
     return best
 
 
-def _open_raw_preview(f: BinaryIO, fmt: str, path: str) -> tuple[Image.Image, dict | None]:
+def _open_raw_preview(f: BinaryIO, fmt: str, path: str,
+                      with_tags: bool = True) -> tuple[Image.Image, dict | None]:
     """Open the largest embedded JPEG preview of a RAW file, plus the container's EXIF tags.
 
     Scanning for JPEG streams works for every RAW flavour (TIFF-based, RAF, CR3) without a RAW
@@ -507,7 +535,7 @@ def _open_raw_preview(f: BinaryIO, fmt: str, path: str) -> tuple[Image.Image, di
         start, end, _, _ = found
         data = mm[start:end]
     im = Image.open(io.BytesIO(data), formats=["JPEG"])
-    raw_meta = _exifread_tags(f) if fmt not in ("RAF", "CR3") else None
+    raw_meta = _exifread_tags(f) if with_tags and fmt not in ("RAF", "CR3") else None
     return im, raw_meta
 
 
@@ -625,19 +653,19 @@ def load_for_detection(path: PathLike, min_long_side: int = 640,
         raise ValueError("max_long_side must be ≥ min_long_side")
     path = os.fspath(path)
     with _Guard(path) as guard:
-        with open(path, "rb") as f:
-            op = _open(f, guard)
-            stored = op.im.size
-            img = _decode_rgb(op, _jpeg_scale(max(stored), min_long_side))
-            k = max(img.size) // min_long_side
-            if k >= 2:
-                img = img.reduce(k)
-            if max_long_side is not None:
-                img = _fit(img, max_long_side, Image.Resampling.BILINEAR)
-            img = _orient(img, op.orientation)
-            full = _oriented_size(stored, op.orientation)
-            rgb = np.array(img, dtype=np.uint8)  # writable, C-contiguous copy
-            taken_at, source = _capture_date(op, f, path)
+        f = guard.open()
+        op = _open(f, guard)
+        img = _decode_rgb(op, _jpeg_scale(max(op.size), min_long_side))
+        _read_meta(op)
+        k = max(img.size) // min_long_side
+        if k >= 2:
+            img = img.reduce(k)
+        if max_long_side is not None:
+            img = _fit(img, max_long_side, Image.Resampling.BILINEAR)
+        img = _orient(img, op.orientation)
+        full = _oriented_size(op.size, op.orientation)
+        rgb = np.array(img, dtype=np.uint8)  # writable, C-contiguous copy
+        taken_at, source = _capture_date(op, f, path)
     if rgb.ndim != 3 or rgb.shape[2] != 3:  # pragma: no cover - _to_rgb guarantees it
         raise ImageLoadError("corrupt", f"corrupt {op.fmt}: unexpected pixel layout", path)
     dh, dw = rgb.shape[:2]
@@ -650,16 +678,14 @@ def load_full(path: PathLike, max_long_side: int | None = None) -> Image.Image:
     JPEGs are drafted to the smallest scale still ≥ that size first). Raises ImageLoadError."""
     path = os.fspath(path)
     with _Guard(path) as guard:
-        with open(path, "rb") as f:
-            op = _open(f, guard)
-            s = _jpeg_scale(max(op.im.size), max_long_side) if max_long_side else 1
-            img = _decode_rgb(op, s)
-            if max_long_side is not None:
-                img = _fit(img, max_long_side, Image.Resampling.LANCZOS)
-            img = _orient(img, op.orientation)
-            if img is op.im:  # detach from the file we are about to close
-                img = img.copy()
-    return img
+        op = _open(guard.open(), guard)
+        s = _jpeg_scale(max(op.size), max_long_side) if max_long_side else 1
+        img = _decode_rgb(op, s)
+        _read_meta(op)
+        if max_long_side is not None:
+            img = _fit(img, max_long_side, Image.Resampling.LANCZOS)
+        img = _orient(img, op.orientation)
+    return img  # decoded: no longer needs the (now closed) file
 
 
 def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin: float = 0.25,
@@ -675,25 +701,26 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
         raise ValueError(f"empty face box {tuple(box)}")
     path = os.fspath(path)
     with _Guard(path) as guard:
-        with open(path, "rb") as f:
-            op = _open(f, guard)
-            full_w, full_h = _oriented_size(op.im.size, op.orientation)
-            side = max(x2 - x1, y2 - y1) * (1.0 + 2.0 * margin)
-            side = min(side, full_w, full_h)
-            cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
-            left = min(max(cx - side / 2.0, 0.0), full_w - side)
-            top = min(max(cy - side / 2.0, 0.0), full_h - side)
-            s = 1
-            for cand in (8, 4, 2):
-                if side / cand >= size:
-                    s = cand
-                    break
-            img = _orient(_decode_rgb(op, s), op.orientation)
-            sx, sy = full_w / img.size[0], full_h / img.size[1]
-            crop_box = (left / sx, top / sy, (left + side) / sx, (top + side) / sy)
-            thumb = img.resize((size, size), Image.Resampling.LANCZOS, box=crop_box)
-            out = io.BytesIO()
-            thumb.save(out, "JPEG", quality=quality, optimize=True)
+        op = _open(guard.open(), guard)
+        side = max(x2 - x1, y2 - y1) * (1.0 + 2.0 * margin)
+        s = 1  # libjpeg scale: the largest that keeps the crop at ≥ size pixels
+        for cand in (8, 4, 2):
+            if side / cand >= size:
+                s = cand
+                break
+        img = _decode_rgb(op, s)
+        _read_meta(op)
+        img = _orient(img, op.orientation)
+        full_w, full_h = _oriented_size(op.size, op.orientation)
+        side = min(side, full_w, full_h)
+        cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
+        left = min(max(cx - side / 2.0, 0.0), full_w - side)
+        top = min(max(cy - side / 2.0, 0.0), full_h - side)
+        sx, sy = full_w / img.size[0], full_h / img.size[1]
+        crop_box = (left / sx, top / sy, (left + side) / sx, (top + side) / sy)
+        thumb = img.resize((size, size), Image.Resampling.LANCZOS, box=crop_box)
+        out = io.BytesIO()
+        thumb.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 
@@ -713,16 +740,18 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
             with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
                 fmt = _sniff(head, os.path.splitext(path)[1])
-                if fmt in RAW_FORMATS or fmt is None:
-                    found = _date_from_exifread(_exifread_tags(f)) if fmt else None
+                if fmt in RAW_FORMATS:
+                    found = _date_from_exifread(_exifread_tags(f))
+                    if not found:  # RAF, CR3: the preview JPEG carries the EXIF
+                        im, _ = _open_raw_preview(f, fmt, path, with_tags=False)
+                        found = _date_from_exif(_safe_exif(im))
                     if found:
                         return found, "exif"
                 elif _PILLOW_FORMAT.get(fmt) in Image.OPEN:
                     f.seek(0)
                     with Image.open(f, formats=[_PILLOW_FORMAT[fmt]]) as im:
                         exif = _safe_exif(im)
-        except (OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as e:
+        except Exception as e:  # noqa: BLE001 - any bad file still has an mtime
             if isinstance(e, OSError) and e.errno is not None:
                 raise _classify(e, path, None, None) from e
             exif = None  # an undecodable image still has an mtime
