@@ -1,0 +1,154 @@
+"""The scan pipeline on real photos with the real ONNX models: incremental, resumable, robust."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kinfolk.core.scanner import ScanOptions, Scanner
+from kinfolk.db import repo
+from kinfolk.db.connection import connect
+
+from .conftest import copy_photos
+
+
+def scan(lib, folder, backend, **kw):
+    return Scanner(lib, [folder], backend, ScanOptions(**kw)).run()
+
+
+def test_rescan_of_unchanged_folder_decodes_nothing(tmp_path, faces_dir, labels, onnx_backend):
+    photos = copy_photos(faces_dir, labels, tmp_path / "pics", 6)
+    lib = tmp_path / "lib.sqlite"
+    first = scan(lib, tmp_path / "pics", onnx_backend)
+    assert first.processed == len(photos) and first.faces >= len(photos) - 1
+    again = scan(lib, tmp_path / "pics", onnx_backend)
+    assert again.processed == 0 and again.unchanged == len(photos) and again.faces == 0
+
+
+def test_moved_changed_and_deleted_files(tmp_path, faces_dir, labels, onnx_backend):
+    pics = tmp_path / "pics"
+    photos = copy_photos(faces_dir, labels, pics, 5, where=lambda i: i not in ("none", "group"))
+    lib = tmp_path / "lib.sqlite"
+    scan(lib, pics, onnx_backend)
+    conn = connect(lib)
+    conn.execute("INSERT INTO persons(name) VALUES ('Kim')")
+    moved_src = photos[0]
+    conn.execute("UPDATE faces SET person_id = 1, state = 'confirmed' WHERE photo_id = "
+                 "(SELECT id FROM photos WHERE path = ?)", (str(moved_src),))
+    (pics / "sub").mkdir()
+    moved_dst = pics / "sub" / "renamed.jpg"
+    shutil.move(moved_src, moved_dst)
+    photos[1].unlink()
+    # Changed content: overwrite photo 2 with photo 3's bytes (different size/mtime).
+    shutil.copyfile(photos[3], photos[2])
+    s = scan(lib, pics, onnx_backend)
+    assert (s.moved, s.deleted) == (1, 1)
+    assert s.processed == 2  # the moved file is hashed but not decoded; the changed one is rescanned
+    paths = {r["path"] for r in repo.photos(conn)}
+    assert str(moved_dst) in paths and str(moved_src) not in paths and str(photos[1]) not in paths
+    # The moved photo kept its named face.
+    row = conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
+                       "WHERE p.path = ? AND f.person_id = 1", (str(moved_dst),)).fetchone()
+    assert row[0] >= 1
+
+
+def test_broken_files_are_recorded_with_reasons(tmp_path, faces_dir, labels, onnx_backend):
+    pics = tmp_path / "pics"
+    copy_photos(faces_dir, labels, pics, 2)
+    good = next(pics.iterdir()).read_bytes()
+    (pics / "zero.jpg").write_bytes(b"")
+    (pics / "truncated.jpg").write_bytes(good[: len(good) // 3])
+    (pics / "notes.jpg").write_text("this is not a photo\n" * 20)
+    (pics / "random.png").write_bytes(os.urandom(5000))
+    (pics / "readme.txt").write_text("ignored: not an image extension, not image content")
+    lib = tmp_path / "lib.sqlite"
+    s = scan(lib, pics, onnx_backend)
+    assert s.errors == 4 and s.processed == 6
+    conn = connect(lib)
+    reasons = {Path(r["path"]).name: r["error_reason"] for r in repo.photos(conn) if r["status"] == "error"}
+    assert reasons == {"zero.jpg": "empty", "truncated.jpg": "truncated",
+                       "notes.jpg": "not_image", "random.png": "not_image"}
+    # Every error has a human message too.
+    assert all(r["error"] for r in repo.photos(conn) if r["status"] == "error")
+    # Unchanged broken files are not retried on the next scan.
+    assert scan(lib, pics, onnx_backend).processed == 0
+
+
+def test_heic_and_rotated_photos(tmp_path, faces_dir, labels, onnx_backend):
+    heic = [rel for rel in labels if rel.endswith(".heic") and labels[rel] != "none"]
+    assert heic, "the shared set has a HEIC face photo"
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for rel in heic:
+        shutil.copyfile(faces_dir / rel, pics / Path(rel).name)
+    lib = tmp_path / "lib.sqlite"
+    s = scan(lib, pics, onnx_backend)
+    assert s.errors == 0 and s.faces >= 1
+
+
+def test_a_killed_scan_resumes_without_redoing_work(tmp_path, faces_dir, labels, models_dir):
+    pics = tmp_path / "pics"
+    photos = copy_photos(faces_dir, labels, pics, 60)
+    lib = tmp_path / "lib.sqlite"
+    cmd = [sys.executable, "-m", "kinfolk.cli.main", "--library", str(lib), "--models", str(models_dir),
+           "scan", str(pics), "--pack", "scrfd_mbf512", "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            raw = sqlite3.connect(lib, timeout=1)
+            committed = raw.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+            raw.close()
+        except sqlite3.Error:
+            continue
+        if committed >= 10:
+            break
+    assert proc.poll() is None, "the scan finished before it could be killed; use more photos"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    raw = sqlite3.connect(lib)
+    assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    done_before = raw.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+    faces_before = raw.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
+    raw.close()
+    assert 10 <= done_before < len(photos)
+    from kinfolk.core.backend_choice import make_backend
+
+    backend = make_backend("onnx", pack="scrfd_mbf512", models_dir=models_dir)
+    s = scan(lib, pics, backend)
+    assert s.unchanged == done_before
+    assert s.processed == len(photos) - done_before
+    conn = connect(lib)
+    assert conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == len(photos)
+    assert conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == faces_before + s.faces
+
+
+def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels, onnx_backend):
+    from kinfolk.core.cancel import CancelToken
+
+    pics = tmp_path / "pics"
+    photos = copy_photos(faces_dir, labels, pics, 30)
+    token = CancelToken()
+    seen = []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done >= 3:
+            token.cancel()
+
+    lib = tmp_path / "lib.sqlite"
+    s = Scanner(lib, [pics], onnx_backend, ScanOptions(workers=2), progress=progress, control=token).run()
+    assert s.cancelled and s.processed < len(photos)
+    assert s.deleted == 0
+    again = scan(lib, pics, onnx_backend)
+    assert again.unchanged + again.processed == len(photos) and again.unchanged >= 3
