@@ -1,0 +1,116 @@
+"""GUI test fixtures: offscreen Qt, isolated QSettings, a real small library, and a leak check.
+
+Every GUI test fails if it leaves work running: a task still active in any ``TaskRunner`` or in the
+global ``QThreadPool``, or a Python thread named ``kinfolk-*`` (the scanner's workers) still alive
+shortly after the test (the idea of napari's leaked-QThread fixture).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
+import shutil  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, QThreadPool  # noqa: E402
+
+from kinfolk.gui import tasks  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    path = Path(os.environ.get("KINFOLK_MODELS", REPO.parent / "shared" / "models"))
+    if not path.is_dir():
+        pytest.skip(f"models not found at {path}")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """QSettings in a temp folder, so tests never read or write the user's settings."""
+    d = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(d))
+    QCoreApplication.setOrganizationName("KinfolkTests")
+    QCoreApplication.setApplicationName("KinfolkTests")
+    monkeypatch.setenv("HOME", str(d))  # the welcome dialog offers ~/Pictures if it exists
+    yield
+
+
+def _leaks() -> list[str]:
+    out = []
+    for r in tasks.live_runners():
+        try:
+            active = r.pool.activeThreadCount()
+        except RuntimeError:  # C++ object already deleted: nothing can run in it
+            continue
+        if active or r.active:
+            out.append(f"TaskRunner with {active} active thread(s), tasks {r.active}")
+    if QThreadPool.globalInstance().activeThreadCount():
+        out.append(f"global QThreadPool: {QThreadPool.globalInstance().activeThreadCount()} active")
+    out += [f"thread {t.name}" for t in threading.enumerate()
+            if t.name.startswith("kinfolk-") and t.is_alive()]
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(qapp):
+    """Fail the test if background work outlives it (after a 3 s grace period)."""
+    yield
+    deadline = time.monotonic() + 3.0
+    leaks = _leaks()
+    while leaks and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.05)
+        leaks = _leaks()
+    if leaks:
+        pytest.fail("background work leaked from the test: " + "; ".join(leaks))
+
+
+def pick_photos(labels: dict[str, str], per_identity: int = 3, identities: int = 3) -> list[str]:
+    """``per_identity`` single-face JPEG photos of each of the ``identities`` best-represented people."""
+    by_id: dict[str, list[str]] = {}
+    for f, ident in sorted(labels.items()):
+        if ident in ("none", "group") or ";" in ident or not f.lower().endswith((".jpg", ".jpeg")):
+            continue
+        by_id.setdefault(ident, []).append(f)
+    best = sorted(by_id, key=lambda k: (-len(by_id[k]), k))[:identities]
+    return [f for k in best for f in by_id[k][:per_identity]]
+
+
+@pytest.fixture
+def photo_folder(tmp_path, faces_dir, labels) -> Path:
+    """A temp folder with 8 real photos of 3 people (copied from the labeled set) and one broken
+    file (a zero-byte .jpg)."""
+    d = tmp_path / "photos"
+    d.mkdir()
+    chosen = pick_photos(labels)[:8]
+    for f in chosen:
+        shutil.copy(faces_dir / f, d / f.replace("/", "_"))
+    (d / "broken.jpg").write_bytes(b"")
+    return d
+
+
+@pytest.fixture
+def session_factory(tmp_path, models_dir):
+    """Builds ``Session`` objects on a temp library; closes them after the test."""
+    from kinfolk.gui.session import Session
+
+    made = []
+
+    def make(name: str = "library.sqlite", **kw) -> Session:
+        s = Session(tmp_path / name, models_dir, workers=2, **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
