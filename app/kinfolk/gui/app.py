@@ -1,0 +1,64 @@
+"""Entry point of the desktop app: ``kinfolk`` (no sub-command), ``kinfolk gui`` and ``kinfolk-gui``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .. import __version__
+from ..cli.common import library_path
+from ..db.connection import LibraryError
+from . import resources
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with Kinfolk's identity (QSettings location, icon, desktop file)."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    QCoreApplication.setOrganizationName("Kinfolk")
+    QCoreApplication.setOrganizationDomain("kinfolk.io")
+    QCoreApplication.setApplicationName("Kinfolk")
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setApplicationDisplayName("Kinfolk")
+    QGuiApplication.setDesktopFileName("kinfolk")  # resources/kinfolk.desktop (Wayland app id)
+    app.setWindowIcon(resources.app_icon())
+    return app
+
+
+def main(args: argparse.Namespace | list[str] | None = None) -> int:
+    """Open the library given by ``args`` (``--library``/``$KINFOLK_LIBRARY``/default) in the window.
+
+    ``args`` is the CLI's parsed namespace; the ``kinfolk-gui`` script calls this without arguments.
+    """
+    if not isinstance(args, argparse.Namespace):
+        from ..cli.main import build_parser
+
+        args = build_parser().parse_args(list(args or sys.argv[1:]))
+        if args.models:
+            import os
+
+            os.environ["KINFOLK_MODELS"] = args.models
+    app = make_application()
+    from .main_window import MainWindow
+    from .session import Session
+
+    path = library_path(args)
+    try:
+        session = Session(path, getattr(args, "models", None))
+    except LibraryError as exc:
+        QMessageBox.critical(None, "Kinfolk", f"Cannot open the library:\n{exc}")
+        return 1
+    window = MainWindow(session)
+    window.show()
+    QTimer.singleShot(0, window.maybe_show_welcome)
+    return app.exec()

@@ -1,0 +1,285 @@
+"""A grid of face thumbnails that stays smooth with 100,000 faces.
+
+``FaceGridModel`` is a ``QAbstractListModel`` over a list of face ids (one row each; the row count is
+known up front, so the view lays out without loading anything). A thumbnail is loaded only when the
+view asks for a row's decoration, i.e. when the row is painted:
+
+- requests are collected for one event-loop turn, then the most recent ``BATCH`` of them are loaded in
+  ONE background task (one SQLite query, JPEG decode + scale to ``QImage`` off the GUI thread);
+- only one load runs at a time, and requests older than the newest ``MAX_PENDING`` are dropped, so
+  scrolling quickly through thousands of rows loads what is on screen now, not what flew past;
+- decoded pixmaps live in an LRU cache of ``cache_size`` entries; rows not loaded yet show a
+  placeholder.
+
+The model can grow in place (``set_face_ids`` with the old list as a prefix inserts rows rather than
+resetting), so faces found by a running scan appear without losing the scroll position.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
+
+from ..db.connection import connect
+from . import db_reads
+from .tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+FaceIdRole = Qt.ItemDataRole.UserRole + 1
+BATCH = 48
+MAX_PENDING = 256
+
+
+class PixmapCache:
+    """A least-recently-used map of face id → QPixmap (GUI thread only)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._d: OrderedDict[int, QPixmap] = OrderedDict()
+
+    def get(self, key: int) -> QPixmap | None:
+        pm = self._d.get(key)
+        if pm is not None:
+            self._d.move_to_end(key)
+        return pm
+
+    def put(self, key: int, pm: QPixmap) -> None:
+        self._d[key] = pm
+        self._d.move_to_end(key)
+        while len(self._d) > self.capacity:
+            self._d.popitem(last=False)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._d
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def discard(self, key: int) -> None:
+        self._d.pop(key, None)
+
+
+def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int, QImage]]:
+    """Read and decode the face crops of ``ids`` (worker thread): ``QImage`` is thread-safe,
+    ``QPixmap`` is not, so the GUI thread converts."""
+    conn = connect(library, migrate=False)
+    try:
+        blobs = db_reads.thumbnails(conn, ids)
+    finally:
+        conn.close()
+    out = []
+    for fid in ids:
+        data = blobs.get(fid)
+        img = QImage()
+        if data is None or not img.loadFromData(data):
+            out.append((fid, QImage()))  # no crop stored: remember, so it is not asked again
+            continue
+        if img.width() != size:
+            img = img.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        out.append((fid, img))
+    return out
+
+
+class FaceGridModel(QAbstractListModel):
+    """Rows are face ids; ``DecorationRole`` gives the thumbnail (loaded lazily)."""
+
+    def __init__(self, runner: TaskRunner, library: Path, icon_size: int = 96,
+                 cache_size: int = 1500, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.library = Path(library)
+        self.icon_size = icon_size
+        self.cache = PixmapCache(cache_size)
+        self._ids: list[int] = []
+        self._row: dict[int, int] = {}
+        self._wanted: OrderedDict[int, None] = OrderedDict()
+        self._inflight: set[int] = set()
+        self._busy = False
+        self._missing: set[int] = set()
+        self.loads = 0  # thumbnails decoded so far (tests and the benchmark read it)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._flush)
+        self._placeholder = self._make_placeholder()
+        self._missing_pm = self._placeholder
+
+    # -- content ------------------------------------------------------------------------------
+
+    @property
+    def face_ids(self) -> list[int]:
+        return self._ids
+
+    def set_face_ids(self, ids: Sequence[int]) -> None:
+        """Show ``ids``. If the current list is a prefix of ``ids`` the new rows are appended."""
+        ids = list(ids)
+        n = len(self._ids)
+        if n and len(ids) >= n and ids[:n] == self._ids:
+            if len(ids) > n:
+                self.beginInsertRows(QModelIndex(), n, len(ids) - 1)
+                for i, fid in enumerate(ids[n:], n):
+                    self._row[fid] = i
+                self._ids = ids
+                self.endInsertRows()
+            return
+        self.beginResetModel()
+        self._ids = ids
+        self._row = {fid: i for i, fid in enumerate(ids)}
+        self._wanted.clear()
+        self.endResetModel()
+
+    def face_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def invalidate(self, face_ids: Sequence[int]) -> None:
+        """Forget cached thumbnails (e.g. a face was re-cropped)."""
+        for fid in face_ids:
+            self.cache.discard(fid)
+            self._missing.discard(fid)
+
+    # -- Qt model API -------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        fid = self._ids[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            pm = self.cache.get(fid)
+            if pm is not None:
+                return pm
+            if fid in self._missing:
+                return self._missing_pm
+            self._request(fid)
+            return self._placeholder
+        if role == FaceIdRole:
+            return fid
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"Face {fid}"
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(self.icon_size, self.icon_size)
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- lazy loading -------------------------------------------------------------------------
+
+    def _request(self, fid: int) -> None:
+        if fid in self._inflight:
+            return
+        self._wanted[fid] = None
+        self._wanted.move_to_end(fid)
+        while len(self._wanted) > MAX_PENDING:
+            self._wanted.popitem(last=False)
+        if not self._busy and not self._timer.isActive():
+            self._timer.start()
+
+    def _flush(self) -> None:
+        if self._busy or not self._wanted:
+            return
+        batch: list[int] = []
+        while self._wanted and len(batch) < BATCH:
+            fid, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now
+            if fid not in self.cache and fid not in self._missing:
+                batch.append(fid)
+        if not batch:
+            return
+        self._busy = True
+        self._inflight = set(batch)
+        size = round(self.icon_size * _dpr())
+        lib = self.library
+        self.runner.run(lambda ctx: load_thumbnails(lib, batch, size), name="thumbnails",
+                        on_success=self._loaded, on_error=self._load_failed,
+                        on_cancelled=self._load_cancelled)
+
+    def _loaded(self, results: list[tuple[int, QImage]]) -> None:
+        self._busy = False
+        self._inflight = set()
+        dpr = _dpr()
+        for fid, img in results:
+            if img.isNull():
+                self._missing.add(fid)
+            else:
+                pm = QPixmap.fromImage(img)
+                pm.setDevicePixelRatio(dpr)
+                self.cache.put(fid, pm)
+                self.loads += 1
+            row = self._row.get(fid)
+            if row is not None:
+                ix = self.index(row)
+                self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+        if self._wanted:
+            self._timer.start()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        log.warning("loading face thumbnails failed: %s", exc)
+        self._busy = False
+        self._inflight = set()
+
+    def _load_cancelled(self) -> None:
+        self._busy = False
+        self._inflight = set()
+
+    @property
+    def loading(self) -> bool:
+        return self._busy or bool(self._wanted)
+
+    def _make_placeholder(self) -> QPixmap:
+        dpr = _dpr()
+        side = round(self.icon_size * dpr)
+        pm = QPixmap(side, side)
+        pm.fill(Qt.GlobalColor.transparent)
+        pal = QApplication.palette() if QApplication.instance() else QPalette()
+        c = QColor(pal.color(QPalette.ColorRole.Mid))
+        c.setAlpha(90)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(c)
+        r = side * 0.08
+        p.drawRoundedRect(0, 0, side, side, r, r)
+        p.end()
+        pm.setDevicePixelRatio(dpr)
+        return pm
+
+
+def _dpr() -> float:
+    app = QApplication.instance()
+    return app.devicePixelRatio() if app else 1.0
+
+
+class FaceGridView(QListView):
+    """Icon-mode list with fixed cells (uniform sizes keep layout O(1) per row)."""
+
+    def __init__(self, parent: QWidget | None = None, icon_size: int = 96) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(2000)
+        self.setIconSize(QSize(icon_size, icon_size))
+        self.setGridSize(QSize(icon_size + 12, icon_size + 12))
+        self.setSpacing(0)
+        self.setWordWrap(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(icon_size // 3)
+        self.setAccessibleName("Faces")
+
+    def selected_face_ids(self) -> list[int]:
+        return [ix.data(FaceIdRole) for ix in self.selectionModel().selectedIndexes()]

@@ -1,0 +1,401 @@
+"""The main window: sidebar of views, the views, menus with shortcuts, and the scan in the status bar.
+
+Views are pages of a ``QStackedWidget`` keyed by name ("library", "people", "groups", "suggestions",
+"search"); ``add_page`` lets later views slot in. After every finished scan the window runs
+``core.grouping.organize`` (match to named people, then group the rest) as a background task.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QSplitter, QStackedWidget, QWidget)
+
+from ..core.scanner import ScanSummary
+from ..db import repo
+from ..db.connection import transaction
+from . import preferences as prefs
+from . import resources
+from .library_view import LibraryView
+from .model_setup import SetupInfo, describe_setup
+from .scan_status import ScanStatus, describe_summary
+from .session import Session
+from .settings_dialog import SettingsDialog
+from .welcome_dialog import WelcomeDialog
+from .widgets import EmptyState
+
+log = logging.getLogger(__name__)
+
+PAGES = (  # key, sidebar label, icon, shortcut
+    ("library", "Library", "library", "Ctrl+1"),
+    ("people", "People", "people", "Ctrl+2"),
+    ("groups", "Unnamed groups", "groups", "Ctrl+3"),
+    ("suggestions", "Suggestions", "suggestions", "Ctrl+4"),
+    ("search", "Search", "search", "Ctrl+5"),
+)
+
+
+def _placeholder(key: str) -> QWidget:
+    texts = {
+        "people": ("No people yet", "When you name a group of faces, the person appears here with "
+                   "all their photos."),
+        "groups": ("No unnamed groups yet", "After a scan, Kinfolk groups faces that look like the "
+                   "same person. Name a group to add the person."),
+        "suggestions": ("No suggestions", "When a new face looks like someone you named, Kinfolk "
+                        "asks you here before assigning it."),
+        "search": ("Find photos by who is in them", "Name some people first; then search for photos "
+                   "with one of them, several together, or without someone."),
+    }
+    title, text = texts[key]
+    icon = dict((k, i) for k, _, i, _ in PAGES)[key]
+    return EmptyState(icon, title, text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings or QSettings()
+        self.undo_stack = QUndoStack(self)
+        self.setup_info: SetupInfo | None = None
+        self.organizing = False
+        self._closing = False
+        self.setWindowTitle("Kinfolk")
+        self.setWindowIcon(resources.app_icon())
+        self.resize(1100, 720)
+        self.setMinimumSize(QSize(720, 480))
+        self.session.runner.error_handler = self._task_failed
+
+        # -- sidebar + pages
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Views")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setSpacing(2)
+        self.sidebar.setMinimumWidth(170)
+        self.sidebar.setMaximumWidth(280)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        self.library_view = LibraryView(session)
+        for key, label, icon, _ in PAGES:
+            page = self.library_view if key == "library" else _placeholder(key)
+            self.add_page(key, label, icon, page)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([190, 910])
+        self.setCentralWidget(self.splitter)
+
+        # -- status bar
+        self.scan_status = ScanStatus(session.scans)
+        self.statusBar().addWidget(self.scan_status)
+        self.model_label = QLabel()
+        self.model_label.setAccessibleName("Face model in use")
+        self.statusBar().addPermanentWidget(self.model_label)
+
+        self._build_menus()
+        session.scans.finished.connect(self._scan_finished)
+        session.scans.failed.connect(self._scan_failed)
+        self.restore_state()
+        self.refresh_setup()
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def add_page(self, key: str, label: str, icon: str, widget: QWidget) -> None:
+        """Add or replace the page ``key`` (phase-2 views replace the placeholders)."""
+        if key in self.pages:
+            i = list(self.pages).index(key)
+            old = self.pages[key]
+            self.stack.insertWidget(i, widget)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.pages[key] = widget
+            return
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        it = QListWidgetItem(resources.icon(icon), label)
+        it.setData(Qt.ItemDataRole.UserRole, key)
+        it.setSizeHint(QSize(0, 34))
+        self.sidebar.addItem(it)
+
+    def show_page(self, key: str) -> None:
+        self.sidebar.setCurrentRow(list(self.pages).index(key))
+
+    def current_page(self) -> str:
+        return list(self.pages)[max(0, self.stack.currentIndex())]
+
+    # -- menus --------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut=None, icon: str | None = None,
+                tip: str | None = None) -> QAction:
+        a = QAction(text, self)
+        if icon:
+            a.setIcon(resources.icon(icon))
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work even with the menu bar hidden (e.g. on some desktops)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.add_folder_action = self._action("&Add Folder…", self.library_view.add_folder_interactive,
+                                              QKeySequence.StandardKey.Open, "folder-add",
+                                              "Add a folder of photos to the library")
+        self.scan_action = self._action("&Scan Now", self.scan_now, "F5", "scan",
+                                        "Look for new and changed photos")
+        self.pause_action = self._action("&Pause Scan", self.scan_status.toggle_pause, "Ctrl+P",
+                                         "pause")
+        self.stop_action = self._action("S&top Scan", self.session.scans.cancel, "Ctrl+.", "stop")
+        self.settings_action = self._action("Se&ttings…", self.open_settings,
+                                            QKeySequence.StandardKey.Preferences, "settings")
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        if self.quit_action.shortcut().isEmpty():  # no platform standard (Windows, some X11)
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        for a in (self.add_folder_action, self.scan_action, self.pause_action, self.stop_action):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.settings_action)
+        m.addSeparator()
+        m.addAction(self.quit_action)
+
+        m = mb.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        m.addAction(self.undo_action)
+        m.addAction(self.redo_action)
+        m.addSeparator()
+        self.find_action = self._action("&Find Photos…", self.find, QKeySequence.StandardKey.Find,
+                                        "search")
+        m.addAction(self.find_action)
+
+        m = mb.addMenu("&View")
+        self.view_actions = {}
+        for key, label, icon, shortcut in PAGES:
+            a = self._action(label, lambda checked=False, k=key: self.show_page(k), shortcut, icon)
+            m.addAction(a)
+            self.view_actions[key] = a
+
+        m = mb.addMenu("&Help")
+        m.addAction(self._action("Where Is My Data?", self.show_privacy))
+        about = self._action("&About Kinfolk", self.show_about)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        m.addAction(about)
+
+        scans = self.session.scans
+        self._scan_actions()
+        scans.started.connect(self._scan_actions)
+        scans.finished.connect(lambda s: self._scan_actions())
+        scans.failed.connect(lambda s: self._scan_actions())
+        scans.paused_changed.connect(lambda p: self._scan_actions())
+
+    def _scan_actions(self) -> None:
+        running = self.session.scans.running
+        self.scan_action.setEnabled(not running)
+        self.pause_action.setEnabled(running)
+        self.stop_action.setEnabled(running)
+        self.pause_action.setText("&Resume Scan" if self.session.scans.paused else "&Pause Scan")
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def scan_now(self) -> None:
+        if not repo.list_folders(self.session.conn):
+            self.show_page("library")
+            self.library_view.add_folder_interactive()
+            return
+        self.library_view.scan_now()
+
+    def find(self) -> None:
+        self.show_page("search")
+        page = self.pages["search"]
+        focus = getattr(page, "focus_query", None)
+        if callable(focus):
+            focus()
+
+    def maybe_show_welcome(self) -> WelcomeDialog | None:
+        """First run (no folders): the welcome dialog, non-blocking. Returns it (tests drive it)."""
+        if repo.list_folders(self.session.conn):
+            return None
+        dlg = WelcomeDialog(self.session.runner, self.session.path, self.session.scans.machine,
+                            self.session.models_dir, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self._welcome_done(dlg.chosen_folders()))
+        dlg.models.setup_changed.connect(self._show_setup)
+        dlg.open()
+        return dlg
+
+    def _welcome_done(self, folders: list[str]) -> None:
+        with transaction(self.session.conn):
+            for f in folders:
+                repo.add_folder(self.session.conn, f)
+        self.library_view.reload()
+        self.show_page("library")
+        self.library_view.scan_now()
+
+    def open_settings(self) -> SettingsDialog:
+        conn = self.session.conn
+        model_id = self.setup_info.model_id if self.setup_info else None
+        dlg = SettingsDialog(self.session.runner, repo.list_folders(conn), self.session.scans.machine,
+                             prefs.MIN_FACE_SIZE.read(conn), model_id,
+                             lambda mid: prefs.read_thresholds(self.session.conn, mid),
+                             self.session.models_dir, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.apply_settings(dlg.result_settings()))
+        dlg.open()
+        return dlg
+
+    def apply_settings(self, r) -> None:
+        conn = self.session.conn
+        prefs.MIN_FACE_SIZE.write(conn, r.min_face_size)
+        if r.thresholds is not None and r.model_id:
+            prefs.write_thresholds(conn, r.model_id, r.thresholds)
+        if r.machine_changed:
+            prefs.save_machine(r.machine, self.settings)
+            self.session.scans.set_machine(r.machine)
+            self.refresh_setup()
+        with transaction(conn):
+            for f in r.folders_added:
+                repo.add_folder(conn, f)
+        for f in r.folders_removed:
+            # Confirmed in the dialog; large folders take a while: off the GUI thread.
+            self.session.runner.run(lambda ctx, f=f: _remove_folder(self.session.path, f),
+                                    name="remove folder",
+                                    on_success=lambda n: self.session.library_changed.emit())
+        self.library_view.reload()
+        if (r.folders_added or r.machine_changed) and repo.list_folders(conn):
+            self.library_view.scan_now()
+
+    def refresh_setup(self) -> None:
+        machine, models_dir = self.session.scans.machine, self.session.models_dir
+        self.session.runner.run(lambda ctx: describe_setup(machine, models_dir), name="describe models",
+                                on_success=self._show_setup,
+                                on_error=lambda e: self.model_label.setText(f"Models: {e}"))
+
+    def _show_setup(self, info: SetupInfo) -> None:
+        self.setup_info = info
+        self.model_label.setText(f"{info.pack_id} · {info.provider}")
+        self.model_label.setToolTip(f"Face model: {info.pack_name}\nRuns on: {info.provider}\n"
+                                    f"License: {info.license}")
+
+    def show_privacy(self) -> None:
+        QMessageBox.information(
+            self, "Where is my data?",
+            "Everything Kinfolk knows stays on this computer, in one file:\n\n"
+            f"{self.session.path}\n\n"
+            "Your photos are never uploaded or changed. The library holds the list of photos, the "
+            "faces found in them (position, a small face picture and a face signature) and the names "
+            "you gave. “Forget this person” erases a person's faces and name from the file for good.")
+
+    def show_about(self) -> None:
+        from .. import __version__ as version  # noqa: PLC0415 (only needed here)
+
+        QMessageBox.about(self, "About Kinfolk",
+                          f"<h3>Kinfolk {version}</h3><p>Organize your photos by the people in "
+                          "them. Offline: nothing leaves this computer.</p>")
+
+    # -- scan outcomes ------------------------------------------------------------------------
+
+    def _scan_finished(self, summary: ScanSummary) -> None:
+        self.statusBar().showMessage(describe_summary(summary), 15000)
+        if not summary.cancelled and not self._closing:
+            self.organize()
+
+    def _scan_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Kinfolk", f"The scan stopped:\n{message}")
+
+    def organize(self) -> None:
+        """Match new faces to named people, then group the rest (after each scan)."""
+        if self.organizing:
+            return
+        self.organizing = True
+        path = self.session.path
+
+        def work(ctx):
+            from ..core.grouping import organize  # heavy imports (hdbscan, sklearn)
+            from ..db.connection import connect
+
+            conn = connect(path)
+            try:
+                return organize(conn, cancel=ctx.token)
+            finally:
+                conn.close()
+
+        def done(report) -> None:
+            self.organizing = False
+            self.statusBar().showMessage("Faces grouped: see Unnamed groups and Suggestions.", 8000)
+            self.session.people_changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.organizing = False
+            log.warning("grouping faces failed: %s", exc)
+            self.statusBar().showMessage(f"Could not group faces: {exc}", 15000)
+
+        self.statusBar().showMessage("Grouping faces…")
+        self.session.runner.run(work, name="organize", on_success=done, on_error=failed,
+                                on_cancelled=lambda: setattr(self, "organizing", False))
+
+    def _task_failed(self, name: str, exc: BaseException) -> None:
+        log.error("%s failed", name, exc_info=exc)
+        if not self._closing:
+            self.statusBar().showMessage(f"{name} failed: {exc}", 15000)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        s = self.settings
+        geo = s.value(prefs.K_GEOMETRY)
+        if isinstance(geo, (QByteArray, bytes)):
+            self.restoreGeometry(geo)
+        state = s.value(prefs.K_STATE)
+        if isinstance(state, (QByteArray, bytes)):
+            self.restoreState(state)
+        split = s.value(prefs.K_SPLITTER)
+        if isinstance(split, (QByteArray, bytes)):
+            self.splitter.restoreState(split)
+        view = s.value(prefs.K_VIEW, "library")
+        self.show_page(view if view in self.pages else "library")
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue(prefs.K_GEOMETRY, self.saveGeometry())
+        s.setValue(prefs.K_STATE, self.saveState())
+        s.setValue(prefs.K_SPLITTER, self.splitter.saveState())
+        s.setValue(prefs.K_VIEW, self.current_page())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self.save_state()
+        if self.session.scans.running:
+            self.statusBar().showMessage("Stopping the scan…")
+            QApplication.processEvents()
+        self.session.close()
+        event.accept()
+
+
+def _remove_folder(library: Path, folder: str) -> int:
+    from ..db.connection import connect
+
+    conn = connect(library)
+    try:
+        return repo.remove_folder(conn, folder)
+    finally:
+        conn.close()
+

@@ -1,0 +1,294 @@
+"""Settings: photo folders, face model and hardware, minimum face size, matching thresholds.
+
+The dialog edits copies; ``result_settings()`` tells the caller what changed after OK. Where each
+setting is stored is decided in ``preferences`` (machine settings in QSettings, the rest in the
+library).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from ..core.thresholds import Thresholds, default_thresholds
+from . import preferences as prefs
+from . import resources
+from .model_setup import SetupInfo
+from .models_panel import ModelsPanel
+from .preferences import MachineSettings
+from .tasks import TaskRunner
+
+PROVIDER_LABELS = {
+    "auto": "Automatic (fastest available)",
+    "cpu": "CPU",
+    "cuda": "NVIDIA GPU (CUDA)",
+    "directml": "GPU (DirectML, Windows)",
+    "coreml": "Apple GPU / Neural Engine (CoreML)",
+}
+PROVIDER_ORT = {"cuda": "CUDAExecutionProvider", "directml": "DmlExecutionProvider",
+                "coreml": "CoreMLExecutionProvider", "cpu": "CPUExecutionProvider"}
+
+
+@dataclass
+class SettingsResult:
+    folders_added: list[str]
+    folders_removed: list[str]
+    machine: MachineSettings
+    machine_changed: bool
+    min_face_size: int
+    thresholds: Thresholds | None  # for ``model_id``; None if not shown
+    model_id: str | None
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, runner: TaskRunner, folders: list[str], machine: MachineSettings,
+                 min_face_size: int, model_id: str | None,
+                 thresholds_of: Callable[[str], Thresholds], models_dir: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Kinfolk Settings")
+        self.setMinimumWidth(600)
+        self._folders0 = list(folders)
+        self._machine0 = machine
+        self.model_id = model_id
+        self.thresholds_of = thresholds_of
+        self.choose_folder: Callable[[], str | None] = self._ask_folder
+        self.confirm_remove: Callable[[str], bool] = self._ask_remove
+
+        lay = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        lay.addWidget(self.tabs)
+
+        # -- folders
+        page = QWidget()
+        play = QHBoxLayout(page)
+        self.folders = QListWidget()
+        self.folders.setAccessibleName("Photo folders")
+        self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        for f in folders:
+            self._add_item(f)
+        play.addWidget(self.folders, 1)
+        col = QVBoxLayout()
+        add = QPushButton(resources.icon("folder-add"), "Add folder…")
+        add.setAccessibleName("Add folder")
+        add.clicked.connect(self._add_interactive)
+        self.remove_button = QPushButton(resources.icon("remove"), "Remove")
+        self.remove_button.setAccessibleName("Remove folder")
+        self.remove_button.clicked.connect(self._remove_selected)
+        col.addWidget(add)
+        col.addWidget(self.remove_button)
+        col.addStretch()
+        play.addLayout(col)
+        self.tabs.addTab(page, "Folders")
+
+        # -- recognition
+        page = QWidget()
+        rlay = QVBoxLayout(page)
+        form = QFormLayout()
+        self.pack_combo = QComboBox()
+        self.pack_combo.setAccessibleName("Face model pack")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setAccessibleName("Execution provider")
+        for key in prefs.PROVIDERS:
+            self.provider_combo.addItem(PROVIDER_LABELS[key], key)
+        self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(machine.provider)))
+        form.addRow("Model pack:", self.pack_combo)
+        form.addRow("Hardware:", self.provider_combo)
+        rlay.addLayout(form)
+        note = QLabel("Changing the model re-reads every photo in the background: faces found with "
+                      "one model are never compared with another's. Names you gave are kept.")
+        note.setWordWrap(True)
+        rlay.addWidget(note)
+        mbox = QGroupBox("In use")
+        mlay = QVBoxLayout(mbox)
+        self.models = ModelsPanel(runner, machine, models_dir)
+        self.models.setup_changed.connect(self._setup_known)
+        mlay.addWidget(self.models)
+        rlay.addWidget(mbox)
+        rlay.addStretch()
+        self.tabs.addTab(page, "Face recognition")
+
+        # -- faces
+        page = QWidget()
+        flay = QVBoxLayout(page)
+        form = QFormLayout()
+        self.min_face = QSpinBox()
+        self.min_face.setAccessibleName("Minimum face size")
+        self.min_face.setRange(int(prefs.MIN_FACE_SIZE.minimum or 8),
+                               int(prefs.MIN_FACE_SIZE.maximum or 2000))
+        self.min_face.setSuffix(" px")
+        self.min_face.setValue(min_face_size)
+        self.min_face.setToolTip("Faces smaller than this (in the full-size photo) are ignored. "
+                                 "Applies to photos scanned from now on.")
+        form.addRow("Ignore faces smaller than:", self.min_face)
+        flay.addLayout(form)
+        self.thr_box = QGroupBox("Recognition thresholds")
+        tform = QFormLayout(self.thr_box)
+        self.thr_auto = self._spin("Assign automatically above")
+        self.thr_suggest = self._spin("Suggest above")
+        self.thr_match = self._spin("Same person above")
+        tform.addRow("Assign to a person automatically above:", self.thr_auto)
+        tform.addRow("Suggest a person above:", self.thr_suggest)
+        tform.addRow("Count as the same person above:", self.thr_match)
+        self.thr_note = QLabel()
+        self.thr_note.setWordWrap(True)
+        tform.addRow(self.thr_note)
+        reset = QPushButton("Restore defaults")
+        reset.clicked.connect(self._reset_thresholds)
+        tform.addRow("", reset)
+        flay.addWidget(self.thr_box)
+        flay.addStretch()
+        self.tabs.addTab(page, "Faces")
+        self._set_thresholds(thresholds_of(model_id) if model_id else None)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self._update()
+
+    # -- folders ------------------------------------------------------------------------------
+
+    def folder_list(self) -> list[str]:
+        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
+
+    def _add_item(self, path: str) -> None:
+        it = QListWidgetItem(resources.icon("folder"), path)
+        it.setData(Qt.ItemDataRole.UserRole, path)
+        self.folders.addItem(it)
+
+    def add_folder(self, path: str | os.PathLike) -> None:
+        path = str(Path(path).expanduser().resolve())
+        if os.path.isdir(path) and path not in self.folder_list():
+            self._add_item(path)
+        self._update()
+
+    def _add_interactive(self) -> None:
+        path = self.choose_folder()
+        if path:
+            self.add_folder(path)
+
+    def _remove_selected(self) -> None:
+        for it in self.folders.selectedItems():
+            path = it.data(Qt.ItemDataRole.UserRole)
+            if path in self._folders0 and not self.confirm_remove(path):
+                continue
+            self.folders.takeItem(self.folders.row(it))
+        self._update()
+
+    def _update(self) -> None:
+        self.remove_button.setEnabled(self.folders.count() > 0)
+
+    # -- recognition --------------------------------------------------------------------------
+
+    def _setup_known(self, info: SetupInfo) -> None:
+        """Fill the pack combo once the installed packs are known."""
+        current = self._pack_choice() if self.pack_combo.count() else (
+            self._machine0.backend, self._machine0.pack)
+        self.pack_combo.blockSignals(True)
+        self.pack_combo.clear()
+        auto_name = info.pack_name if self._machine0.backend == "auto" else "best installed"
+        self.pack_combo.addItem(f"Automatic ({auto_name})", ("auto", ""))
+        for spec in info.installed:
+            self.pack_combo.addItem(spec.name, ("onnx", spec.id))
+        self.pack_combo.addItem("dlib (always available; slower and less accurate)", ("dlib", ""))
+        idx = max(0, self.pack_combo.findData(current))
+        self.pack_combo.setCurrentIndex(idx)
+        self.pack_combo.blockSignals(False)
+        # Providers this onnxruntime build lacks can't be chosen (CPU and auto always can).
+        model = self.provider_combo.model()
+        for i in range(self.provider_combo.count()):
+            key = self.provider_combo.itemData(i)
+            ok = key in ("auto", "cpu") or PROVIDER_ORT[key] in info.available_providers
+            model.item(i).setEnabled(ok)
+            if not ok:
+                model.item(i).setToolTip("Not available in this installation")
+        if self.model_id is None and info.model_id:
+            self.model_id = info.model_id
+            self._set_thresholds(self.thresholds_of(info.model_id))
+
+    def _pack_choice(self) -> tuple[str, str]:
+        data = self.pack_combo.currentData()
+        return tuple(data) if data else (self._machine0.backend, self._machine0.pack)
+
+    def machine(self) -> MachineSettings:
+        backend, pack = self._pack_choice()
+        return MachineSettings(backend=backend, pack=pack,
+                               provider=self.provider_combo.currentData() or "auto")
+
+    # -- thresholds ---------------------------------------------------------------------------
+
+    def _spin(self, name: str) -> QDoubleSpinBox:
+        s = QDoubleSpinBox()
+        s.setRange(-1.0, 1.0)
+        s.setDecimals(3)
+        s.setSingleStep(0.01)
+        s.setAccessibleName(name)
+        return s
+
+    def _set_thresholds(self, t: Thresholds | None) -> None:
+        self.thr_box.setEnabled(t is not None)
+        if t is None:
+            self.thr_note.setText("Thresholds are set per face model; they appear once a model is "
+                                  "known.")
+            return
+        self.thr_auto.setValue(t.auto)
+        self.thr_suggest.setValue(t.suggest)
+        self.thr_match.setValue(t.match)
+        self.thr_note.setText(f"Cosine similarity for the model “{self.model_id}”. Higher means "
+                              "fewer mistakes but more faces left for you to name. "
+                              "“kinfolk calibrate” measures them on the faces you confirmed.")
+
+    def _reset_thresholds(self) -> None:
+        if self.model_id:
+            self._set_thresholds(default_thresholds(self.model_id))
+
+    def thresholds(self) -> Thresholds | None:
+        if not self.thr_box.isEnabled():
+            return None
+        return Thresholds(match=self.thr_match.value(), auto=self.thr_auto.value(),
+                          suggest=self.thr_suggest.value())
+
+    # -- result -------------------------------------------------------------------------------
+
+    def accept(self) -> None:
+        t = self.thresholds()
+        if t is not None and not (t.suggest <= t.auto):
+            QMessageBox.warning(self, "Kinfolk", "The suggestion threshold must not be above the "
+                                "automatic-assignment threshold.")
+            self.tabs.setCurrentIndex(2)
+            return
+        self.models.cancel_download()
+        super().accept()
+
+    def result_settings(self) -> SettingsResult:
+        now = self.folder_list()
+        m = self.machine()
+        return SettingsResult(
+            folders_added=[f for f in now if f not in self._folders0],
+            folders_removed=[f for f in self._folders0 if f not in now],
+            machine=m, machine_changed=m != self._machine0,
+            min_face_size=self.min_face.value(), thresholds=self.thresholds(), model_id=self.model_id)
+
+    def _ask_folder(self) -> str | None:
+        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
+        return path or None
+
+    def _ask_remove(self, path: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove folder?",
+                          f"Stop watching {path}?\n\nWhen you click OK, Kinfolk forgets the photos in "
+                          "it and the faces found there, including names given to those faces. The "
+                          "photos themselves stay where they are.", parent=self)
+        ok = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is ok
+

@@ -1,0 +1,142 @@
+"""First run: choose photo folders, learn that everything stays local, see (and improve) the face model.
+
+Shown when the library has no folders. Accepting returns the chosen folders; the caller adds them and
+starts the scan. The dialog itself writes nothing to the library.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFrame,
+                               QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from . import resources
+from .models_panel import ModelsPanel
+from .preferences import MachineSettings
+from .tasks import TaskRunner
+from .widgets import heading
+
+
+class WelcomeDialog(QDialog):
+    def __init__(self, runner: TaskRunner, library: Path, machine: MachineSettings,
+                 models_dir: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Kinfolk")
+        self.setMinimumWidth(620)
+        self.choose_folder: Callable[[], str | None] = self._ask_folder
+        self._downloading = False
+
+        lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+        top = QHBoxLayout()
+        logo = QLabel()
+        logo.setPixmap(resources.app_icon().pixmap(QSize(64, 64)))
+        top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        intro = QVBoxLayout()
+        intro.addWidget(heading("Welcome to Kinfolk", 1.6))
+        text = QLabel("Kinfolk finds the faces in your photos, groups the ones that look like the "
+                      "same person and lets you name them. Then you can find every photo of someone, "
+                      "or of several people together.")
+        text.setWordWrap(True)
+        intro.addWidget(text)
+        top.addLayout(intro, 1)
+        lay.addLayout(top)
+
+        privacy = QFrame()
+        privacy.setFrameShape(QFrame.Shape.StyledPanel)
+        play = QVBoxLayout(privacy)
+        ptext = QLabel(
+            "<b>Everything stays on this computer.</b> Your photos are never uploaded and never "
+            "changed. What Kinfolk learns about faces is kept only in your library file:<br>"
+            f"<code>{library}</code>")
+        ptext.setWordWrap(True)
+        ptext.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        ptext.setAccessibleName("Privacy")
+        play.addWidget(ptext)
+        lay.addWidget(privacy)
+
+        fbox = QGroupBox("1. Which folders hold your photos?")
+        flay = QHBoxLayout(fbox)
+        self.folders = QListWidget()
+        self.folders.setAccessibleName("Chosen photo folders")
+        self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.folders.setMinimumHeight(80)
+        flay.addWidget(self.folders, 1)
+        fbuttons = QVBoxLayout()
+        add = QPushButton(resources.icon("folder-add"), "Add folder…")
+        add.setAccessibleName("Add folder")
+        add.clicked.connect(self.add_folder_interactive)
+        self.remove_button = QPushButton(resources.icon("remove"), "Remove")
+        self.remove_button.setAccessibleName("Remove folder")
+        self.remove_button.clicked.connect(self._remove_selected)
+        fbuttons.addWidget(add)
+        fbuttons.addWidget(self.remove_button)
+        fbuttons.addStretch()
+        flay.addLayout(fbuttons)
+        lay.addWidget(fbox)
+
+        mbox = QGroupBox("2. Face recognition")
+        mlay = QVBoxLayout(mbox)
+        self.models = ModelsPanel(runner, machine, models_dir)
+        self.models.busy_changed.connect(self._set_downloading)
+        mlay.addWidget(self.models)
+        lay.addWidget(mbox)
+
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("Start scanning",
+                                                   QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setDefault(True)
+        self.buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        pictures = Path.home() / "Pictures"
+        if pictures.is_dir():  # the usual place: offered, easy to remove
+            self.add_folder(pictures)
+        self._update()
+
+    def chosen_folders(self) -> list[str]:
+        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
+
+    def add_folder(self, path: str | os.PathLike) -> None:
+        path = str(Path(path).expanduser().resolve())
+        if path in self.chosen_folders() or not os.path.isdir(path):
+            return
+        it = QListWidgetItem(resources.icon("folder"), path)
+        it.setData(Qt.ItemDataRole.UserRole, path)
+        self.folders.addItem(it)
+        self._update()
+
+    def add_folder_interactive(self) -> None:
+        path = self.choose_folder()
+        if path:
+            self.add_folder(path)
+
+    def _remove_selected(self) -> None:
+        for it in self.folders.selectedItems():
+            self.folders.takeItem(self.folders.row(it))
+        self._update()
+
+    def _update(self) -> None:
+        downloading = self._downloading
+        self.start_button.setEnabled(self.folders.count() > 0 and not downloading)
+        self.start_button.setToolTip("Wait for the download to finish, or cancel it"
+                                     if downloading else "")
+        self.remove_button.setEnabled(self.folders.count() > 0)
+
+    def _set_downloading(self, busy: bool) -> None:
+        self._downloading = busy
+        self._update()
+
+    def reject(self) -> None:
+        self.models.cancel_download()
+        super().reject()
+
+    def _ask_folder(self) -> str | None:
+        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
+        return path or None

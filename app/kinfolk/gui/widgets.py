@@ -1,0 +1,116 @@
+"""Small widgets shared by several views: empty-state panels, headings, a rate limiter for refreshes."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from . import resources
+
+
+class EmptyState(QWidget):
+    """A centred icon, title, explanation and optional button: what a view shows when it has nothing
+    yet, saying what will appear there and how to get it."""
+
+    action = Signal()
+
+    def __init__(self, icon: str, title: str, text: str, button: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.addStretch(2)
+        self.icon_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        color = self.palette().color(self.foregroundRole())
+        color.setAlpha(110)
+        self.icon_label.setPixmap(resources.pixmap(icon, 56, color))
+        lay.addWidget(self.icon_label)
+        self.title = QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter)
+        f = QFont(self.title.font())
+        f.setPointSizeF(f.pointSizeF() * 1.35)
+        f.setBold(True)
+        self.title.setFont(f)
+        lay.addWidget(self.title)
+        self.text = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.text.setMaximumWidth(460)
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.text)
+        row.addStretch()
+        lay.addLayout(row)
+        self.button = None
+        if button:
+            self.button = QPushButton(button)
+            self.button.clicked.connect(self.action)
+            brow = QHBoxLayout()
+            brow.addStretch()
+            brow.addWidget(self.button)
+            brow.addStretch()
+            lay.addSpacing(8)
+            lay.addLayout(brow)
+        lay.addStretch(3)
+        self.setAccessibleName(title)
+
+    def set_text(self, title: str, text: str) -> None:
+        self.title.setText(title)
+        self.text.setText(text)
+
+
+def heading(text: str, scale: float = 1.5) -> QLabel:
+    label = QLabel(text)
+    f = QFont(label.font())
+    f.setPointSizeF(f.pointSizeF() * scale)
+    f.setBold(True)
+    label.setFont(f)
+    label.setAccessibleName(text)
+    return label
+
+
+class Throttle(QObject):
+    """Calls ``fn`` at most once per ``interval`` seconds however often ``trigger()`` is called;
+    the last trigger in a burst is never lost (a trailing call is scheduled)."""
+
+    def __init__(self, fn: Callable[[], None], interval: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.interval = interval
+        self._last = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+
+    def trigger(self) -> None:
+        wait = self.interval - (time.monotonic() - self._last)
+        if wait <= 0 and not self._timer.isActive():
+            self._fire()
+        elif not self._timer.isActive():
+            self._timer.start(max(0, int(wait * 1000)))
+
+    def now(self) -> None:
+        self._timer.stop()
+        self._fire()
+
+    def _fire(self) -> None:
+        self._last = time.monotonic()
+        self.fn()
+
+
+def fmt_count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """'about 3 min', 'about 1 h 20 min', 'less than a minute'."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    h, m = divmod(minutes, 60)
+    return f"about {h} h {m} min" if m else f"about {h} h"

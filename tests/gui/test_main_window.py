@@ -1,0 +1,272 @@
+"""The real window on a small real library: add a folder, scan in the background with the real
+models, watch counts, faces and problems update; pause/resume/cancel; settings; welcome; state."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QTreeWidget
+
+from kinfolk.core.thresholds import Thresholds, thresholds_for
+from kinfolk.db import repo
+from kinfolk.gui import preferences as prefs
+from kinfolk.gui.main_window import MainWindow
+
+SCAN_TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, session_factory):
+    session = session_factory()
+    w = MainWindow(session, QSettings())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def wait_idle(qtbot, w: MainWindow, timeout: int = SCAN_TIMEOUT) -> None:
+    """Until the scan, the grouping after it and the library refresh are all done."""
+    lv = w.library_view
+    qtbot.waitUntil(lambda: not w.session.scans.running and not w.organizing
+                    and not lv._refreshing and not lv._live._timer.isActive(), timeout=timeout)
+
+
+def wait_stable(qtbot, read, still_for: float, timeout: float):
+    """The value of ``read()`` once it has not changed for ``still_for`` seconds."""
+    deadline = time.monotonic() + timeout
+    value, since = read(), time.monotonic()
+    while time.monotonic() < deadline:
+        qtbot.wait(100)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= still_for:
+            return value
+    raise AssertionError(f"still changing after {timeout} s (last {value})")
+
+
+def db_counts(w: MainWindow) -> dict:
+    conn = sqlite3.connect(w.session.path)
+    try:
+        return {"photos": conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0],
+                "faces": conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0],
+                "errors": conn.execute("SELECT COUNT(*) FROM photos WHERE status='error'")
+                .fetchone()[0]}
+    finally:
+        conn.close()
+
+
+def test_add_folder_scans_in_background_and_shows_results(qtbot, window, photo_folder):
+    w, lv = window, window.library_view
+    assert lv.faces_stack.currentWidget() is lv.faces_empty
+    progress = []
+    w.session.scans.progressed.connect(lambda p: progress.append((p.phase, p.done, p.total)))
+    lv.choose_folder = lambda: str(photo_folder)
+    t0 = time.monotonic()
+    w.add_folder_action.trigger()  # Ctrl+O, then the (injected) folder chooser
+    assert w.session.scans.running, "the scan must run in the background"
+    assert w.scan_status.isVisible() and not w.scan_action.isEnabled()
+    wait_idle(qtbot, w)
+    elapsed = time.monotonic() - t0
+
+    summary = w.session.scans.last_summary
+    assert summary is not None and not summary.cancelled
+    assert summary.found == 9 and summary.errors == 1
+    assert ("scanning", 9, 9) in progress or any(p[0] == "done" for p in progress)
+    c = db_counts(w)
+    assert c == {"photos": 9, "faces": summary.faces, "errors": 1}
+    assert summary.faces >= 7, f"real detector found only {summary.faces} faces in 8 portraits"
+
+    assert lv.folder_paths() == [str(photo_folder.resolve())]
+    assert lv.summary.text() == f"8 photos · {c['faces']} faces · 1 could not be read"
+    assert lv.grid_model.rowCount() == c["faces"]
+    assert lv.faces_stack.currentWidget() is lv.grid
+    assert lv.problem_rows() == [(str(photo_folder / "broken.jpg"), "empty", "Empty file")]
+    assert lv.tabs.tabText(1) == "Problems (1)"
+    # Thumbnails of the visible faces arrive lazily.
+    qtbot.waitUntil(lambda: lv.grid_model.loads == c["faces"], timeout=5000)
+    assert "8 photos" in lv.summary.text()
+    assert elapsed < 45
+
+
+def test_pause_resume_cancel_from_the_status_bar(qtbot, window, many_photos):
+    w = window
+    folder = many_photos
+    n_files = len(list(folder.iterdir()))
+    assert n_files >= 30
+    seen = []
+    w.session.scans.progressed.connect(lambda p: seen.append(p))
+    w.library_view.add_folder(folder)
+    qtbot.waitUntil(lambda: any(p.phase == "scanning" and p.done >= 1 for p in seen), timeout=30000)
+
+    w.scan_status.pause_button.click()
+    assert w.session.scans.paused
+    assert w.scan_status.pause_button.accessibleName() == "Resume scan"
+    assert w.pause_action.text() == "&Resume Scan"
+    # Photos already being decoded when the pause came finish and are written; then nothing moves.
+    before = wait_stable(qtbot, lambda: db_counts(w)["photos"], still_for=1.5, timeout=15)
+    assert before < n_files
+    seen_before = len(seen)
+    qtbot.wait(1500)
+    assert db_counts(w)["photos"] == before, "a paused scan kept writing"
+    assert all(p.done <= before + 8 for p in seen[seen_before:])
+
+    w.scan_status.pause_button.click()
+    assert not w.session.scans.paused
+    qtbot.waitUntil(lambda: db_counts(w)["photos"] > before, timeout=20000)
+
+    w.scan_status.cancel_button.click()
+    qtbot.waitUntil(lambda: not w.session.scans.running, timeout=20000)
+    s = w.session.scans.last_summary
+    assert s.cancelled
+    assert db_counts(w)["photos"] < n_files
+    assert "stopped" in w.statusBar().currentMessage()
+    wait_idle(qtbot, w)
+
+
+def test_remove_folder_asks_and_forgets_its_photos(qtbot, window, photo_folder):
+    w, lv = window, window.library_view
+    lv.add_folder(photo_folder)
+    wait_idle(qtbot, w)
+    assert db_counts(w)["photos"] == 9
+    lv.folders.item(0).setSelected(True)
+    asked = []
+    lv.confirm = lambda title, text: asked.append(text) or False
+    lv.remove_button.click()
+    assert asked and db_counts(w)["photos"] == 9  # said no: nothing removed
+    lv.confirm = lambda title, text: True
+    lv.remove_button.click()
+    qtbot.waitUntil(lambda: db_counts(w)["photos"] == 0 and lv.folders.count() == 0, timeout=10000)
+    wait_idle(qtbot, w)
+    assert lv.grid_model.rowCount() == 0
+    assert lv.problem_rows() == []
+    assert lv.faces_stack.currentWidget() is lv.faces_empty
+
+
+def test_welcome_dialog_on_first_run(qtbot, window, photo_folder, models_dir):
+    w = window
+    dlg = w.maybe_show_welcome()
+    assert dlg is not None and dlg.isVisible()
+    assert not dlg.start_button.isEnabled()  # no folder chosen yet
+    qtbot.waitUntil(lambda: dlg.models.info is not None, timeout=20000)
+    info = dlg.models.info
+    assert info.pack_id == "scrfd_mbf512"  # the best pack installed in KINFOLK_MODELS
+    assert dlg.models.pack_label.text() == info.pack_name
+    assert dlg.models.provider_label.text() == "CPU"
+    assert "non-commercial" in dlg.models.license_label.text()
+    # Better packs can be downloaded: each shows its size and license.
+    assert dlg.models.better_box.isVisibleTo(dlg)
+    assert "MB" in dlg.models.better_combo.currentText()
+    assert "License:" in dlg.models.pack_details.text()
+
+    dlg.choose_folder = lambda: str(photo_folder)
+    dlg.add_folder_interactive()
+    assert dlg.chosen_folders() == [str(photo_folder.resolve())]
+    assert dlg.start_button.isEnabled()
+    dlg.start_button.click()
+    assert w.session.scans.running
+    wait_idle(qtbot, w)
+    assert db_counts(w)["photos"] == 9
+    assert w.maybe_show_welcome() is None  # folders exist now
+
+
+def test_import_a_model_file(qtbot, window, models_dir, tmp_path):
+    dlg = window.maybe_show_welcome()
+    panel = dlg.models
+    qtbot.waitUntil(lambda: panel.info is not None, timeout=20000)
+    bogus = tmp_path / "not_a_model.onnx"
+    bogus.write_bytes(b"\0" * 1000)
+    panel.choose_file = lambda: str(bogus)
+    panel.import_interactive()
+    qtbot.waitUntil(lambda: "is not a model Kinfolk knows" in panel.status.text(), timeout=10000)
+    assert panel.import_button.isEnabled()
+    panel.choose_file = lambda: str(models_dir / "det_500m.onnx")
+    panel.import_interactive()
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Installed 1"), timeout=20000)
+    dlg.reject()
+    qtbot.waitUntil(lambda: not window.session.runner.active, timeout=20000)
+
+
+def test_settings_are_stored_where_core_reads_them(qtbot, window):
+    w = window
+    qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)
+    dlg = w.open_settings()
+    assert dlg.model_id == w.setup_info.model_id == "faceplugin_mbf512"
+    qtbot.waitUntil(lambda: dlg.pack_combo.count() >= 3, timeout=20000)
+    dlg.min_face.setValue(40)
+    dlg.thr_auto.setValue(0.61)
+    dlg.thr_suggest.setValue(0.42)
+    dlg.thr_match.setValue(0.45)
+    cpu = dlg.provider_combo.findData("cpu")
+    dlg.provider_combo.setCurrentIndex(cpu)
+    dlg.buttons.button(dlg.buttons.StandardButton.Ok).click()
+    conn = w.session.conn
+    assert prefs.MIN_FACE_SIZE.read(conn) == 40
+    assert thresholds_for(conn, "faceplugin_mbf512") == Thresholds(match=0.45, auto=0.61,
+                                                                    suggest=0.42)
+    assert w.session.scans.machine.provider == "cpu"
+    assert prefs.load_machine().provider == "cpu"
+    assert repo.get_setting(conn, "scan.min_face_size") == "40"
+    qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
+
+
+def test_settings_refuse_inconsistent_thresholds(qtbot, window):
+    w = window
+    qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)
+    dlg = w.open_settings()
+    from PySide6.QtWidgets import QMessageBox
+
+    dlg.thr_auto.setValue(0.3)
+    dlg.thr_suggest.setValue(0.5)
+    QMessageBox.warning = lambda *a, **k: None  # the refusal message (modal)
+    try:
+        dlg.accept()
+    finally:
+        del QMessageBox.warning
+    assert dlg.isVisible() and dlg.tabs.currentIndex() == 2
+    dlg.reject()
+    qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
+
+
+def test_window_state_is_restored(qtbot, session_factory):
+    s1 = session_factory("a.sqlite")
+    w1 = MainWindow(s1, QSettings())
+    qtbot.addWidget(w1)
+    w1.show()
+    w1.resize(760, 530)
+    w1.show_page("suggestions")
+    w1.close()
+    s2 = session_factory("a.sqlite")
+    w2 = MainWindow(s2, QSettings())
+    qtbot.addWidget(w2)
+    w2.show()
+    assert w2.current_page() == "suggestions"
+    assert (w2.width(), w2.height()) == (760, 530)
+    w2.close()
+
+
+def test_shortcuts_and_accessible_names(qtbot, window):
+    w = window
+    seq = lambda a: a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)  # noqa: E731
+    assert seq(w.add_folder_action) == "Ctrl+O"
+    assert seq(w.scan_action) == "F5"
+    assert seq(w.find_action) == "Ctrl+F"
+    assert seq(w.undo_action) == "Ctrl+Z"
+    assert seq(w.redo_action) in ("Ctrl+Shift+Z", "Ctrl+Y")
+    assert seq(w.quit_action) == "Ctrl+Q"
+    w.find_action.trigger()
+    assert w.current_page() == "search"
+    w.view_actions["library"].trigger()
+    assert w.current_page() == "library"
+    controls = [c for t in (QAbstractButton, QListWidget, QTreeWidget, QLineEdit)
+                for c in w.findChildren(t)]
+    assert len(controls) >= 5
+    unnamed = [type(c).__name__ for c in controls
+               if c.isVisibleTo(w) and not c.accessibleName() and not getattr(c, "text", str)()]
+    assert unnamed == []
