@@ -7,9 +7,10 @@ Which hardware runs a model is decided here and nowhere else (DESIGN.md §3):
 - ``create_session``: builds an ``InferenceSession`` with our options; if a GPU provider makes creation
   fail (missing driver, unsupported op, out of memory) it logs a warning and retries on CPU alone, so a
   broken GPU setup degrades to "slower", never to "no faces".
-- Models that declare graph inputs no node reads (the original OpenCV Zoo SFace int8 file declares 29;
-  onnxruntime then refuses to ``run()`` without them) are repaired in memory by dropping those input
-  declarations. This is done with a tiny protobuf rewrite, so the ``onnx`` package is not needed.
+- Two export defects that make onnxruntime fail at ``run()`` are repaired in memory (``repair_model``):
+  graph inputs no node reads (the original OpenCV Zoo SFace int8 file declares 29), and ``block_size``
+  on per-tensor DequantizeLinear nodes (the OpenCV Zoo YuNet int8 file). This is a tiny protobuf
+  rewrite, so the ``onnx`` package is not needed.
 
 The session factory is a parameter, so tests exercise the fallback without touching onnxruntime globals.
 """
@@ -45,6 +46,10 @@ ALIASES = {
 
 #: ``factory(model, sess_options, providers) -> session``; ``model`` is a path or the model's bytes.
 SessionFactory = Callable[[Any, Any, list], Any]
+
+#: Models up to this size are checked for the defects ``repair_model`` fixes (all detectors and the
+#: quantized recognizers; the large float ArcFace models predate both defects and are loaded as is).
+REPAIR_MAX_BYTES = 64 * 1024 * 1024
 
 
 def _resolve(name: str) -> str:
@@ -92,7 +97,7 @@ def choose_providers(
 
 
 def session_options(threads: int | None = None, providers: Sequence[str] = ()):
-    """Our ``SessionOptions``: full graph optimisation, quiet logs, optional intra-op thread count."""
+    """Our ``SessionOptions``: full graph optimisation, quiet logs, no spinning, optional thread count."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -101,6 +106,10 @@ def session_options(threads: int | None = None, providers: Sequence[str] = ()):
     if threads:
         so.intra_op_num_threads = int(threads)
         so.inter_op_num_threads = 1
+    # Idle worker threads sleep instead of spinning: the scanner runs decoding, detection and
+    # embedding side by side on few cores, and spinning threads steal the cores the other stages need
+    # (measured with 2-thread sessions on 2 busy cores: half the CPU time, no slower).
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if "DmlExecutionProvider" in providers:
         # DirectML supports neither memory patterns nor parallel execution (onnxruntime docs).
         so.enable_mem_pattern = False
@@ -121,9 +130,9 @@ def create_session(
 
     ``providers`` (explicit list) wins over ``override`` (see ``choose_providers``); by default the
     providers are chosen from ``available`` (``onnxruntime.get_available_providers()``). If creating
-    the session with a GPU provider raises, a warning is logged and CPU alone is tried. Models that
-    declare unused graph inputs are repaired in memory (see the module docstring). ``factory`` defaults
-    to ``onnxruntime.InferenceSession``; tests inject their own.
+    the session with a GPU provider raises, a warning is logged and CPU alone is tried. Models up to
+    ``REPAIR_MAX_BYTES`` go through ``repair_model`` first. ``factory`` defaults to
+    ``onnxruntime.InferenceSession``; tests inject their own.
     """
     path = Path(path)
     if not path.is_file():
@@ -136,11 +145,21 @@ def create_session(
             available = ort.get_available_providers()
     chosen = list(providers) if providers else choose_providers(available, override)
 
-    def make(model: Any, provs: list[str]):
+    model: Any = str(path)
+    if path.stat().st_size <= REPAIR_MAX_BYTES:
+        try:
+            fixed, repairs = repair_model(path.read_bytes())
+        except ValueError:  # not a protobuf: let onnxruntime report it in its own words
+            fixed, repairs = None, []
+        if fixed is not None:
+            log.info("%s: repaired in memory (%s)", path.name, "; ".join(repairs))
+            model = fixed
+
+    def make(provs: list[str]):
         return factory(model, session_options(threads, provs), provs)
 
     try:
-        session = make(str(path), chosen)
+        return make(chosen)
     except Exception as exc:  # onnxruntime raises its own exception types; any failure qualifies
         if chosen == [CPU]:
             raise
@@ -148,15 +167,7 @@ def create_session(
             "could not create an ONNX Runtime session for %s with %s (%s); falling back to CPU",
             path.name, ", ".join(chosen), exc,
         )
-        chosen = [CPU]
-        session = make(str(path), chosen)
-
-    if len(session.get_inputs()) > 1:
-        fixed = strip_unused_inputs(path.read_bytes())
-        if fixed is not None:
-            log.info("%s declares unused graph inputs; dropped them in memory", path.name)
-            session = make(fixed, chosen)
-    return session
+        return make([CPU])
 
 
 # --- minimal protobuf (wire format) rewrite of ONNX ModelProto --------------------------------------
@@ -231,27 +242,99 @@ def _consumed_names(graph: memoryview, into: set[str]) -> None:
                             _consumed_names(av, into)
 
 
-def strip_unused_inputs(model: bytes) -> bytes | None:
-    """``model`` without the graph-input declarations that no node reads, or None if there are none.
+def _initializer_dims(graph: memoryview) -> dict[str, tuple[int, ...]]:
+    """Shape of each initializer (TensorProto: dims=1, packed or not; name=8)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for number, wire, value, _, _ in _fields(graph):
+        if number != 5 or wire != 2:
+            continue
+        name, dims = None, []
+        for f, w, v, _, _ in _fields(value):
+            if f == 8 and w == 2:
+                name = bytes(v).decode("utf-8")
+            elif f == 1 and w == 0:
+                dims.append(v)
+            elif f == 1 and w == 2:  # packed dims
+                i = 0
+                while i < len(v):
+                    d, i = _varint(v, i)
+                    dims.append(d)
+        if name is not None:
+            shapes[name] = tuple(dims)
+    return shapes
 
-    Only the main graph's ``input`` list changes; nodes, weights and metadata are copied byte for byte.
+
+def _fix_block_size(node: memoryview, init_dims: dict[str, tuple[int, ...]]) -> bytes | None:
+    """A DequantizeLinear node with a scalar / one-element 1-D scale but a ``block_size``, without it.
+
+    Such nodes (OpenCV Zoo "int8bq" exports) are valid ONNX — one block spanning the whole axis — but
+    onnxruntime treats a scalar or one-element 1-D scale as per-tensor and fails at ``run()``
+    ("block_size must be 0 for per-tensor quantization"). Dropping the attribute gives the same numbers.
+    (A one-element scale of rank ≥ 2 is a blocked scale to onnxruntime and works as is.)
     """
-    buf = memoryview(model)
+    op = "".join(_strings(node, 4))
+    if op != "DequantizeLinear":
+        return None
+    inputs = _strings(node, 1)
+    if len(inputs) < 2 or init_dims.get(inputs[1]) not in ((), (1,)):
+        return None
+    kept: list[bytes] = []
+    changed = False
+    for number, wire, value, start, end in _fields(node):
+        if number == 5 and wire == 2 and _strings(value, 1) == ["block_size"]:
+            changed = True
+            continue
+        kept.append(bytes(node[start:end]))
+    return b"".join(kept) if changed else None
+
+
+def _field_bytes(number: int, payload: bytes) -> bytes:
+    return _encode_varint((number << 3) | 2) + _encode_varint(len(payload)) + payload
+
+
+def repair_model(model: bytes) -> tuple[bytes | None, list[str]]:
+    """``model`` with two known export defects fixed, or ``(None, [])`` if it has neither.
+
+    1. Graph inputs that no node reads (the original SFace int8 declares 29): onnxruntime demands a
+       value for each at ``run()``; their declarations are dropped.
+    2. ``block_size`` on DequantizeLinear with a one-element scale (see ``_fix_block_size``).
+
+    Everything else (weights, other nodes, metadata) is copied byte for byte. Raises ``ValueError`` on
+    bytes that are not a protobuf.
+    """
+    try:
+        return _repair(memoryview(model))
+    except (IndexError, UnicodeDecodeError) as exc:  # a truncated varint, a name that is not UTF-8
+        raise ValueError(f"not an ONNX model: {exc}") from None
+
+
+def _repair(buf: memoryview) -> tuple[bytes | None, list[str]]:
     graph_field = next(((v, s, e) for f, w, v, s, e in _fields(buf) if f == 7 and w == 2), None)
     if graph_field is None:
-        return None
+        return None, []
     graph, g_start, g_end = graph_field
     used: set[str] = set()
     _consumed_names(graph, used)
-    kept: list[bytes] = []
-    dropped = 0
+    init_dims = _initializer_dims(graph)
+    parts: list[bytes] = []
+    dropped_inputs = fixed_nodes = 0
     for number, wire, value, start, end in _fields(graph):
         if number == 11 and wire == 2 and not (set(_strings(value, 1)) & used):
-            dropped += 1
+            dropped_inputs += 1
             continue
-        kept.append(bytes(graph[start:end]))
-    if not dropped:
-        return None
-    new_graph = b"".join(kept)
-    field = _encode_varint((7 << 3) | 2) + _encode_varint(len(new_graph)) + new_graph
-    return bytes(buf[:g_start]) + field + bytes(buf[g_end:])
+        if number == 1 and wire == 2:
+            node = _fix_block_size(value, init_dims)
+            if node is not None:
+                fixed_nodes += 1
+                parts.append(_field_bytes(1, node))
+                continue
+        parts.append(bytes(graph[start:end]))
+    repairs = []
+    if dropped_inputs:
+        repairs.append(f"dropped {dropped_inputs} unused graph input declarations")
+    if fixed_nodes:
+        repairs.append(f"removed block_size from {fixed_nodes} per-tensor DequantizeLinear nodes")
+    if not repairs:
+        return None, []
+    new_graph = _field_bytes(7, b"".join(parts))
+    return bytes(buf[:g_start]) + new_graph + bytes(buf[g_end:]), repairs
