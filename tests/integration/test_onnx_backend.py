@@ -20,6 +20,7 @@ from PIL import Image
 from kinfolk.core.backend import Detection
 from kinfolk.core.imageio import load_for_detection
 from kinfolk.core.onnx_backend import OnnxBackend, RecognizerSpec
+from kinfolk.core.quality import face_quality, is_good_for_clustering
 from kinfolk.core.scrfd import ScrfdDetector
 from kinfolk.core.yunet import YunetDetector
 
@@ -40,6 +41,7 @@ ROTATED = ("deepface/pde_0001.jpg", "deepface/pde_0060.jpg", "lfw/plf_0025.jpg")
 MAX_MISSES = {"det_500m": 0, "scrfd_2.5g": 0, "yunet_int8": 0}
 MAX_FALSE_ON_NONE = {"det_500m": 1, "scrfd_2.5g": 1, "yunet_int8": 1}  # a dog's face, ~0.6 score
 MIN_AUC = {"faceplugin": 0.995, "sface": 0.992}
+MIN_GOOD_MAIN_FACES = 0.97  # share of single-person photos' main faces fit to seed clusters
 
 
 def _single(identity: str) -> bool:
@@ -158,6 +160,26 @@ def test_exif_rotated_photos(rel, detections, photos, faces_dir, backends):
     raw.thumbnail((1280, 1280))
     raw_dets = backends["faceplugin"].detect(np.asarray(raw))
     assert not raw_dets or not _upright_face_in_image(_largest(raw_dets), raw.size[::-1])
+
+
+def test_quality_gate_on_real_faces(detections, photos, labels, backends):
+    """Main faces of single-person photos mostly pass the clustering gate; background faces less so."""
+    backend = backends["faceplugin"]
+    main, others = [], []
+    for f, dets in detections("det_500m").items():
+        if not dets or labels[f] == "none":
+            continue
+        big = _largest(dets)
+        for d in dets:
+            q = face_quality(backend.crop(photos[f].rgb, d), d, d.size * photos[f].scale)
+            assert 0.0 <= q <= 1.0
+            (main if d is big and _single(labels[f]) else others).append(q)
+    good_main = np.mean([is_good_for_clustering(q) for q in main])
+    good_other = np.mean([is_good_for_clustering(q) for q in others])
+    print(f"\n[quality] fit to seed clusters: {good_main:.1%} of {len(main)} main faces, "
+          f"{good_other:.1%} of {len(others)} other faces (group photos, background)")
+    assert good_main >= MIN_GOOD_MAIN_FACES
+    assert good_other < good_main
 
 
 @pytest.fixture(scope="session")
