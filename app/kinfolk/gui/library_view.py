@@ -85,7 +85,7 @@ class LibraryView(QWidget):
         self.folders = QListWidget()
         self.folders.setAccessibleName("Photo folders")
         self.folders.setIconSize(QSize(20, 20))
-        self.folders.setMaximumHeight(120)
+        self.folders.setMaximumHeight(100)
         self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.folders.itemSelectionChanged.connect(self._update_buttons)
         self.folders.itemDoubleClicked.connect(
@@ -125,12 +125,14 @@ class LibraryView(QWidget):
 
         self.problems = QTreeWidget()
         self.problems.setAccessibleName("Photos that could not be read")
-        self.problems.setHeaderLabels(["File", "Problem", "Details", "Folder"])
+        self.problems.setHeaderLabels(["File", "Problem", "Folder", "Details"])
         self.problems.setRootIsDecorated(False)
         self.problems.setUniformRowHeights(True)
         self.problems.setAlternatingRowColors(True)
         self.problems.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.problems.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.problems.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.problems.header().setStretchLastSection(True)
         self.problems.itemDoubleClicked.connect(self._reveal_problem)
         self.problems_empty = EmptyState("library", "No problems",
                                          "Photos that cannot be read (damaged, empty or in an "
@@ -292,13 +294,13 @@ class LibraryView(QWidget):
         warn = resources.icon("warning")
         items = []
         for path, reason, message in errors:
-            it = QTreeWidgetItem([os.path.basename(path), reason_text(reason), message,
-                                  os.path.dirname(path)])
+            it = QTreeWidgetItem([os.path.basename(path), reason_text(reason), os.path.dirname(path),
+                                  message])
             it.setIcon(0, warn)
             it.setData(0, Qt.ItemDataRole.UserRole, path)
             it.setData(1, Qt.ItemDataRole.UserRole, reason)
             it.setToolTip(0, path)
-            it.setToolTip(2, message)
+            it.setToolTip(3, message)
             items.append(it)
         self.problems.addTopLevelItems(items)
         self.problems_stack.setCurrentWidget(self.problems if errors else self.problems_empty)

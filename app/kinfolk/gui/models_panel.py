@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
@@ -63,13 +63,15 @@ class ModelsPanel(QWidget):
         blay = QVBoxLayout(self.better_box)
         blay.setContentsMargins(0, 6, 0, 0)
         self.better_intro = QLabel(
-            "More accurate models can be downloaded. Downloading is the only thing Kinfolk uses the "
-            "network for, and only when you click Download.")
+            "More accurate models can be downloaded: the only time Kinfolk uses the network.")
         self.better_intro.setWordWrap(True)
         blay.addWidget(self.better_intro)
         row = QHBoxLayout()
         self.better_combo = QComboBox()
         self.better_combo.setAccessibleName("Model pack to download")
+        self.better_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.better_combo.setMinimumContentsLength(24)
         self.better_combo.currentIndexChanged.connect(self._show_pack_details)
         row.addWidget(self.better_combo, 1)
         self.download_button = QPushButton(resources.icon("download"), "Download")
@@ -124,8 +126,8 @@ class ModelsPanel(QWidget):
         self.pack_label.setText(info.pack_name)
         self.provider_label.setText(info.provider)
         lic = info.license
-        if not info.commercial_use:
-            lic += " — personal, non-commercial use"
+        if not info.commercial_use and "non-commercial" not in lic.lower():
+            lic += " (not for commercial use)"
         self.license_label.setText(lic)
         self._show_problem(info.problem)
         self.better_combo.blockSignals(True)
@@ -135,7 +137,23 @@ class ModelsPanel(QWidget):
         self.better_combo.blockSignals(False)
         self.better_box.setVisible(bool(info.better))
         self._show_pack_details()
+        self.updateGeometry()
+        QTimer.singleShot(0, self._fit_labels)
         self.setup_changed.emit(info)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Reserve the height wrapped text needs at the current width: some layouts (forms, tab
+        pages) do not pass height-for-width up, and the text arrives after the dialog is shown."""
+        for lab in (self.pack_label, self.license_label, self.problem_label, self.better_intro,
+                    self.pack_details, self.status):
+            if lab.isVisibleTo(self) and lab.width() > 50:
+                h = lab.heightForWidth(lab.width())
+                if h > 0 and h != lab.minimumHeight():
+                    lab.setMinimumHeight(h)
 
     def _show_problem(self, text: str | None) -> None:
         self.problem_label.setVisible(bool(text))
@@ -153,10 +171,10 @@ class ModelsPanel(QWidget):
         if spec is None:
             self.pack_details.clear()
             return
-        use = ("commercial use allowed" if spec.commercial_use
-               else "not for commercial use")
-        self.pack_details.setText(f"Download size: {human_size(spec.download_size)}\n"
-                                  f"License: {spec.license} ({use})")
+        lic = spec.license
+        if not spec.commercial_use and "non-commercial" not in lic.lower():
+            lic += " (not for commercial use)"
+        self.pack_details.setText(f"License: {lic}")
 
     # -- download / import --------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTabWidget,
@@ -25,6 +25,7 @@ from .model_setup import SetupInfo
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
+from .widgets import grow_to_fit
 
 PROVIDER_LABELS = {
     "auto": "Automatic (fastest available)",
@@ -54,7 +55,7 @@ class SettingsDialog(QDialog):
                  thresholds_of: Callable[[str], Thresholds], models_dir: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Kinfolk Settings")
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(680)
         self._folders0 = list(folders)
         self._machine0 = machine
         self.model_id = model_id
@@ -94,6 +95,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         self.pack_combo = QComboBox()
         self.pack_combo.setAccessibleName("Face model pack")
+        self.pack_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pack_combo.setMinimumContentsLength(30)
         self.provider_combo = QComboBox()
         self.provider_combo.setAccessibleName("Execution provider")
         for key in prefs.PROVIDERS:
@@ -110,6 +114,7 @@ class SettingsDialog(QDialog):
         mlay = QVBoxLayout(mbox)
         self.models = ModelsPanel(runner, machine, models_dir)
         self.models.setup_changed.connect(self._setup_known)
+        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, lambda: grow_to_fit(self)))
         mlay.addWidget(self.models)
         rlay.addWidget(mbox)
         rlay.addStretch()
@@ -119,11 +124,13 @@ class SettingsDialog(QDialog):
         page = QWidget()
         flay = QVBoxLayout(page)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.min_face = QSpinBox()
         self.min_face.setAccessibleName("Minimum face size")
         self.min_face.setRange(int(prefs.MIN_FACE_SIZE.minimum or 8),
                                int(prefs.MIN_FACE_SIZE.maximum or 2000))
         self.min_face.setSuffix(" px")
+        self.min_face.setMinimumWidth(90)
         self.min_face.setValue(min_face_size)
         self.min_face.setToolTip("Faces smaller than this (in the full-size photo) are ignored. "
                                  "Applies to photos scanned from now on.")
@@ -131,6 +138,7 @@ class SettingsDialog(QDialog):
         flay.addLayout(form)
         self.thr_box = QGroupBox("Recognition thresholds")
         tform = QFormLayout(self.thr_box)
+        tform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.thr_auto = self._spin("Assign automatically above")
         self.thr_suggest = self._spin("Suggest above")
         self.thr_match = self._spin("Same person above")
@@ -139,10 +147,10 @@ class SettingsDialog(QDialog):
         tform.addRow("Count as the same person above:", self.thr_match)
         self.thr_note = QLabel()
         self.thr_note.setWordWrap(True)
-        tform.addRow(self.thr_note)
         reset = QPushButton("Restore defaults")
         reset.clicked.connect(self._reset_thresholds)
         tform.addRow("", reset)
+        tform.addRow(self.thr_note)
         flay.addWidget(self.thr_box)
         flay.addStretch()
         self.tabs.addTab(page, "Faces")
@@ -195,8 +203,8 @@ class SettingsDialog(QDialog):
             self._machine0.backend, self._machine0.pack)
         self.pack_combo.blockSignals(True)
         self.pack_combo.clear()
-        auto_name = info.pack_name if self._machine0.backend == "auto" else "best installed"
-        self.pack_combo.addItem(f"Automatic ({auto_name})", ("auto", ""))
+        auto_name = info.pack_id if self._machine0.backend == "auto" else "the best installed"
+        self.pack_combo.addItem(f"Automatic (now: {auto_name})", ("auto", ""))
         for spec in info.installed:
             self.pack_combo.addItem(spec.name, ("onnx", spec.id))
         self.pack_combo.addItem("dlib (always available; slower and less accurate)", ("dlib", ""))
@@ -232,6 +240,7 @@ class SettingsDialog(QDialog):
         s.setDecimals(3)
         s.setSingleStep(0.01)
         s.setAccessibleName(name)
+        s.setMinimumWidth(90)
         return s
 
     def _set_thresholds(self, t: Thresholds | None) -> None:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
@@ -19,7 +19,7 @@ from . import resources
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
-from .widgets import heading
+from .widgets import grow_to_fit, heading
 
 
 class WelcomeDialog(QDialog):
@@ -27,7 +27,7 @@ class WelcomeDialog(QDialog):
                  models_dir: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to Kinfolk")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(680)
         self.choose_folder: Callable[[], str | None] = self._ask_folder
         self._downloading = False
 
@@ -84,6 +84,8 @@ class WelcomeDialog(QDialog):
         mlay = QVBoxLayout(mbox)
         self.models = ModelsPanel(runner, machine, models_dir)
         self.models.busy_changed.connect(self._set_downloading)
+        # The model description arrives from a background task: grow to fit it.
+        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, lambda: grow_to_fit(self)))
         mlay.addWidget(self.models)
         lay.addWidget(mbox)
 

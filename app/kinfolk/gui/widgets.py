@@ -60,6 +60,21 @@ class EmptyState(QWidget):
         self.text.setText(text)
 
 
+def grow_to_fit(window: QWidget) -> None:
+    """Make a dialog tall enough for its wrapped text at its current width (``adjustSize`` caps
+    windows at 2/3 of the screen and ignores text that arrived after the dialog was shown)."""
+    lay = window.layout()
+    if lay is None:
+        return
+    need = (lay.totalHeightForWidth(window.width()) if lay.hasHeightForWidth()
+            else lay.totalSizeHint().height())
+    need = max(need, window.minimumSizeHint().height())
+    screen = window.screen().availableGeometry() if window.screen() else None
+    limit = screen.height() - 60 if screen else need
+    if need > window.height():
+        window.resize(window.width(), min(need, limit))
+
+
 def heading(text: str, scale: float = 1.5) -> QLabel:
     label = QLabel(text)
     f = QFont(label.font())

@@ -1,0 +1,166 @@
+"""Screenshots of every main view, taken from a library built from real photos with the real models.
+
+    KINFOLK_MODELS=../shared/models QT_QPA_PLATFORM=offscreen \\
+        .venv/bin/python tests/gui/screenshots.py [--out docs/screenshots] [--photos 60]
+
+Copies photos of the labeled set into a temp folder (never into the repo), scans them, groups the
+faces, names two groups, and saves PNGs of: the welcome dialog (empty library), the library during a
+paused scan and after it, people, unnamed groups, suggestions, search, and the settings dialog.
+Not a test (pytest does not collect it); review the pictures by eye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "app"))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from kinfolk.gui.app import make_application  # noqa: E402
+
+SIZE = (1180, 760)
+
+
+def pump(app: QApplication, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def wait(app: QApplication, cond, timeout: float = 300) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise TimeoutError("gave up waiting")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def pick(faces: Path, n: int) -> list[str]:
+    """Photos of the most frequent identities plus a few group photos and photos without faces."""
+    with open(faces / "labels.csv", newline="") as f:
+        labels = {r["file"]: r["identity"] for r in csv.DictReader(f)}
+    by_id: dict[str, list[str]] = {}
+    for file, ident in sorted(labels.items()):
+        by_id.setdefault(ident, []).append(file)
+    singles = sorted((k for k in by_id if k not in ("none", "group") and ";" not in k),
+                     key=lambda k: (-len(by_id[k]), k))
+    out = [f for k in (k for k in by_id if ";" in k or k == "group") for f in by_id[k]][:6]
+    out += by_id.get("none", [])[:2]
+    for k in singles:
+        out += by_id[k][:6]
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    ap.add_argument("--photos", type=int, default=60)
+    ap.add_argument("--faces", default=str(REPO.parent / "shared" / "data" / "faces"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    models = os.environ.get("KINFOLK_MODELS", str(REPO.parent / "shared" / "models"))
+    work = Path(tempfile.mkdtemp(prefix="kinfolk-shots-"))
+    os.environ["HOME"] = str(work)  # isolated settings and model dir; no ~/Pictures suggestion
+    app = make_application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
+
+    from kinfolk.core import people
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
+
+    photos = work / "Family photos"
+    photos.mkdir()
+    faces = Path(args.faces)
+    for f in pick(faces, args.photos):
+        shutil.copy(faces / f, photos / f.replace("/", "_"))
+    (photos / "scan-0042.jpg").write_bytes(b"")  # broken files, to show the Problems tab
+    (photos / "holiday-cut.jpg").write_bytes((faces / pick(faces, 1)[0]).read_bytes()[:3000])
+
+    session = Session(work / "library.sqlite", models)
+    win = MainWindow(session, QSettings())
+    win.resize(*SIZE)
+    win.show()
+    pump(app)
+
+    dlg = win.maybe_show_welcome()
+    wait(app, lambda: dlg.models.info is not None, 60)
+    dlg.add_folder(photos)
+    pump(app)
+    save(dlg, out, "welcome")
+    dlg.reject()
+    pump(app)
+    save(win, out, "library-empty")
+
+    win.library_view.add_folder(photos)
+    def far_enough() -> bool:
+        p = session.scans.last_progress
+        return not session.scans.running or (p is not None and p.phase == "scanning"
+                                             and p.done >= max(3, p.total // 3))
+
+    wait(app, far_enough, 120)
+    if session.scans.running:
+        session.scans.pause()
+        pump(app, 1.5)
+        save(win, out, "library-scanning")
+        session.scans.resume()
+    wait(app, lambda: not session.scans.running and not win.organizing, 600)
+    pump(app, 1.5)
+    save(win, out, "library")
+    win.library_view.tabs.setCurrentIndex(1)
+    pump(app)
+    save(win, out, "library-problems")
+    win.library_view.tabs.setCurrentIndex(0)
+
+    # Name the two largest groups, so People, Suggestions and Search have something to show.
+    clusters = people.list_clusters(session.conn, min_faces=2)
+    for c, name in zip(clusters, ("Grandma Rose", "Uncle Ben")):
+        people.name_cluster(session.conn, c.id, name)
+    session.people_changed.emit()
+    if clusters:
+        win.organize()
+        wait(app, lambda: not win.organizing, 300)
+    for key in ("people", "groups", "suggestions", "search"):
+        win.show_page(key)
+        pump(app, 1.5)
+        save(win, out, key)
+    win.show_page("library")
+
+    sdlg = win.open_settings()
+    wait(app, lambda: sdlg.pack_combo.count() > 0, 60)
+    pump(app)
+    for i, name in enumerate(("settings-folders", "settings-models", "settings-faces")):
+        sdlg.tabs.setCurrentIndex(i)
+        pump(app)
+        save(sdlg, out, name)
+    sdlg.reject()
+    win.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
