@@ -164,12 +164,24 @@ def _looks_like_image(path: str, st: os.stat_result) -> bool:
         return False
 
 
+HASH_SAMPLE = 1 << 16
+
+
 def file_hash(path: str) -> str:
-    """blake2b-128 of the content: spots moved and duplicated photos."""
+    """Content fingerprint used to recognise moved photos: blake2b-128 of the size and three 64 KiB
+    samples (start, middle, end). Reading whole 5-25 MB camera files would cost more than decoding
+    them at reduced scale; the samples cover the EXIF header (capture time, camera serial) and
+    entropy-coded pixels, which differ between any two real photos."""
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
+        size = os.fstat(f.fileno()).st_size
+        h.update(size.to_bytes(8, "little"))
+        if size <= 3 * HASH_SAMPLE:
+            h.update(f.read())
+        else:
+            for offset in (0, size // 2 - HASH_SAMPLE // 2, size - HASH_SAMPLE):
+                f.seek(offset)
+                h.update(f.read(HASH_SAMPLE))
     return h.hexdigest()
 
 
