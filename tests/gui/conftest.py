@@ -88,10 +88,10 @@ def pick_photos(labels: dict[str, str], per_identity: int = 3, identities: int =
 
 @pytest.fixture
 def many_photos(tmp_path, faces_dir, labels) -> Path:
-    """A temp folder with 36 real photos of 6 people (long enough a scan to pause and cancel)."""
+    """A temp folder with ~100 real photos of 12 people (long enough a scan to pause and cancel)."""
     d = tmp_path / "many"
     d.mkdir()
-    for i, f in enumerate(pick_photos(labels, per_identity=6, identities=6)):
+    for i, f in enumerate(pick_photos(labels, per_identity=10, identities=12)):
         shutil.copy(faces_dir / f, d / f"{i:03d}_{f.replace('/', '_')}")
     return d
 

@@ -99,7 +99,7 @@ def test_pause_resume_cancel_from_the_status_bar(qtbot, window, many_photos):
     w = window
     folder = many_photos
     n_files = len(list(folder.iterdir()))
-    assert n_files >= 30
+    assert n_files >= 80
     seen = []
     w.session.scans.progressed.connect(lambda p: seen.append(p))
     w.library_view.add_folder(folder)
