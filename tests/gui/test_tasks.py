@@ -145,3 +145,26 @@ def test_shutdown_cancels_waits_and_drops_late_outcomes(qtbot, qapp):
     assert outcomes == []  # the window that asked is going away: nothing is delivered
     with pytest.raises(RuntimeError):
         r.run(fn)
+
+
+def test_a_deleted_owner_cancels_the_task_and_gets_no_callback(qtbot, runner):
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    calls = []
+    running = threading.Event()
+
+    def fn(ctx):
+        running.set()
+        while not ctx.cancelled:
+            time.sleep(0.01)
+        return "finished anyway"
+
+    # A bound method of a widget makes the widget the owner.
+    h = runner.run(fn, on_success=label.setText, on_cancelled=lambda: calls.append("c"))
+    other = runner.run(fn, owner=label, on_success=calls.append)
+    assert running.wait(5)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: h.done and other.done, timeout=5000)
+    assert h.cancelled and other.cancelled
+    assert calls == []

@@ -138,7 +138,7 @@ class ModelsPanel(QWidget):
         self.better_box.setVisible(bool(info.better))
         self._show_pack_details()
         self.updateGeometry()
-        QTimer.singleShot(0, self._fit_labels)
+        QTimer.singleShot(0, self, self._fit_labels)
         self.setup_changed.emit(info)
 
     def resizeEvent(self, event) -> None:

@@ -109,4 +109,4 @@ class ScanStatus(QWidget):
     def _stopped(self) -> None:
         self.pause_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
-        QTimer.singleShot(0, lambda: self.setVisible(self.scans.running))
+        QTimer.singleShot(0, self, lambda: self.setVisible(self.scans.running))

@@ -114,7 +114,7 @@ class SettingsDialog(QDialog):
         mlay = QVBoxLayout(mbox)
         self.models = ModelsPanel(runner, machine, models_dir)
         self.models.setup_changed.connect(self._setup_known)
-        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, lambda: grow_to_fit(self)))
+        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, self, lambda: grow_to_fit(self)))
         mlay.addWidget(self.models)
         rlay.addWidget(mbox)
         rlay.addStretch()

@@ -14,8 +14,9 @@ Contracts:
   the GUI thread (a report still queued is overwritten, never stacked), so a job reporting a million
   times cannot flood the event loop (the idea of picard's ``thread.py``). The final report of a task is
   not guaranteed; its success callback is.
-- ``shutdown()`` cancels every task, waits for them, and drops outcomes that arrive afterwards, so no
-  callback touches a window being destroyed. Call it on window close.
+- Callbacks never run on a deleted widget: a task whose ``owner`` (or, by default, the object of a
+  bound-method callback) was destroyed is cancelled and its outcome dropped. ``shutdown()`` cancels
+  every task, waits for them, and drops outcomes that arrive afterwards. Call it on window close.
 
 Core classes never subclass QObject: ``fn`` is plain Python; only this module talks to Qt threads
 (the same split as anki's ``aqt.operations`` over ``anki``).
@@ -31,6 +32,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 from ..core.cancel import Cancelled, CancelToken
@@ -115,6 +117,7 @@ class _Entry:
     on_error: Callable[[BaseException], None] | None
     on_progress: Callable[[Progress], None] | None
     on_cancelled: Callable[[], None] | None
+    owner: QObject | None = None
     latest: Progress | None = None  # coalescing slot for progress (guarded by the runner's lock)
     queued: bool = False
 
@@ -170,14 +173,24 @@ class TaskRunner(QObject):
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[Progress], None] | None = None,
             on_cancelled: Callable[[], None] | None = None, name: str = "",
-            token: CancelToken | None = None) -> TaskHandle:
+            token: CancelToken | None = None, owner: QObject | None = None) -> TaskHandle:
         """Start ``fn(ctx)`` in the pool. Without ``on_error`` errors go to ``error_handler``
-        (or the log). ``token`` lets a caller share a ``CancelToken`` it already holds."""
+        (or the log). ``token`` lets a caller share a ``CancelToken`` it already holds. ``owner``
+        (default: the QObject of a bound-method ``on_success``/``on_error``) ties the task to a
+        widget: when it is destroyed the task is cancelled and no callback runs."""
         if self._closed:
             raise RuntimeError("TaskRunner was shut down")
         handle = TaskHandle(next(self._ids), name or getattr(fn, "__name__", "task"),
                             token or CancelToken())
-        entry = _Entry(handle, on_success, on_error, on_progress, on_cancelled)
+        if owner is None:
+            for cb in (on_success, on_error, on_progress):
+                obj = getattr(cb, "__self__", None)
+                if isinstance(obj, QObject) and obj is not self:
+                    owner = obj
+                    break
+        entry = _Entry(handle, on_success, on_error, on_progress, on_cancelled, owner)
+        if owner is not None:
+            owner.destroyed.connect(handle.cancel)
         with self._lock:
             self._entries[handle.id] = entry
         self.pool.start(_Job(self, entry, fn))
@@ -229,7 +242,7 @@ class TaskRunner(QObject):
             if entry is None:
                 return
             p, entry.latest, entry.queued = entry.latest, None, False
-        if self._closed or entry.on_progress is None or p is None:
+        if self._closed or entry.on_progress is None or p is None or not _alive(entry.owner):
             return
         try:
             entry.on_progress(p)
@@ -244,6 +257,8 @@ class TaskRunner(QObject):
         if entry is None or self._closed:
             return
         entry.handle.done = True
+        if not _alive(entry.owner):
+            return
         try:
             if kind == "ok":
                 if entry.on_success:
@@ -259,6 +274,10 @@ class TaskRunner(QObject):
                 log.error("background task %s failed", entry.handle.name, exc_info=value)
         except Exception:
             log.exception("callback of %r failed", entry.handle)
+
+
+def _alive(owner: QObject | None) -> bool:
+    return owner is None or shiboken6.isValid(owner)
 
 
 _live: "weakref.WeakSet[TaskRunner]" = weakref.WeakSet()

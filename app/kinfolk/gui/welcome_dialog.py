@@ -85,7 +85,7 @@ class WelcomeDialog(QDialog):
         self.models = ModelsPanel(runner, machine, models_dir)
         self.models.busy_changed.connect(self._set_downloading)
         # The model description arrives from a background task: grow to fit it.
-        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, lambda: grow_to_fit(self)))
+        self.models.setup_changed.connect(lambda info: QTimer.singleShot(0, self, lambda: grow_to_fit(self)))
         mlay.addWidget(self.models)
         lay.addWidget(mbox)
 
