@@ -41,6 +41,10 @@ def run(args) -> int:
     print(f"verification ({r.pairs_same} same / {r.pairs_different} different pairs): "
           f"AUC {r.auc:.4f}, EER {r.eer:.2%} at {r.eer_threshold:.3f}, "
           f"TAR@FAR1e-2 {r.tar_at_far_1e2:.2%}, TAR@FAR1e-3 {r.tar_at_far_1e3:.2%}, rank-1 {r.rank1:.2%}")
+    t = r.proposed_thresholds
+    if t:
+        print(f"thresholds by the documented rule: match {t['match']:.3f}, suggest {t['suggest']:.2f}, "
+              f"auto {t['auto']:.2f} (most similar different-person pair {r.impostor_max:.3f})")
     print(f"clustering: BCubed P {r.bcubed_precision:.4f} R {r.bcubed_recall:.4f} "
           f"F1 {r.bcubed_f1:.4f}, {r.share_clustered:.1%} of faces in {r.clusters} groups")
     return 0

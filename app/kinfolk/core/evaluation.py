@@ -15,6 +15,7 @@ Scans a labeled folder (``labels.csv``: ``file,identity``; ``none`` = no face, `
 from __future__ import annotations
 
 import csv
+import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from . import metrics
 from .backend import FaceBackend
 from .clustering import ClusterParams
 from .scanner import ScanOptions, Scanner
+from .thresholds import Thresholds
 
 
 @dataclass
@@ -46,6 +48,8 @@ class EvalReport:
     tar_at_far_1e3: float = 0.0
     threshold_at_far_1e3: float = 0.0
     rank1: float = 0.0
+    impostor_max: float = 0.0
+    proposed_thresholds: dict = field(default_factory=dict)
     bcubed_precision: float = 0.0
     bcubed_recall: float = 0.0
     bcubed_f1: float = 0.0
@@ -55,6 +59,15 @@ class EvalReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def proposed_thresholds(r: EvalReport) -> Thresholds:
+    """The rule behind ``thresholds.MEASURED`` (docs/evaluation.md): match = EER threshold;
+    suggest = the FAR 1e-3 threshold; auto = just above the most similar different-person pair;
+    suggest and auto rounded up to 0.01."""
+    up = lambda v: math.ceil(v * 100 - 1e-9) / 100  # noqa: E731
+    return Thresholds(match=round(r.eer_threshold, 3), auto=up(r.impostor_max),
+                      suggest=up(r.threshold_at_far_1e3))
 
 
 def read_labels(path: str | os.PathLike) -> dict[str, str]:
@@ -129,6 +142,8 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
     report.tar_at_far_1e2, report.threshold_at_far_1e2 = metrics.tar_at_far(scores, same, 1e-2)
     report.tar_at_far_1e3, report.threshold_at_far_1e3 = metrics.tar_at_far(scores, same, 1e-3)
     report.rank1 = metrics.rank1(emb, ident)
+    report.impostor_max = float(scores[~same].max())
+    report.proposed_thresholds = asdict(proposed_thresholds(report))
     clusters = np.array([faces[rel][2] if faces[rel][2] is not None else -1 for rel in found])
     report.bcubed_precision, report.bcubed_recall, report.bcubed_f1 = metrics.bcubed(ident, clusters)
     report.share_clustered = float(np.mean(clusters >= 0))
