@@ -20,6 +20,23 @@ from .cancel import CancelToken
 from .clustering import ClusterParams, cluster_embeddings
 from .matching import MatchReport, match_faces
 from .quality import is_good_for_clustering
+from .thresholds import Thresholds, thresholds_for
+
+
+def cluster_params_for(th: Thresholds, base: ClusterParams | None = None) -> ClusterParams:
+    """Clustering similarities on the model's own scale, from its measured thresholds.
+
+    ``ClusterParams``' defaults were set on ArcFace-scale models, where ``auto`` ≈ 0.45: faces are
+    linked only above the most similar different-person pair (``auto``), and counted as surely the
+    same (no finer split; attachment of low-quality faces) a sixth of the way from there to 1.
+    The same rule puts dlib, whose scale is compressed to 0.8-1.0, at 0.96 / 0.967.
+    """
+    import dataclasses
+
+    base = base or ClusterParams()
+    sure = th.auto + (1 - th.auto) / 6
+    return dataclasses.replace(base, link_similarity=th.auto, min_similarity=sure,
+                               attach_threshold=sure)
 
 
 @dataclass
@@ -50,7 +67,8 @@ def cluster_model(conn: sqlite3.Connection, model_id: str, first_id: int,
         (model_id,)))
     photo_ids = np.array([meta[int(i)][0] for i in ids], np.int64)
     good = np.array([is_good_for_clustering(meta[int(i)][1]) for i in ids], bool)
-    labels = cluster_embeddings(emb, photo_ids=photo_ids, good=good, params=params or ClusterParams(),
+    params = params or cluster_params_for(thresholds_for(conn, model_id))
+    labels = cluster_embeddings(emb, photo_ids=photo_ids, good=good, params=params,
                                 progress=progress, cancel=cancel)
     n = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     with transaction(conn):

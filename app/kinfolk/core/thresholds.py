@@ -24,12 +24,12 @@ class Thresholds:
 # 1,000 exceeds (FAR 1e-3); auto = just above the most similar different-person pair; rounded up to 0.01.
 MEASURED: dict[str, Thresholds] = {
     # impostor FAR1e-3 0.339, max 0.454; genuine 1st percentile 0.445, min 0.385
-    "faceplugin_mbf512": Thresholds(match=0.385, auto=0.46, suggest=0.34),
+    "faceplugin_mbf512": Thresholds(match=0.385, auto=0.46, suggest=0.35),
     # impostor FAR1e-3 0.363, max 0.411; genuine 1st percentile 0.479, min 0.435
     "sface_2021dec_int8": Thresholds(match=0.435, auto=0.42, suggest=0.37),
     # dlib's unit-normalised 128-d vectors live on a compressed scale: impostor median 0.825,
     # FAR1e-3 0.923, max 0.960; genuine median 0.959, 1st percentile 0.893. EER 1.0% at 0.90.
-    "dlib_resnet_v1": Thresholds(match=0.90, auto=0.96, suggest=0.93),
+    "dlib_resnet_v1": Thresholds(match=0.901, auto=0.97, suggest=0.93),
 }
 # The fp32 SFace the "sface" pack downloads is the model the int8 file was quantized from (identical
 # architecture, embeddings within quantization noise): it starts from the int8 measurements.
