@@ -86,6 +86,11 @@ def pick_photos(labels: dict[str, str], per_identity: int = 3, identities: int =
     return [f for k in best for f in by_id[k][:per_identity]]
 
 
+@pytest.fixture(scope="session")
+def pick_photos_fn():
+    return pick_photos
+
+
 @pytest.fixture
 def many_photos(tmp_path, faces_dir, labels) -> Path:
     """A temp folder with ~100 real photos of 12 people (long enough a scan to pause and cancel)."""

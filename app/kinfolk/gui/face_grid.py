@@ -1,8 +1,7 @@
-"""A grid of face thumbnails that stays smooth with 100,000 faces.
+"""Face thumbnails for item views that stay smooth with 100,000 faces.
 
-``FaceGridModel`` is a ``QAbstractListModel`` over a list of face ids (one row each; the row count is
-known up front, so the view lays out without loading anything). A thumbnail is loaded only when the
-view asks for a row's decoration, i.e. when the row is painted:
+``ThumbnailStore`` loads face crops (JPEG blobs in the ``thumbnails`` table) on demand. A thumbnail
+is loaded only when a view asks for it, i.e. when its row is painted:
 
 - requests are collected for one event-loop turn, then the most recent ``BATCH`` of them are loaded in
   ONE background task (one SQLite query, JPEG decode + scale to ``QImage`` off the GUI thread);
@@ -11,8 +10,10 @@ view asks for a row's decoration, i.e. when the row is painted:
 - decoded pixmaps live in an LRU cache of ``cache_size`` entries; rows not loaded yet show a
   placeholder.
 
-The model can grow in place (``set_face_ids`` with the old list as a prefix inserts rows rather than
-resetting), so faces found by a running scan appear without losing the scroll position.
+``FaceGridModel`` is a ``QAbstractListModel`` over a list of face ids (one row each; the row count is
+known up front, so the view lays out without loading anything). It can grow in place
+(``set_face_ids`` with the old list as a prefix inserts rows rather than resetting), so faces found by
+a running scan appear without losing the scroll position.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import (QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt,
+                            QTimer, Signal)
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
 
@@ -68,7 +70,7 @@ class PixmapCache:
 
 def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int, QImage]]:
     """Read and decode the face crops of ``ids`` (worker thread): ``QImage`` is thread-safe,
-    ``QPixmap`` is not, so the GUI thread converts."""
+    ``QPixmap`` is not, so the GUI thread converts. A face without a crop gives a null image."""
     conn = connect(library, migrate=False)
     try:
         blobs = db_reads.thumbnails(conn, ids)
@@ -79,7 +81,7 @@ def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int,
         data = blobs.get(fid)
         img = QImage()
         if data is None or not img.loadFromData(data):
-            out.append((fid, QImage()))  # no crop stored: remember, so it is not asked again
+            out.append((fid, QImage()))
             continue
         if img.width() != size:
             img = img.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
@@ -88,94 +90,73 @@ def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int,
     return out
 
 
-class FaceGridModel(QAbstractListModel):
-    """Rows are face ids; ``DecorationRole`` gives the thumbnail (loaded lazily)."""
+def _dpr() -> float:
+    app = QApplication.instance()
+    return app.devicePixelRatio() if app else 1.0
 
-    def __init__(self, runner: TaskRunner, library: Path, icon_size: int = 96,
-                 cache_size: int = 1500, parent: Any = None) -> None:
+
+def placeholder_pixmap(size: int, radius: float = 0.08) -> QPixmap:
+    """A soft rounded square in the palette's mid colour, shown until a thumbnail arrives."""
+    dpr = _dpr()
+    side = round(size * dpr)
+    pm = QPixmap(side, side)
+    pm.fill(Qt.GlobalColor.transparent)
+    pal = QApplication.palette() if QApplication.instance() else QPalette()
+    c = QColor(pal.color(QPalette.ColorRole.Mid))
+    c.setAlpha(90)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(c)
+    p.drawRoundedRect(0, 0, side, side, side * radius, side * radius)
+    p.end()
+    pm.setDevicePixelRatio(dpr)
+    return pm
+
+
+class ThumbnailStore(QObject):
+    """Lazily loaded, LRU-cached face thumbnails of one size, shared by the views of a library."""
+
+    ready = Signal(list)  # face ids whose thumbnail is now cached (or known to be missing)
+
+    def __init__(self, runner: TaskRunner, library: Path, size: int = 96, cache_size: int = 1500,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.library = Path(library)
-        self.icon_size = icon_size
+        self.size = size
         self.cache = PixmapCache(cache_size)
-        self._ids: list[int] = []
-        self._row: dict[int, int] = {}
+        self.placeholder = placeholder_pixmap(size)
+        self.loads = 0  # thumbnails decoded so far (tests and the benchmark read it)
         self._wanted: OrderedDict[int, None] = OrderedDict()
         self._inflight: set[int] = set()
-        self._busy = False
         self._missing: set[int] = set()
-        self.loads = 0  # thumbnails decoded so far (tests and the benchmark read it)
+        self._busy = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._flush)
-        self._placeholder = self._make_placeholder()
-        self._missing_pm = self._placeholder
 
-    # -- content ------------------------------------------------------------------------------
+    def pixmap(self, fid: int) -> QPixmap:
+        """The thumbnail if cached, else the placeholder (and the thumbnail is requested)."""
+        pm = self.cache.get(fid)
+        if pm is not None:
+            return pm
+        if fid not in self._missing:
+            self._request(fid)
+        return self.placeholder
 
-    @property
-    def face_ids(self) -> list[int]:
-        return self._ids
-
-    def set_face_ids(self, ids: Sequence[int]) -> None:
-        """Show ``ids``. If the current list is a prefix of ``ids`` the new rows are appended."""
-        ids = list(ids)
-        n = len(self._ids)
-        if n and len(ids) >= n and ids[:n] == self._ids:
-            if len(ids) > n:
-                self.beginInsertRows(QModelIndex(), n, len(ids) - 1)
-                for i, fid in enumerate(ids[n:], n):
-                    self._row[fid] = i
-                self._ids = ids
-                self.endInsertRows()
-            return
-        self.beginResetModel()
-        self._ids = ids
-        self._row = {fid: i for i, fid in enumerate(ids)}
-        self._wanted.clear()
-        self.endResetModel()
-
-    def face_id(self, row: int) -> int:
-        return self._ids[row]
+    def has(self, fid: int) -> bool:
+        return fid in self.cache
 
     def invalidate(self, face_ids: Sequence[int]) -> None:
-        """Forget cached thumbnails (e.g. a face was re-cropped)."""
         for fid in face_ids:
             self.cache.discard(fid)
             self._missing.discard(fid)
 
-    # -- Qt model API -------------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._ids):
-            return None
-        fid = self._ids[index.row()]
-        if role == Qt.ItemDataRole.DecorationRole:
-            pm = self.cache.get(fid)
-            if pm is not None:
-                return pm
-            if fid in self._missing:
-                return self._missing_pm
-            self._request(fid)
-            return self._placeholder
-        if role == FaceIdRole:
-            return fid
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"Face {fid}"
-        if role == Qt.ItemDataRole.SizeHintRole:
-            return QSize(self.icon_size, self.icon_size)
-        return None
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    # -- lazy loading -------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._busy or bool(self._wanted)
 
     def _request(self, fid: int) -> None:
         if fid in self._inflight:
@@ -199,15 +180,14 @@ class FaceGridModel(QAbstractListModel):
             return
         self._busy = True
         self._inflight = set(batch)
-        size = round(self.icon_size * _dpr())
+        size = round(self.size * _dpr())
         lib = self.library
         self.runner.run(lambda ctx: load_thumbnails(lib, batch, size), name="thumbnails",
                         on_success=self._loaded, on_error=self._load_failed,
-                        on_cancelled=self._load_cancelled)
+                        on_cancelled=self._idle)
 
     def _loaded(self, results: list[tuple[int, QImage]]) -> None:
-        self._busy = False
-        self._inflight = set()
+        self._idle()
         dpr = _dpr()
         for fid, img in results:
             if img.isNull():
@@ -217,48 +197,93 @@ class FaceGridModel(QAbstractListModel):
                 pm.setDevicePixelRatio(dpr)
                 self.cache.put(fid, pm)
                 self.loads += 1
-            row = self._row.get(fid)
-            if row is not None:
-                ix = self.index(row)
-                self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+        self.ready.emit([fid for fid, _ in results])
         if self._wanted:
             self._timer.start()
 
     def _load_failed(self, exc: BaseException) -> None:
         log.warning("loading face thumbnails failed: %s", exc)
+        self._idle()
+
+    def _idle(self) -> None:
         self._busy = False
         self._inflight = set()
 
-    def _load_cancelled(self) -> None:
-        self._busy = False
-        self._inflight = set()
+
+class FaceGridModel(QAbstractListModel):
+    """Rows are face ids; ``DecorationRole`` gives the thumbnail (loaded lazily)."""
+
+    def __init__(self, runner: TaskRunner | None, library: Path | None, icon_size: int = 96,
+                 cache_size: int = 1500, parent: Any = None,
+                 store: ThumbnailStore | None = None) -> None:
+        super().__init__(parent)
+        self.store = store or ThumbnailStore(runner, library, icon_size, cache_size, self)
+        self.icon_size = self.store.size
+        self._ids: list[int] = []
+        self._row: dict[int, int] = {}
+        self.store.ready.connect(self._thumbnails_ready)
+
+    # Read by tests and the benchmark.
+    cache = property(lambda self: self.store.cache)
+    loads = property(lambda self: self.store.loads)
+    loading = property(lambda self: self.store.loading)
+
+    # -- content ------------------------------------------------------------------------------
 
     @property
-    def loading(self) -> bool:
-        return self._busy or bool(self._wanted)
+    def face_ids(self) -> list[int]:
+        return self._ids
 
-    def _make_placeholder(self) -> QPixmap:
-        dpr = _dpr()
-        side = round(self.icon_size * dpr)
-        pm = QPixmap(side, side)
-        pm.fill(Qt.GlobalColor.transparent)
-        pal = QApplication.palette() if QApplication.instance() else QPalette()
-        c = QColor(pal.color(QPalette.ColorRole.Mid))
-        c.setAlpha(90)
-        p = QPainter(pm)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(c)
-        r = side * 0.08
-        p.drawRoundedRect(0, 0, side, side, r, r)
-        p.end()
-        pm.setDevicePixelRatio(dpr)
-        return pm
+    def set_face_ids(self, ids: Sequence[int]) -> None:
+        """Show ``ids``. If the current list is a prefix of ``ids`` the new rows are appended."""
+        ids = list(ids)
+        n = len(self._ids)
+        if n and len(ids) >= n and ids[:n] == self._ids:
+            if len(ids) > n:
+                self.beginInsertRows(QModelIndex(), n, len(ids) - 1)
+                for i, fid in enumerate(ids[n:], n):
+                    self._row[fid] = i
+                self._ids = ids
+                self.endInsertRows()
+            return
+        self.beginResetModel()
+        self._ids = ids
+        self._row = {fid: i for i, fid in enumerate(ids)}
+        self.endResetModel()
 
+    def face_id(self, row: int) -> int:
+        return self._ids[row]
 
-def _dpr() -> float:
-    app = QApplication.instance()
-    return app.devicePixelRatio() if app else 1.0
+    def _thumbnails_ready(self, ids: list[int]) -> None:
+        for fid in ids:
+            row = self._row.get(fid)
+            if row is not None:
+                ix = self.index(row)
+                self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+
+    # -- Qt model API -------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        fid = self._ids[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.store.pixmap(fid)
+        if role == FaceIdRole:
+            return fid
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"Face {fid}"
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(self.icon_size, self.icon_size)
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class FaceGridView(QListView):
@@ -282,4 +307,4 @@ class FaceGridView(QListView):
         self.setAccessibleName("Faces")
 
     def selected_face_ids(self) -> list[int]:
-        return [ix.data(FaceIdRole) for ix in self.selectionModel().selectedIndexes()]
+        return sorted(ix.data(FaceIdRole) for ix in self.selectionModel().selectedIndexes())

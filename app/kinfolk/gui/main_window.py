@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
@@ -20,13 +20,17 @@ from ..db import repo
 from ..db.connection import transaction
 from . import preferences as prefs
 from . import resources
+from .groups_view import GroupsView
 from .library_view import LibraryView
 from .model_setup import SetupInfo, describe_setup
+from .people_data import PeopleSnapshot
+from .people_view import PeopleView
 from .scan_status import ScanStatus, describe_summary
+from .search_view import SearchView
 from .session import Session
 from .settings_dialog import SettingsDialog
+from .suggestions_view import SuggestionsView
 from .welcome_dialog import WelcomeDialog
-from .widgets import EmptyState
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +43,12 @@ PAGES = (  # key, sidebar label, icon, shortcut
 )
 
 
-def _placeholder(key: str) -> QWidget:
-    texts = {
-        "people": ("No people yet", "When you name a group of faces, the person appears here with "
-                   "all their photos."),
-        "groups": ("No unnamed groups yet", "After a scan, Kinfolk groups faces that look like the "
-                   "same person. Name a group to add the person."),
-        "suggestions": ("No suggestions", "When a new face looks like someone you named, Kinfolk "
-                        "asks you here before assigning it."),
-        "search": ("Find photos by who is in them", "Name some people first; then search for photos "
-                   "with one of them, several together, or without someone."),
-    }
-    title, text = texts[key]
-    icon = dict((k, i) for k, _, i, _ in PAGES)[key]
-    return EmptyState(icon, title, text)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, session: Session, settings: QSettings | None = None) -> None:
         super().__init__()
         self.session = session
         self.settings = settings or QSettings()
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = session.undo
         self.setup_info: SetupInfo | None = None
         self.organizing = False
         self._closing = False
@@ -82,9 +70,15 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         self.library_view = LibraryView(session)
+        self.people_view = PeopleView(session)
+        self.groups_view = GroupsView(session)
+        self.suggestions_view = SuggestionsView(session)
+        self.search_view = SearchView(session)
+        views = {"library": self.library_view, "people": self.people_view,
+                 "groups": self.groups_view, "suggestions": self.suggestions_view,
+                 "search": self.search_view}
         for key, label, icon, _ in PAGES:
-            page = self.library_view if key == "library" else _placeholder(key)
-            self.add_page(key, label, icon, page)
+            self.add_page(key, label, icon, views[key])
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
@@ -104,8 +98,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         session.scans.finished.connect(self._scan_finished)
         session.scans.failed.connect(self._scan_failed)
+        session.people.loaded.connect(self._people_loaded)
         self.restore_state()
         self.refresh_setup()
+        session.people.reload()
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -125,6 +121,16 @@ class MainWindow(QMainWindow):
         it.setData(Qt.ItemDataRole.UserRole, key)
         it.setSizeHint(QSize(0, 34))
         self.sidebar.addItem(it)
+
+    def _people_loaded(self, snap: PeopleSnapshot) -> None:
+        """Sidebar labels carry counts: "People (12)", "Suggestions (5)"."""
+        counts = {"people": len(snap.visible_people()), "groups": len(snap.clusters),
+                  "suggestions": len(snap.suggestions)}
+        for i, (key, label, _, _) in enumerate(PAGES):
+            if key in counts:
+                item = self.sidebar.item(i)
+                item.setText(f"{label} ({counts[key]:,})" if counts[key] else label)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, item.text())
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))

@@ -8,10 +8,14 @@ import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from ..db.connection import connect
+from .face_grid import ThumbnailStore
+from .people_data import PeopleData
 from .scan_controller import ScanController
 from .tasks import TaskRunner
+from .undo import Operation, perform
 
 
 class Session(QObject):
@@ -30,6 +34,30 @@ class Session(QObject):
         self.runner = TaskRunner(parent=self)
         self.scans = ScanController(self.runner, self.path, self, models_dir=models_dir,
                                     workers=workers)
+        self.undo = QUndoStack(self)
+        self.people = PeopleData(self.runner, self.path, self)
+        self.people_changed.connect(self.people.reload)
+        self._stores: dict[int, ThumbnailStore] = {}
+
+    def thumbnails(self, size: int) -> ThumbnailStore:
+        """The shared face-thumbnail store for one display size."""
+        if size not in self._stores:
+            self._stores[size] = ThumbnailStore(self.runner, self.path, size, parent=self)
+        return self._stores[size]
+
+    def drop_thumbnails(self, face_ids) -> None:
+        for store in self._stores.values():
+            store.invalidate(face_ids)
+
+    def edit(self, text: str, op: Operation, rematch: bool = True):
+        """Run a people edit on the GUI connection, undoably; views refresh, matching re-runs.
+        Raises ``PeopleError`` (nothing changed) for a request that cannot be done."""
+        def changed() -> None:
+            self.people_changed.emit()
+            if rematch:
+                self.people.schedule_rematch()
+
+        return perform(self.undo, text, lambda: self.conn, op, changed)
 
     def connect_worker(self) -> sqlite3.Connection:
         """A fresh connection for a background task (one per thread; close it when done)."""
@@ -38,6 +66,7 @@ class Session(QObject):
     def close(self) -> None:
         """Stop scans and tasks, then close the connection. Idempotent."""
         self.scans.cancel()
+        self.people._rematch_timer.stop()
         self.runner.shutdown()
         if self.conn is not None:
             self.conn.close()

@@ -7,7 +7,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCompleter, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from . import resources
 
@@ -129,3 +130,55 @@ def fmt_duration(seconds: float | None) -> str:
         return f"about {minutes} min"
     h, m = divmod(minutes, 60)
     return f"about {h} h {m} min" if m else f"about {h} h"
+
+
+def name_completer(names: list[str], parent: QObject | None = None) -> QCompleter:
+    """Case-insensitive completion of existing people's names (matching anywhere in the name)."""
+    c = QCompleter(names, parent)
+    c.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    c.setFilterMode(Qt.MatchFlag.MatchContains)
+    return c
+
+
+class NameDialog(QDialog):
+    """Ask for a person's name, completing existing names; ``existing_only`` refuses new names."""
+
+    def __init__(self, title: str, prompt: str, names: list[str], existing_only: bool = False,
+                 text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.names = names
+        self.existing_only = existing_only
+        lay = QVBoxLayout(self)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        lay.addWidget(label)
+        self.edit = QLineEdit(text)
+        self.edit.setAccessibleName(prompt)
+        self.edit.setPlaceholderText("Type a name")
+        self.edit.setCompleter(name_completer(names, self))
+        lay.addWidget(self.edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.edit.textChanged.connect(self._update)
+        self._update()
+        self.setMinimumWidth(360)
+
+    def name(self) -> str:
+        typed = " ".join(self.edit.text().split())
+        match = next((n for n in self.names if n.casefold() == typed.casefold()), None)
+        return match or typed
+
+    def _update(self) -> None:
+        name = self.name()
+        ok = bool(name) and (not self.existing_only or name in self.names)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+
+def ask_name(parent: QWidget, title: str, prompt: str, names: list[str], existing_only: bool = False,
+             text: str = "") -> str | None:
+    dlg = NameDialog(title, prompt, names, existing_only, text, parent)
+    return dlg.name() if dlg.exec() == QDialog.DialogCode.Accepted else None

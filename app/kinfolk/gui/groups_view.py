@@ -1,0 +1,186 @@
+"""Unnamed groups: faces Kinfolk thinks belong to one person, largest group first.
+
+The fast path is the keyboard: the selected group's faces are shown below, the name field has the
+focus, typing a name (existing names complete) and Enter names the group and moves to the next one.
+Selecting several groups and naming them names them all (they merge into one person). "Merge into…"
+picks an existing person; "Not someone I know" hides the group (strangers) for good. Every action
+can be undone.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from ..core import people
+from ..core.people import PeopleError
+from . import resources
+from .cards import Card, CardModel, CardView
+from .face_grid import FaceGridModel, FaceGridView
+from .people_data import PeopleSnapshot
+from .session import Session
+from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer
+
+
+def group_cards(snap: PeopleSnapshot) -> list[Card]:
+    return [Card(("group", c.id), fmt_count(c.faces, "face"), f"in {fmt_count(c.photos, 'photo')}",
+                 c.cover_face_id) for c in snap.clusters]
+
+
+class GroupsView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.choose_person: Callable[[list[str]], str | None] = self._ask_person
+        self.error: Callable[[str], None] = self._show_error
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 8)
+        top = QHBoxLayout()
+        top.addWidget(heading("Unnamed groups"))
+        top.addStretch()
+        self.summary = QLabel()
+        top.addWidget(self.summary)
+        lay.addLayout(top)
+
+        self.stack = QStackedWidget()
+        self.empty = EmptyState("groups", "No unnamed groups",
+                                "After a scan, Kinfolk groups faces that look like the same person. "
+                                "Name a group and every photo of that person can be found.")
+        self.stack.addWidget(self.empty)
+        page = QWidget()
+        play = QVBoxLayout(page)
+        play.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Who is this? Type a name and press Enter")
+        self.name_edit.setAccessibleName("Name for the selected group")
+        self.name_edit.setClearButtonEnabled(True)
+        self.name_edit.returnPressed.connect(self.name_selected)
+        row.addWidget(self.name_edit, 1)
+        self.name_button = QPushButton("Name")
+        self.name_button.setDefault(True)
+        self.name_button.clicked.connect(self.name_selected)
+        self.merge_button = QPushButton(resources.icon("people"), "Merge into…")
+        self.merge_button.setToolTip("These faces are someone you already named")
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.hide_button = QPushButton("Not someone I know")
+        self.hide_button.setToolTip("Hide these faces (strangers in the background); they will not "
+                                    "be grouped or suggested again")
+        self.hide_button.clicked.connect(self.hide_selected)
+        for b in (self.name_button, self.merge_button, self.hide_button):
+            row.addWidget(b)
+        play.addLayout(row)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.model = CardModel(session.thumbnails(112), self)
+        self.cards = CardView(112)
+        self.cards.setAccessibleName("Unnamed groups")
+        self.cards.setModel(self.model)
+        self.cards.selectionModel().selectionChanged.connect(lambda *a: self._selection_changed())
+        split.addWidget(self.cards)
+        faces_box = QWidget()
+        flay = QVBoxLayout(faces_box)
+        flay.setContentsMargins(0, 4, 0, 0)
+        self.faces_label = QLabel("Faces in this group")
+        flay.addWidget(self.faces_label)
+        self.faces_model = FaceGridModel(None, None, store=session.thumbnails(80), parent=self)
+        self.faces = FaceGridView(icon_size=80)
+        self.faces.setAccessibleName("Faces in the selected group")
+        self.faces.setModel(self.faces_model)
+        flay.addWidget(self.faces)
+        split.addWidget(faces_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        play.addWidget(split, 1)
+        self.stack.addWidget(page)
+        lay.addWidget(self.stack, 1)
+        self.page = page
+
+        session.people.loaded.connect(self.show_snapshot)
+        self.show_snapshot(session.people.snapshot)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def show_snapshot(self, snap: PeopleSnapshot) -> None:
+        current = self.cards.current_card()
+        selected_row = self.cards.currentIndex().row()
+        self.model.set_cards(group_cards(snap))
+        n = len(snap.clusters)
+        self.summary.setText(f"{fmt_count(n, 'group')}, largest first" if n else "")
+        self.stack.setCurrentWidget(self.page if n else self.empty)
+        self.name_edit.setCompleter(name_completer(snap.names, self))
+        if n and (current is None or not self.cards.select_key(current.key)):
+            # The group we were on is gone (named or hidden): go on with the one now at its place.
+            row = min(max(selected_row, 0), n - 1)
+            self.cards.select_key(self.model.cards[row].key)
+        self._selection_changed()
+
+    def _selected_groups(self) -> list[int]:
+        cards = self.cards.selected_cards()
+        if not cards and self.cards.current_card() is not None:
+            cards = [self.cards.current_card()]
+        return [c.id for c in cards]
+
+    def _selection_changed(self) -> None:
+        groups = self._selected_groups()
+        for w in (self.name_edit, self.name_button, self.merge_button, self.hide_button):
+            w.setEnabled(bool(groups))
+        if not groups:
+            self.faces_model.set_face_ids([])
+            self.faces_label.setText("Faces in this group")
+            return
+        conn = self.session.conn
+        ids = [fid for g in groups for fid in people.face_ids_of_cluster(conn, g)]
+        self.faces_model.set_face_ids(ids)
+        self.faces_label.setText(f"{fmt_count(len(ids), 'face')} in "
+                                 + ("this group" if len(groups) == 1 else f"{len(groups)} groups"))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def name_selected(self, name: str | None = None) -> bool:
+        """Give the selected group(s) ``name`` (default: the name field). True if done."""
+        name = " ".join((name if isinstance(name, str) else self.name_edit.text()).split())
+        groups = self._selected_groups()
+        if not name or not groups:
+            return False
+        text = (f"Name group {name}" if len(groups) == 1 else f"Name {len(groups)} groups {name}")
+        try:
+            self.session.edit(text, lambda c: [people.name_cluster(c, g, name) for g in groups])
+        except PeopleError as exc:
+            self.error(str(exc))
+            return False
+        self.name_edit.clear()
+        self.name_edit.setFocus()
+        return True
+
+    def merge_selected(self) -> bool:
+        names = self.session.people.snapshot.names
+        if not names:
+            self.error("Nobody has a name yet: type a name to name this group.")
+            return False
+        name = self.choose_person(names)
+        return bool(name) and self.name_selected(name)
+
+    def hide_selected(self) -> bool:
+        groups = self._selected_groups()
+        if not groups:
+            return False
+        try:
+            self.session.edit("Hide group" if len(groups) == 1 else f"Hide {len(groups)} groups",
+                              lambda c: [people.hide_cluster(c, g) for g in groups], rematch=False)
+        except PeopleError as exc:
+            self.error(str(exc))
+            return False
+        return True
+
+    def _ask_person(self, names: list[str]) -> str | None:
+        return ask_name(self, "Merge into…", "Whose faces are these?", names, existing_only=True)
+
+    def _show_error(self, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(self, "Kinfolk", message)

@@ -1,0 +1,134 @@
+"""What the People, Unnamed groups and Suggestions views show, read in one background task.
+
+``PeopleData`` re-reads after every change (naming, undo, grouping after a scan), at most once per
+``interval``; views connect to ``loaded``. After the user names or moves faces, the new confirmed
+faces are evidence for matching: ``rematch()`` (debounced) re-runs ``core.matching.match_faces`` in the
+background, so other faces of a just-named person show up as suggestions without a re-scan. It does
+not re-cluster (group ids stay put while the user works through them).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..core.matching import Suggestion, list_suggestions
+from ..core.people import ClusterSummary, PersonSummary, list_clusters, list_people
+from ..db.connection import connect
+from .tasks import TaskRunner
+from .widgets import Throttle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PeopleSnapshot:
+    people: list[PersonSummary] = field(default_factory=list)  # hidden ones included
+    clusters: list[ClusterSummary] = field(default_factory=list)  # largest first
+    suggestions: list[Suggestion] = field(default_factory=list)  # most likely first
+
+    @property
+    def names(self) -> list[str]:
+        return sorted((p.name for p in self.people), key=str.casefold)
+
+    def visible_people(self) -> list[PersonSummary]:
+        return [p for p in self.people if not p.hidden]
+
+
+def read_people(library: Path) -> PeopleSnapshot:
+    conn = connect(library)
+    try:
+        return PeopleSnapshot(list_people(conn, include_hidden=True), list_clusters(conn),
+                              list_suggestions(conn))
+    finally:
+        conn.close()
+
+
+def rematch(library: Path, ctx) -> int:
+    """Match unassigned faces of every model against the named people (worker thread)."""
+    from ..core.grouping import models_in_library
+    from ..core.matching import match_faces
+
+    conn = connect(library)
+    try:
+        n = 0
+        for model_id in models_in_library(conn):
+            n += match_faces(conn, model_id, cancel=ctx.token).suggested
+        return n
+    finally:
+        conn.close()
+
+
+class PeopleData(QObject):
+    loaded = Signal(object)  # PeopleSnapshot
+
+    def __init__(self, runner: TaskRunner, library: Path, parent: QObject | None = None,
+                 interval: float = 0.3, rematch_delay_ms: int = 1500) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.library = Path(library)
+        self.snapshot = PeopleSnapshot()
+        self.generation = 0  # increases with every snapshot shown (tests wait on it)
+        self._busy = False
+        self._again = False
+        self._throttle = Throttle(self._start, interval, self)
+        self._rematch_timer = QTimer(self)
+        self._rematch_timer.setSingleShot(True)
+        self._rematch_timer.setInterval(rematch_delay_ms)
+        self._rematch_timer.timeout.connect(self._rematch_now)
+        self._rematching = False
+
+    def reload(self) -> None:
+        self._throttle.trigger()
+
+    @property
+    def busy(self) -> bool:
+        return (self._busy or self._again or self._rematching or self._rematch_timer.isActive()
+                or self._throttle._timer.isActive())
+
+    def _start(self) -> None:
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        lib = self.library
+        self.runner.run(lambda ctx: read_people(lib), name="read people", on_success=self._done,
+                        on_error=self._failed)
+
+    def _done(self, snap: PeopleSnapshot) -> None:
+        self._busy = False
+        self.snapshot = snap
+        self.generation += 1
+        self.loaded.emit(snap)
+        if self._again:
+            self._again = False
+            self._start()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self._again = False
+        log.warning("reading people failed: %s", exc)
+
+    def schedule_rematch(self) -> None:
+        self._rematch_timer.start()
+
+    def _rematch_now(self) -> None:
+        if self._rematching:
+            self._rematch_timer.start()
+            return
+        self._rematching = True
+        lib = self.library
+
+        def done(n) -> None:
+            self._rematching = False
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self._rematching = False
+            log.warning("matching faces to people failed: %s", exc)
+
+        self.runner.run(lambda ctx: rematch(lib, ctx), name="match faces", on_success=done,
+                        on_error=failed, on_cancelled=lambda: setattr(self, "_rematching", False))

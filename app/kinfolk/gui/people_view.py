@@ -1,0 +1,338 @@
+"""People: a card per named person (cover face, name, photo count); a page per person.
+
+Cards: open (double-click or Enter), rename, merge into another person, hide/show. The person page
+shows all their faces; selected faces can be rejected ("Not <name>": never suggested for them again),
+moved to someone else, or used as the cover. "Forget <name>…" erases the person's faces and name from
+the library after a confirmation that says exactly what will be deleted (not undoable, by design).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+                               QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+
+from ..core import forget, people
+from ..core.people import PeopleError, PersonSummary
+from .cards import Card, CardModel, CardView
+from .face_grid import FaceGridModel, FaceGridView
+from .people_data import PeopleSnapshot
+from .session import Session
+from .widgets import EmptyState, ask_name, fmt_count, heading
+
+
+def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "") -> list[Card]:
+    text = text.strip().casefold()
+    out = []
+    for p in snap.people:
+        if (p.hidden and not show_hidden) or (text and text not in p.name.casefold()):
+            continue
+        detail = fmt_count(p.photos, "photo")
+        if p.suggestions:
+            detail += f" · {p.suggestions} to review"
+        if p.hidden:
+            detail += " · hidden"
+        out.append(Card(("person", p.id), p.name, detail, p.cover_face_id, muted=p.hidden))
+    return out
+
+
+class PersonPage(QWidget):
+    """One person's faces, with the edits that apply to them."""
+
+    back = Signal()
+
+    def __init__(self, session: Session, view: "PeopleView", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.view = view
+        self.person: PersonSummary | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.back_button = QToolButton()
+        self.back_button.setText("← People")
+        self.back_button.setAccessibleName("Back to people")
+        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.back_button.setAutoRaise(True)
+        self.back_button.clicked.connect(self.back)
+        top.addWidget(self.back_button)
+        self.title = heading("")
+        top.addWidget(self.title)
+        self.detail = QLabel()
+        top.addWidget(self.detail)
+        top.addStretch()
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.clicked.connect(lambda: self.view.rename(self.person))
+        self.merge_button = QPushButton("Merge into…")
+        self.merge_button.clicked.connect(lambda: self.view.merge(self.person))
+        self.hide_button = QPushButton("Hide")
+        self.hide_button.clicked.connect(lambda: self.view.toggle_hidden(self.person))
+        self.forget_button = QPushButton("Forget…")
+        self.forget_button.setToolTip("Erase this person's name and face data from the library")
+        self.forget_button.clicked.connect(lambda: self.view.forget(self.person))
+        for b in (self.rename_button, self.merge_button, self.hide_button, self.forget_button):
+            top.addWidget(b)
+        lay.addLayout(top)
+
+        actions = QHBoxLayout()
+        self.hint = QLabel("Select faces that are not this person:")
+        actions.addWidget(self.hint)
+        self.reject_button = QPushButton("Not this person")
+        self.reject_button.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.move_button = QPushButton("Move to…")
+        self.move_button.clicked.connect(self.move_selected)
+        self.cover_button = QPushButton("Use as cover")
+        self.cover_button.clicked.connect(self.cover_from_selection)
+        for b in (self.reject_button, self.move_button, self.cover_button):
+            actions.addWidget(b)
+        actions.addStretch()
+        lay.addLayout(actions)
+        self.faces_model = FaceGridModel(None, None, store=session.thumbnails(96), parent=self)
+        self.faces = FaceGridView()
+        self.faces.setModel(self.faces_model)
+        self.faces.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
+        lay.addWidget(self.faces, 1)
+        self._update_buttons()
+
+    def show_person(self, p: PersonSummary) -> None:
+        self.person = p
+        self.title.setText(p.name)
+        self.title.setAccessibleName(p.name)
+        self.detail.setText(f"{fmt_count(p.photos, 'photo')} · {fmt_count(p.faces, 'face')}")
+        self.hide_button.setText("Show" if p.hidden else "Hide")
+        self.reject_button.setText(f"Not {p.name}")
+        self.reject_button.setAccessibleName(f"Not {p.name}")
+        self.faces.setAccessibleName(f"Faces of {p.name}")
+        self.forget_button.setText(f"Forget {p.name}…")
+        self.faces_model.set_face_ids(people.face_ids_of_person(self.session.conn, p.id))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        n = len(self.faces.selectionModel().selectedIndexes()) if self.faces.selectionModel() else 0
+        self.reject_button.setEnabled(n > 0)
+        self.move_button.setEnabled(n > 0)
+        self.cover_button.setEnabled(n == 1)
+
+    def reject_selected(self) -> bool:
+        ids = self.faces.selected_face_ids()
+        if not ids or self.person is None:
+            return False
+        pid, name = self.person.id, self.person.name
+        return self.view.run_edit(f"Not {name}", lambda c: people.reject(c, ids, pid))
+
+    def move_selected(self) -> bool:
+        ids = self.faces.selected_face_ids()
+        if not ids or self.person is None:
+            return False
+        names = [n for n in self.session.people.snapshot.names if n != self.person.name]
+        name = self.view.choose_person("Move faces to…", f"Who is in the {len(ids)} selected "
+                                       "face(s)? (A new name creates a person.)", names, False)
+        if not name:
+            return False
+        return self.view.run_edit(f"Move to {name}", lambda c: people.name_faces(c, ids, name))
+
+    def cover_from_selection(self) -> bool:
+        ids = self.faces.selected_face_ids()
+        if len(ids) != 1 or self.person is None:
+            return False
+        pid = self.person.id
+        return self.view.run_edit("Set cover", lambda c: people.set_cover(c, pid, ids[0]),
+                                  rematch=False)
+
+
+class PeopleView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        # Injected so tests drive the view without modal dialogs.
+        self.choose_person: Callable[[str, str, list[str], bool], str | None] = self._ask_person
+        self.confirm_forget: Callable[[str], bool] = self._ask_forget
+        self.error: Callable[[str], None] = lambda m: QMessageBox.warning(self, "Kinfolk", m)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 8)
+        self.stack = QStackedWidget()
+        lay.addWidget(self.stack)
+
+        page = QWidget()
+        play = QVBoxLayout(page)
+        play.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(heading("People"))
+        top.addStretch()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Find a person")
+        self.filter.setAccessibleName("Find a person")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setMaximumWidth(260)
+        self.filter.textChanged.connect(lambda t: self._refresh_cards())
+        top.addWidget(self.filter)
+        self.show_hidden = QCheckBox("Show hidden")
+        self.show_hidden.toggled.connect(lambda on: self._refresh_cards())
+        top.addWidget(self.show_hidden)
+        play.addLayout(top)
+        self.cards_stack = QStackedWidget()
+        self.empty = EmptyState("people", "No people yet",
+                                "Name a group of faces in “Unnamed groups” and the person appears "
+                                "here with all their photos.", "Go to Unnamed groups")
+        self.model = CardModel(session.thumbnails(128), self)
+        self.cards = CardView(128)
+        self.cards.setAccessibleName("People")
+        self.cards.setModel(self.model)
+        self.cards.activated.connect(lambda ix: self.open_person(self.model.cards[ix.row()].id))
+        self.cards.doubleClicked.connect(lambda ix: self.open_person(self.model.cards[ix.row()].id))
+        self.cards.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.cards.customContextMenuRequested.connect(self._context_menu)
+        self.cards_stack.addWidget(self.empty)
+        self.cards_stack.addWidget(self.cards)
+        play.addWidget(self.cards_stack, 1)
+        self.stack.addWidget(page)
+        self.list_page = page
+        self.person_page = PersonPage(session, self)
+        self.person_page.back.connect(self.show_list)
+        self.stack.addWidget(self.person_page)
+
+        session.people.loaded.connect(self.show_snapshot)
+        self.show_snapshot(session.people.snapshot)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def show_snapshot(self, snap: PeopleSnapshot) -> None:
+        self._refresh_cards()
+        page = self.person_page
+        if self.stack.currentWidget() is page and page.person is not None:
+            p = self._person(page.person.id)
+            if p is None:
+                self.show_list()  # merged away or forgotten
+            else:
+                page.show_person(p)
+
+    def _refresh_cards(self) -> None:
+        snap = self.session.people.snapshot
+        self.model.set_cards(person_cards(snap, self.show_hidden.isChecked(), self.filter.text()))
+        has_any = bool(snap.people)
+        self.cards_stack.setCurrentWidget(self.cards if has_any else self.empty)
+
+    def _person(self, pid: int) -> PersonSummary | None:
+        return next((p for p in self.session.people.snapshot.people if p.id == pid), None)
+
+    def open_person(self, pid: int) -> None:
+        p = self._person(pid)
+        if p is None:
+            return
+        self.person_page.show_person(p)
+        self.stack.setCurrentWidget(self.person_page)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentWidget(self.list_page)
+
+    # -- edits --------------------------------------------------------------------------------
+
+    def run_edit(self, text: str, op, rematch: bool = True) -> bool:
+        try:
+            self.session.edit(text, op, rematch=rematch)
+        except PeopleError as exc:
+            self.error(str(exc))
+            return False
+        return True
+
+    def rename(self, p: PersonSummary | None) -> bool:
+        if p is None:
+            return False
+        names = [n for n in self.session.people.snapshot.names if n != p.name]
+        new = self.choose_person(f"Rename {p.name}", "New name (the name of someone else merges "
+                                 "the two):", names, False)
+        if not new or new == p.name:
+            return False
+        return self.run_edit(f"Rename {p.name} to {new}", lambda c: people.rename(c, p.id, new))
+
+    def merge(self, p: PersonSummary | None) -> bool:
+        if p is None:
+            return False
+        names = [n for n in self.session.people.snapshot.names if n != p.name]
+        if not names:
+            self.error("There is nobody else to merge with.")
+            return False
+        target = self.choose_person(f"Merge {p.name} into…", f"{p.name} is the same person as:",
+                                    names, True)
+        if not target:
+            return False
+        return self.run_edit(f"Merge {p.name} into {target}",
+                             lambda c: people.merge(c, p.id, people.resolve_person(c, target)))
+
+    def toggle_hidden(self, p: PersonSummary | None) -> bool:
+        if p is None:
+            return False
+        return self.run_edit(("Show " if p.hidden else "Hide ") + p.name,
+                             lambda c: people.set_hidden(c, p.id, not p.hidden), rematch=False)
+
+    def forget(self, p: PersonSummary | None) -> bool:
+        """Erase the person after confirmation. Not undoable: the undo history is cleared too,
+        since undoing an earlier edit must not bring the forgotten name back."""
+        if p is None:
+            return False
+        conn = self.session.conn
+        plan = forget.plan(conn, p.id)
+        if not self.confirm_forget(plan.describe()):
+            return False
+        face_ids = people.face_ids_of_person(conn, p.id)
+        self.person_page.forget_button.setEnabled(False)
+        path = self.session.path
+
+        def work(ctx):
+            from ..db.connection import connect
+
+            c = connect(path)
+            try:
+                forget.forget(c, plan)
+            finally:
+                c.close()
+
+        def done(_):
+            self.session.undo.clear()
+            self.session.drop_thumbnails(face_ids)  # no copy of their faces stays in memory
+            self.person_page.forget_button.setEnabled(True)
+            self.show_list()
+            self.session.people_changed.emit()
+            self.session.library_changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.person_page.forget_button.setEnabled(True)
+            self.error(f"Could not forget {p.name}: {exc}")
+
+        self.session.runner.run(work, name="forget person", on_success=done, on_error=failed)
+        return True
+
+    def _context_menu(self, pos) -> None:
+        ix = self.cards.indexAt(pos)
+        if not ix.isValid():
+            return
+        p = self._person(self.model.cards[ix.row()].id)
+        if p is None:
+            return
+        menu = QMenu(self)
+        for text, fn in (("Open", lambda: self.open_person(p.id)), ("Rename…", lambda: self.rename(p)),
+                         ("Merge into…", lambda: self.merge(p)),
+                         ("Show" if p.hidden else "Hide", lambda: self.toggle_hidden(p))):
+            a = QAction(text, menu)
+            a.triggered.connect(fn)
+            menu.addAction(a)
+        menu.exec(self.cards.viewport().mapToGlobal(pos))
+
+    # -- dialogs ------------------------------------------------------------------------------
+
+    def _ask_person(self, title: str, prompt: str, names: list[str], existing_only: bool) -> str | None:
+        return ask_name(self, title, prompt, names, existing_only)
+
+    def _ask_forget(self, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Forget this person?", text, parent=self)
+        ok = box.addButton("Forget", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is ok
+

@@ -1,0 +1,134 @@
+"""Suggestions: faces that may be someone you named; say yes or no (Y / N), most likely first.
+
+Yes confirms the face as that person (it becomes evidence for later matches); No remembers "not this
+person" so the face is never suggested for them again. Several cards can be answered at once; each
+answer is one undoable step.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from ..core import people
+from ..core.people import PeopleError
+from .cards import Card, CardModel, CardView
+from .people_data import PeopleSnapshot
+from .session import Session
+from .widgets import EmptyState, fmt_count, heading
+
+
+def suggestion_cards(snap: PeopleSnapshot) -> list[Card]:
+    return [Card(("suggestion", s.face_id, s.person_id), f"{s.person}?",
+                 f"similarity {s.similarity:.2f}", s.face_id) for s in snap.suggestions]
+
+
+class SuggestionsView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.error: Callable[[str], None] = lambda m: QMessageBox.warning(self, "Kinfolk", m)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 8)
+        top = QHBoxLayout()
+        top.addWidget(heading("Suggestions"))
+        top.addStretch()
+        self.summary = QLabel()
+        top.addWidget(self.summary)
+        lay.addLayout(top)
+        self.stack = QStackedWidget()
+        self.empty = EmptyState("suggestions", "Nothing to review",
+                                "When a face looks like someone you named but Kinfolk is not sure, "
+                                "it asks you here before adding it to that person.")
+        self.stack.addWidget(self.empty)
+        page = QWidget()
+        play = QVBoxLayout(page)
+        play.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        intro = QLabel("Is this the person named under the face?")
+        row.addWidget(intro)
+        row.addStretch()
+        self.yes_button = QPushButton("Yes")
+        self.yes_button.setShortcut(QKeySequence(Qt.Key.Key_Y))
+        self.yes_button.setToolTip("Yes, that is them (Y)")
+        self.yes_button.clicked.connect(self.accept_selected)
+        self.no_button = QPushButton("No")
+        self.no_button.setShortcut(QKeySequence(Qt.Key.Key_N))
+        self.no_button.setToolTip("No, not them: never suggest it again (N)")
+        self.no_button.clicked.connect(self.reject_selected)
+        row.addWidget(self.yes_button)
+        row.addWidget(self.no_button)
+        play.addLayout(row)
+        self.model = CardModel(session.thumbnails(112), self)
+        self.cards = CardView(112)
+        self.cards.setAccessibleName("Suggestions")
+        self.cards.setModel(self.model)
+        self.cards.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
+        self.cards.installEventFilter(self)  # Y / N answer even while the list has the focus
+        play.addWidget(self.cards, 1)
+        self.stack.addWidget(page)
+        self.page = page
+        lay.addWidget(self.stack, 1)
+        session.people.loaded.connect(self.show_snapshot)
+        self.show_snapshot(session.people.snapshot)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.cards and event.type() == QEvent.Type.KeyPress and not event.modifiers():
+            if event.key() == Qt.Key.Key_Y:
+                self.accept_selected()
+                return True
+            if event.key() == Qt.Key.Key_N:
+                self.reject_selected()
+                return True
+        return super().eventFilter(obj, event)
+
+    def show_snapshot(self, snap: PeopleSnapshot) -> None:
+        row = self.cards.currentIndex().row()
+        self.model.set_cards(suggestion_cards(snap))
+        n = len(snap.suggestions)
+        self.summary.setText(fmt_count(n, "suggestion") if n else "")
+        self.stack.setCurrentWidget(self.page if n else self.empty)
+        if n and not self.cards.selectionModel().hasSelection():
+            self.cards.select_key(self.model.cards[min(max(row, 0), n - 1)].key)
+        self._update_buttons()
+
+    def _selected(self) -> list[Card]:
+        cards = self.cards.selected_cards()
+        if not cards and self.cards.current_card() is not None:
+            cards = [self.cards.current_card()]
+        return cards
+
+    def _update_buttons(self) -> None:
+        on = bool(self._selected())
+        self.yes_button.setEnabled(on)
+        self.no_button.setEnabled(on)
+
+    def _answer(self, yes: bool) -> bool:
+        cards = self._selected()
+        if not cards:
+            return False
+        by_person: dict[int, list[int]] = {}
+        for c in cards:
+            by_person.setdefault(c.key[2], []).append(c.key[1])
+        fn = people.confirm if yes else people.reject
+
+        def op(conn):
+            return [fn(conn, faces, pid) for pid, faces in by_person.items()]
+
+        text = ("Confirm " if yes else "Reject ") + fmt_count(len(cards), "suggestion")
+        try:
+            self.session.edit(text, op)
+        except PeopleError as exc:
+            self.error(str(exc))
+            return False
+        return True
+
+    def accept_selected(self) -> bool:
+        return self._answer(True)
+
+    def reject_selected(self) -> bool:
+        return self._answer(False)

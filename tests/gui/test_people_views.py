@@ -1,0 +1,232 @@
+"""People, Unnamed groups, Suggestions, Search and Forget in the real window, on a library scanned
+and grouped with the real models (12 real photos of 3 people)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from kinfolk.core import people
+from kinfolk.core.thresholds import Thresholds
+from kinfolk.db.connection import connect
+from kinfolk.gui import preferences as prefs
+from kinfolk.gui.main_window import MainWindow
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, faces_dir, labels, models_dir, pick_photos_fn):
+    """A library file scanned and grouped once for the module (each test works on a copy)."""
+    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.grouping import organize
+    from kinfolk.core.scanner import ScanOptions, Scanner
+
+    pick = pick_photos_fn
+    root = tmp_path_factory.mktemp("grouped")
+    photos = root / "photos"
+    photos.mkdir()
+    truth = {}
+    for f in pick(labels, per_identity=4, identities=3):
+        dst = photos / f.replace("/", "_")
+        shutil.copy(faces_dir / f, dst)
+        truth[str(dst)] = labels[f]
+    lib = root / "template.sqlite"
+    backend = make_backend(models_dir=models_dir)
+    Scanner(lib, [photos], backend, ScanOptions(workers=2)).run()
+    conn = connect(lib)
+    organize(conn)
+    conn.close()
+    return lib, truth
+
+
+@pytest.fixture
+def win(qtbot, tmp_path, template, models_dir):
+    from kinfolk.gui.session import Session
+
+    lib, truth = template
+    copy = tmp_path / "library.sqlite"
+    shutil.copy(lib, copy)
+    session = Session(copy, models_dir, workers=2)
+    w = MainWindow(session, QSettings())
+    qtbot.addWidget(w)
+    w.show()
+    wait_people(qtbot, w)
+    w.truth = truth
+    yield w
+    w.close()
+
+
+def wait_people(qtbot, w, after: int | None = None) -> None:
+    """Until the people snapshot is fresh (newer than generation ``after``) and nothing is pending."""
+    data = w.session.people
+    qtbot.waitUntil(lambda: (after is None or data.generation > after) and not data.busy,
+                    timeout=20000)
+
+
+def identities_of(w, face_ids) -> set[str]:
+    conn = sqlite3.connect(w.session.path)
+    paths = [conn.execute("SELECT p.path FROM faces f JOIN photos p ON p.id = f.photo_id "
+                          "WHERE f.id = ?", (fid,)).fetchone()[0] for fid in face_ids]
+    conn.close()
+    return {w.truth[p] for p in paths}
+
+
+def test_name_a_group_by_typing_then_undo_and_redo(qtbot, win):
+    w, gv = win, win.groups_view
+    w.show_page("groups")
+    snap = w.session.people.snapshot
+    assert snap.clusters, "the real models should group 12 photos of 3 people"
+    assert [c.faces for c in snap.clusters] == sorted((c.faces for c in snap.clusters), reverse=True)
+    first = snap.clusters[0]
+    assert gv.model.rowCount() == len(snap.clusters)
+    assert gv.cards.current_card().key == ("group", first.id)
+    # The faces of the selected group are shown, and they really are one person.
+    assert sorted(gv.faces_model.face_ids) == sorted(people.face_ids_of_cluster(w.session.conn,
+                                                                                first.id))
+    assert len(identities_of(w, gv.faces_model.face_ids)) == 1
+    assert w.sidebar.item(2).text() == f"Unnamed groups ({len(snap.clusters)})"
+
+    gen = w.session.people.generation
+    qtbot.keyClicks(gv.name_edit, "Anna")
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Return)
+    wait_people(qtbot, w, gen)
+    anna = [p for p in w.session.people.snapshot.people if p.name == "Anna"]
+    assert len(anna) == 1 and anna[0].faces >= first.faces
+    assert gv.name_edit.text() == ""
+    assert w.people_view.model.cards[0].title == "Anna"
+    assert w.sidebar.item(1).text() == "People (1)"
+    if len(snap.clusters) > 1:  # the next group is selected, ready for the next name
+        assert gv.cards.current_card().key != ("group", first.id)
+
+    assert w.undo_action.isEnabled() and "Name group Anna" in w.undo_action.text()
+    gen = w.session.people.generation
+    w.undo_action.trigger()
+    wait_people(qtbot, w, gen)
+    assert w.session.people.snapshot.people == []
+    assert any(c.id == first.id for c in w.session.people.snapshot.clusters)
+    gen = w.session.people.generation
+    w.redo_action.trigger()
+    wait_people(qtbot, w, gen)
+    assert [p.name for p in w.session.people.snapshot.people] == ["Anna"]
+
+
+def test_merge_rename_hide_and_the_person_page(qtbot, win):
+    w, gv, pv = win, win.groups_view, win.people_view
+    clusters = w.session.people.snapshot.clusters
+    if len(clusters) < 2:
+        pytest.skip("needs two groups")
+    gv.cards.select_key(("group", clusters[0].id))
+    assert gv.name_selected("Anna")
+    wait_people(qtbot, w)
+    gv.cards.select_key(("group", clusters[1].id))
+    # "Merge into…" names the group after an existing person.
+    gv.choose_person = lambda names: names[0]
+    assert gv.merge_selected()
+    wait_people(qtbot, w)
+    snap = w.session.people.snapshot
+    assert [p.name for p in snap.people] == ["Anna"]
+    assert snap.people[0].faces >= clusters[0].faces + clusters[1].faces - 1
+
+    # Person page: faces, "Not Anna" on one face, cover.
+    w.show_page("people")
+    pv.open_person(snap.people[0].id)
+    page = pv.person_page
+    assert pv.stack.currentWidget() is page and page.title.text() == "Anna"
+    ids = page.faces_model.face_ids
+    assert len(ids) == snap.people[0].faces
+    page.faces.selectionModel().select(page.faces_model.index(0),
+                                       page.faces.selectionModel().SelectionFlag.Select)
+    assert page.reject_button.isEnabled() and page.reject_button.text() == "Not Anna"
+    rejected = ids[0]
+    page.reject_selected()
+    wait_people(qtbot, w)
+    conn = w.session.conn
+    assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (rejected,)).fetchone()[0] is None
+    assert conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ?", (rejected,)).fetchone()
+    assert rejected not in page.faces_model.face_ids
+
+    # Rename, hide (and the hidden filter), all through injected dialogs.
+    pv.choose_person = lambda title, prompt, names, existing: "Anna Maria"
+    assert pv.rename(w.session.people.snapshot.people[0])
+    wait_people(qtbot, w)
+    assert page.title.text() == "Anna Maria"
+    assert pv.toggle_hidden(w.session.people.snapshot.people[0])
+    wait_people(qtbot, w)
+    assert pv.model.rowCount() == 0 and w.sidebar.item(1).text() == "People"
+    pv.show_hidden.setChecked(True)
+    assert pv.model.rowCount() == 1 and pv.model.cards[0].muted
+
+
+def test_suggestions_yes_and_no(qtbot, win):
+    w, sv = win, win.suggestions_view
+    clusters = w.session.people.snapshot.clusters
+    w.groups_view.cards.select_key(("group", clusters[0].id))
+    assert w.groups_view.name_selected("Anna")
+    # Thresholds that suggest every other face and assign none (a library setting the user owns).
+    model_id = w.session.conn.execute("SELECT model_id FROM faces LIMIT 1").fetchone()[0]
+    prefs.write_thresholds(w.session.conn, model_id, Thresholds(match=0.3, auto=1.01, suggest=-1.0))
+    w.session.people.schedule_rematch()
+    qtbot.waitUntil(lambda: len(w.session.people.snapshot.suggestions) > 0
+                    and not w.session.people.busy, timeout=20000)
+    w.show_page("suggestions")
+    n = len(w.session.people.snapshot.suggestions)
+    assert sv.model.rowCount() == n and sv.model.cards[0].title == "Anna?"
+    assert w.sidebar.item(3).text() == f"Suggestions ({n})"
+    first, second = sv.model.cards[0], sv.model.cards[1] if n > 1 else None
+    sv.cards.select_key(first.key)
+    assert sv.accept_selected()
+    wait_people(qtbot, w)
+    conn = w.session.conn
+    assert conn.execute("SELECT state FROM faces WHERE id = ?", (first.key[1],)).fetchone()[0] == \
+        "confirmed"
+    if second is not None:
+        assert sv.cards.select_key(second.key)
+        qtbot.keyClick(sv.cards, Qt.Key.Key_N)  # the keyboard answer (a shortcut: clicks shortly)
+        qtbot.waitUntil(lambda: conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ?",
+                                             (second.key[1],)).fetchone() is not None, timeout=5000)
+        wait_people(qtbot, w)
+        assert all(c.key != second.key for c in sv.model.cards)
+
+
+def test_search_and_forget(qtbot, win):
+    w, search, pv = win, win.search_view, win.people_view
+    c0 = w.session.people.snapshot.clusters[0]
+    w.groups_view.cards.select_key(("group", c0.id))
+    assert w.groups_view.name_selected("Anna")
+    wait_people(qtbot, w)
+    anna = w.session.people.snapshot.people[0]
+
+    w.find_action.trigger()
+    assert w.current_page() == "search"
+    search.with_edit.setText("Anna")
+    search.search()
+    qtbot.waitUntil(lambda: not search.searching, timeout=10000)
+    assert len(search.results) == anna.photos
+    assert search.table.topLevelItemCount() == anna.photos
+    assert search.status.text() == f"{anna.photos} photos found"
+    search.with_edit.setText("Nobody Known")
+    search.search()
+    qtbot.waitUntil(lambda: not search.searching, timeout=10000)
+    assert "no person named" in search.status.text()
+
+    # Forget: confirmation text says what goes; afterwards no trace and no undo.
+    face_ids = people.face_ids_of_person(w.session.conn, anna.id)
+    store = w.session.thumbnails(96)
+    w.show_page("people")
+    pv.open_person(anna.id)
+    qtbot.waitUntil(lambda: all(store.has(f) for f in face_ids), timeout=10000)  # on screen
+    asked = []
+    pv.confirm_forget = lambda text: asked.append(text) or True
+    assert pv.forget(anna)
+    qtbot.waitUntil(lambda: w.session.people.snapshot.people == [] and not w.session.people.busy,
+                    timeout=20000)
+    assert "Forget Anna" in asked[0] and "cannot be undone" in asked[0]
+    conn = w.session.conn
+    assert conn.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0
+    marks = ",".join("?" * len(face_ids))
+    assert conn.execute(f"SELECT COUNT(*) FROM faces WHERE id IN ({marks})", face_ids).fetchone()[0] == 0
+    assert not any(store.has(f) for f in face_ids)
+    assert not w.undo_action.isEnabled()  # undoing "Name Anna" must not bring her back
+    assert pv.stack.currentWidget() is pv.list_page
