@@ -1,0 +1,174 @@
+"""Benchmark ``kinfolk.core.clustering`` on synthetic face embeddings (not collected by pytest).
+
+    python tests/bench/bench_clustering.py                 # 5k, 20k, 100k + naive hdbscan at 5k
+    python tests/bench/bench_clustering.py --n 100000      # one size (repeatable: --n 5000 --n 20000)
+    python tests/bench/bench_clustering.py --million       # adds 1,000,000 faces (needs ~6 GB free)
+    python tests/bench/bench_clustering.py --no-naive      # skip the naive baseline
+
+Each size runs in a child process, so "peak RSS" is that size's own: the whole process (Python,
+numpy, the embeddings themselves) at its highest, read from ``resource.getrusage``; "RSS before" is
+the peak once the synthetic data exists, before clustering starts. With ``--trace`` a second, traced
+run reports the most memory numpy/Python held at once during clustering (tracemalloc; it doubles the
+run time, so the timed run is never traced; BLAS scratch is not counted).
+
+Synthetic data — what the generator models and why:
+- identities are unit centres in d = 512 dims drawn from a 48-dim correlated subspace plus an
+  isotropic part, so different people's faces have cosine ≈ 0 ± 0.09 (real ArcFace/SFace: ≈ 0 ± 0.09);
+- each identity's faces come from a few "sessions" (events: same day, light, camera); a face =
+  centre + session offset + face noise, scaled per identity so that same-person cosines are ≈ 0.5–0.7
+  (median ≈ 0.6) and the nearest same-person face is at ≈ 0.78 (the project's real photos: same-person
+  median 0.72, nearest 0.78);
+- 10 % of faces are burst shots: a near-duplicate of the previous face of the same session;
+- cluster sizes follow a Zipf law (exponent 1.6, capped), so there are many singletons — one-off faces
+  that must stay noise — next to a few people with hundreds of faces. ``--zipf 2.5`` makes a crowd.
+Labels are the identities; BCubed counts every noise face as its own singleton cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "app"))
+
+
+def synthetic_faces(n: int, d: int = 512, seed: int = 0, zipf: float = 1.6, max_size: int | None = None,
+                    burst: float = 0.1, eff_dim: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings (n, d) float32 unit rows, identity labels (n,)); see the module docstring."""
+    rng = np.random.default_rng(seed)
+    max_size = max_size or max(10, min(2000, n // 20))
+    sizes = []
+    total = 0
+    while total < n:
+        s = int(min(rng.zipf(zipf), max_size, n - total))
+        sizes.append(s)
+        total += s
+    sizes = np.asarray(sizes)
+    m = len(sizes)
+    basis = rng.standard_normal((eff_dim, d)).astype(np.float32) / np.float32(np.sqrt(eff_dim))
+    centres = rng.standard_normal((m, eff_dim)).astype(np.float32) @ basis
+    centres += np.float32(0.5 / np.sqrt(d)) * rng.standard_normal((m, d)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    labels = rng.permutation(np.repeat(np.arange(m), sizes))  # faces in random order
+    n_sessions = 1 + rng.poisson(sizes / 8.0)
+    session = labels * 1000 + np.floor(rng.random(n) * n_sessions[labels]).astype(np.int64)
+    uniq, sess_idx = np.unique(session, return_inverse=True)
+    sess_seed = rng.integers(0, 2**63, len(uniq))
+    spread = rng.uniform(0.6, 1.6, m).astype(np.float32)  # d·σ² of session offset and of face noise ×3
+    sigma = np.sqrt(spread / 3 / d)[labels]
+    emb = np.empty((n, d), np.float32)
+    chunk = 8192
+    for a in range(0, n, chunk):  # chunked: the 1M-face set must not need 3 × 2 GB of temporaries
+        b = min(a + chunk, n)
+        su, si = np.unique(sess_idx[a:b], return_inverse=True)
+        offs = np.stack([np.random.default_rng(int(sess_seed[j])).standard_normal(d, dtype=np.float32)
+                         for j in su])[si]
+        noise = rng.standard_normal((b - a, d), dtype=np.float32)
+        e = centres[labels[a:b]] + (offs + noise) * sigma[a:b, None]
+        emb[a:b] = e / np.linalg.norm(e, axis=1, keepdims=True)
+    # bursts: a face becomes a near-copy of the session's previous face (previous in index order)
+    by_session = np.argsort(sess_idx, kind="stable")
+    prev = np.full(n, -1)
+    same = sess_idx[by_session[1:]] == sess_idx[by_session[:-1]]
+    prev[by_session[1:][same]] = by_session[:-1][same]
+    for i in by_session[(rng.random(n) < burst)[by_session] & (prev[by_session] >= 0)]:
+        e = emb[prev[i]] + rng.standard_normal(d, dtype=np.float32) * np.float32(0.15 / np.sqrt(d))
+        emb[i] = e / np.linalg.norm(e)
+    return emb, labels
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
+    from kinfolk.core import metrics
+    from kinfolk.core.clustering import ClusterParams, cluster_embeddings
+
+    emb, labels = synthetic_faces(n, zipf=zipf)
+    import hdbscan  # noqa: F401  (import cost is not clustering time)
+
+    out: dict = {"n": n, "zipf": zipf, "identities": int(labels.max() + 1),
+                 "singletons": int(np.sum(np.bincount(labels) == 1)), "rss_before_mb": round(_peak_rss_mb())}
+    t = time.perf_counter()
+    pred = cluster_embeddings(emb, params=ClusterParams())
+    out["seconds"] = round(time.perf_counter() - t, 2)
+    out["peak_rss_mb"] = round(_peak_rss_mb())
+    out["traced_peak_mb"] = None
+    if trace:
+        tracemalloc.start()
+        again = cluster_embeddings(emb, params=ClusterParams())
+        out["traced_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
+        out["deterministic"] = bool(np.array_equal(pred, again))
+    p, r, f = metrics.bcubed(labels, pred)
+    single = np.bincount(labels)[labels] == 1
+    out.update(precision=round(p, 4), recall=round(r, 4), f1=round(f, 4), clusters=int(pred.max() + 1),
+               share_clustered=round(metrics.share_clustered(pred), 4),
+               singletons_clustered=round(float(np.mean(pred[single] >= 0)), 4) if single.any() else None)
+    if naive:
+        import hdbscan
+
+        t = time.perf_counter()
+        base = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1).fit_predict(emb)
+        out["naive_seconds"] = round(time.perf_counter() - t, 2)
+        p, r, f = metrics.bcubed(labels, base)
+        out.update(naive_precision=round(p, 4), naive_recall=round(r, 4), naive_f1=round(f, 4))
+        out["speedup_vs_naive"] = round(out["naive_seconds"] / max(out["seconds"], 1e-9), 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, action="append", help="number of faces (repeatable)")
+    ap.add_argument("--million", action="store_true", help="also run 1,000,000 faces")
+    ap.add_argument("--no-naive", action="store_true", help="skip naive hdbscan.HDBSCAN at 5,000")
+    ap.add_argument("--zipf", type=float, default=1.6, help="cluster-size exponent (2.5: a crowd)")
+    ap.add_argument("--trace", action="store_true", help="also measure tracemalloc's peak (a second run)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size, JSON out
+    ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.naive, args.zipf, args.trace)))
+        return
+    sizes = args.n or [5_000, 20_000, 100_000]
+    if args.million:
+        sizes.append(1_000_000)
+    print(f"cores: {os.cpu_count()}  zipf: {args.zipf}  (one child process per size)")
+    hdr = (f"{'n':>9} {'seconds':>8} {'RSS before MB':>13} {'peak RSS MB':>11} {'traced MB':>9} {'P':>6} "
+           f"{'R':>6} {'F1':>6} {'clusters':>8} {'singletons clustered':>20}")
+    print(hdr)
+    for n in sizes:
+        cmd = [sys.executable, __file__, "--one", str(n), "--zipf", str(args.zipf)]
+        if args.trace:
+            cmd.append("--trace")
+        if n == 5_000 and not args.no_naive:
+            cmd.append("--naive")
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(f"{n:>9} failed:\n{res.stderr}")
+            continue
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"{n:>9} {r['seconds']:>8} {r['rss_before_mb']:>13} {r['peak_rss_mb']:>11} "
+              f"{str(r['traced_peak_mb']):>9} {r['precision']:>6} {r['recall']:>6} {r['f1']:>6} "
+              f"{r['clusters']:>8} {str(r['singletons_clustered']):>20}")
+        if "naive_seconds" in r:
+            print(f"{'':>9} naive hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1): "
+                  f"{r['naive_seconds']} s, "
+                  f"F1 {r['naive_f1']} (P {r['naive_precision']} R {r['naive_recall']}); "
+                  f"k-NN graph version is {r['speedup_vs_naive']}x faster")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

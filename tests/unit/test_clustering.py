@@ -1,0 +1,193 @@
+"""kinfolk.core.clustering on small synthetic embeddings (real-photo accuracy: tests/integration)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kinfolk.core import metrics
+from kinfolk.core.cancel import Cancelled
+from kinfolk.core.clustering import ClusterParams, cluster_embeddings, knn_graph
+
+D = 128
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def people(sizes, seed=0, spread=0.5, d=D):
+    """Faces of len(sizes) people: random unit centres + noise; same-person cosine ≈ 1 / (1 + spread)
+    (0.67 here, like real ArcFace pairs), different people ≈ 0 ± 1/sqrt(d)."""
+    rng = np.random.default_rng(seed)
+    centres = unit(rng.standard_normal((len(sizes), d)))
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    emb = unit(centres[labels] + rng.standard_normal((len(labels), d)) * np.sqrt(spread / d))
+    return emb, labels
+
+
+def near(v: np.ndarray, cos: float, rng) -> np.ndarray:
+    """A unit vector at cosine ``cos`` from unit vector ``v``."""
+    r = rng.standard_normal(v.shape)
+    r -= (r @ v) * v
+    return unit(cos * v + np.sqrt(1 - cos**2) * unit(r))
+
+
+def test_blobs_are_recovered_and_singletons_stay_noise():
+    emb, labels = people([30, 20, 12, 8, 5, 3, 2] + [1] * 40, seed=1)
+    pred = cluster_embeddings(emb)
+    single = np.bincount(labels)[labels] == 1
+    assert np.all(pred[single] == -1)
+    p, r, f1 = metrics.bcubed(labels, pred)
+    assert p == 1.0 and f1 > 0.98, (p, r, f1)
+    assert pred.max() + 1 == 7  # one cluster per person seen at least twice
+
+
+def test_labels_are_numbered_by_descending_size():
+    emb, labels = people([3, 9, 5], seed=2)
+    pred = cluster_embeddings(emb)
+    sizes = np.bincount(pred[pred >= 0])
+    assert list(sizes) == [9, 5, 3]
+    assert np.all(pred[labels == 1] == 0)
+
+
+def test_crowd_of_strangers_forms_no_cluster():
+    """500 different people seen once each: every face is noise, nothing is glued together."""
+    emb, _ = people([1] * 500, seed=3)
+    assert np.all(cluster_embeddings(emb) == -1)
+
+
+def test_same_photo_faces_never_share_a_cluster():
+    """A couple always photographed together, looking alike enough to merge without the constraint."""
+    rng = np.random.default_rng(1004)
+    a = unit(rng.standard_normal(D))
+    b = near(a, 0.8, rng)
+    faces_a = unit(a + rng.standard_normal((12, D)) * np.sqrt(0.6 / D))
+    faces_b = unit(b + rng.standard_normal((12, D)) * np.sqrt(0.6 / D))
+    emb = np.vstack([faces_a, faces_b])
+    truth = np.repeat([0, 1], 12)
+    photos = np.r_[np.arange(12), np.arange(12)]  # photo i shows a_i and b_i
+    merged = cluster_embeddings(emb)
+    assert len(set(merged.tolist())) == 1  # the test needs a couple that does merge unconstrained
+    pred = cluster_embeddings(emb, photo_ids=photos)
+    assert metrics.bcubed(truth, pred)[2] == 1.0
+
+
+def test_same_photo_constraint_on_a_library():
+    emb, labels = people([25, 15, 10, 6, 4, 2, 2] + [1] * 20, seed=5)
+    rng = np.random.default_rng(1005)
+    photos = rng.integers(0, 40, len(emb))  # many photos with several faces
+    pred = cluster_embeddings(emb, photo_ids=photos)
+    for c in range(pred.max() + 1):
+        ph = photos[pred == c]
+        assert len(np.unique(ph)) == len(ph)
+    # at most one face per (person, photo) can stay; nothing is merged across people
+    assert metrics.bcubed(labels, pred)[0] == 1.0
+
+
+def test_explicit_cannot_link_pairs_and_groups():
+    emb, labels = people([10, 8], seed=6)
+    plain = cluster_embeddings(emb)
+    assert plain[0] == plain[1] == plain[2] == plain[3]
+    pred = cluster_embeddings(emb, cannot_link=[(0, 1), (2, 3, 4)])
+    assert pred[0] == -1 or pred[0] != pred[1]
+    trio = pred[[2, 3, 4]]
+    trio = trio[trio >= 0]
+    assert len(np.unique(trio)) == len(trio)
+    assert metrics.bcubed(labels, pred)[0] == 1.0
+    with pytest.raises(ValueError):
+        cluster_embeddings(emb, cannot_link=[(0, 99)])
+
+
+def test_low_quality_faces_do_not_seed_but_may_attach():
+    rng = np.random.default_rng(1007)
+    emb, labels = people([8], seed=7)
+    centre = unit(emb.mean(axis=0))
+    close = near(centre, 0.9, rng)  # very close to the cluster: attaches
+    far = near(centre, 0.35, rng)  # plausible but not close enough: stays noise
+    stranger = unit(rng.standard_normal(D))
+    # four low-quality faces of one other person: alike, but they may not found a cluster
+    other = unit(rng.standard_normal(D))
+    blurry = unit(other + rng.standard_normal((4, D)) * np.sqrt(0.2 / D))
+    emb = np.vstack([emb, close, far, stranger, blurry])
+    good = np.r_[np.ones(8, bool), np.zeros(7, bool)]
+    pred = cluster_embeddings(emb, good=good)
+    assert np.all(pred[:8] == 0)
+    assert pred[8] == 0  # close low-quality face attached
+    assert np.all(pred[9:] == -1)  # far one, stranger and the blurry group stay noise
+    # the same low-quality face is not attached when a constraint forbids it
+    pred = cluster_embeddings(emb, good=good, cannot_link=[(8, 0)])
+    assert pred[8] == -1
+
+
+def test_cancel_raises_between_stages_and_inside_the_graph():
+    emb, _ = people([20] * 10, seed=8)
+    with pytest.raises(Cancelled):
+        cluster_embeddings(emb, cancel=lambda: True)
+    calls = {"n": 0}
+
+    def later():
+        calls["n"] += 1
+        return calls["n"] > 2
+
+    with pytest.raises(Cancelled):
+        cluster_embeddings(emb, cancel=later)
+    # approximate-index path too
+    calls["n"] = 0
+    with pytest.raises(Cancelled):
+        cluster_embeddings(emb, params=ClusterParams(exact_limit=0, cell_size=16), cancel=later)
+
+
+def test_progress_is_monotonic_and_completes():
+    emb, _ = people([15] * 20, seed=9)
+    seen = []
+    cluster_embeddings(emb, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones)
+    assert len({t for _, t in seen}) == 1
+
+
+@pytest.mark.parametrize("exact_limit", [100_000, 0])
+def test_deterministic(exact_limit):
+    emb, _ = people([40, 30, 20, 10, 5, 2, 2] + [1] * 50, seed=10)
+    p = ClusterParams(exact_limit=exact_limit, cell_size=32)
+    a = cluster_embeddings(emb, params=p)
+    b = cluster_embeddings(emb.copy(), params=p)
+    assert np.array_equal(a, b)
+
+
+def test_approximate_graph_matches_exact():
+    """The inverted-file k-NN finds nearly all true neighbours, and clusters the same."""
+    emb, labels = people([60, 40, 30, 20, 10] + [5] * 40 + [2] * 100 + [1] * 300, seed=11, spread=0.6)
+    exact_i, exact_s = knn_graph(emb, 5, ClusterParams(exact_limit=10**9))
+    approx_i, approx_s = knn_graph(emb, 5, ClusterParams(exact_limit=0, cell_size=64))
+    recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i)])
+    assert recall > 0.9
+    assert np.all(approx_s <= exact_s + 1e-5)  # never better than the truth
+    pe = cluster_embeddings(emb, params=ClusterParams(exact_limit=10**9))
+    pa = cluster_embeddings(emb, params=ClusterParams(exact_limit=0, cell_size=64))
+    assert metrics.bcubed(labels, pe)[2] > 0.98
+    assert metrics.bcubed(labels, pa)[2] > 0.97
+
+
+def test_knn_graph_excludes_self_and_handles_queries():
+    emb, _ = people([5, 5], seed=12)
+    idx, sim = knn_graph(emb, 3)
+    assert not np.any(idx == np.arange(len(emb))[:, None])
+    assert np.all(np.diff(sim, axis=1) <= 1e-6)
+    idx, sim = knn_graph(emb[:4], 6, queries=emb[4:6])  # fewer base rows than k
+    assert idx.shape == (2, 6) and np.all(idx[:, 4:] == -1) and np.all(np.isinf(sim[:, 4:]))
+
+
+def test_tiny_and_degenerate_inputs():
+    assert cluster_embeddings(np.zeros((0, D), np.float32)).shape == (0,)
+    assert list(cluster_embeddings(unit(np.ones((1, D))))) == [-1]
+    dup = unit(np.ones((3, D)))  # exact duplicates (distance 0) cluster
+    assert list(cluster_embeddings(dup)) == [0, 0, 0]
+    emb, _ = people([4], seed=13)
+    assert np.all(cluster_embeddings(emb, good=np.zeros(4, bool)) == -1)
+    with pytest.raises(ValueError):
+        cluster_embeddings(emb, photo_ids=np.arange(3))
+    with pytest.raises(ValueError):
+        ClusterParams(min_cluster_size=1)
