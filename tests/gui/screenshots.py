@@ -4,9 +4,14 @@
         .venv/bin/python tests/gui/screenshots.py [--out docs/screenshots] [--photos 60]
 
 Copies photos of the labeled set into a temp folder (never into the repo), scans them, groups the
-faces, names two groups, and saves PNGs of: the welcome dialog (empty library), the library during a
-paused scan and after it, people, unnamed groups, suggestions, search, and the settings dialog.
-Not a test (pytest does not collect it); review the pictures by eye.
+faces, names two groups after their true labels, and saves PNGs of: the welcome dialog (empty
+library), the library during a paused scan and after it, its problems tab, people, a person, unnamed
+groups, suggestions, search, and the settings dialog. Not a test (pytest does not collect it); review
+the pictures by eye.
+
+Pictures that show faces go to ``--faces-out`` (default: a folder in /tmp), not into the repository:
+the labeled photos must not be copied into the project (``../shared/data/faces/README.md``), and face
+crops are copies. Only face-free pictures go to ``--out``.
 """
 
 from __future__ import annotations
@@ -76,11 +81,14 @@ def save(widget: QWidget, out: Path, name: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    ap.add_argument("--faces-out", default=str(Path(tempfile.gettempdir()) / "kinfolk-screenshots"))
     ap.add_argument("--photos", type=int, default=60)
     ap.add_argument("--faces", default=str(REPO.parent / "shared" / "data" / "faces"))
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    faces_out = Path(args.faces_out)
+    faces_out.mkdir(parents=True, exist_ok=True)
     models = os.environ.get("KINFOLK_MODELS", str(REPO.parent / "shared" / "models"))
     work = Path(tempfile.mkdtemp(prefix="kinfolk-shots-"))
     os.environ["HOME"] = str(work)  # isolated settings and model dir; no ~/Pictures suggestion
@@ -95,8 +103,12 @@ def main() -> int:
     photos = work / "Family photos"
     photos.mkdir()
     faces = Path(args.faces)
+    with open(faces / "labels.csv", newline="") as fh:
+        labels = {r["file"]: r["identity"] for r in csv.DictReader(fh)}
+    truth = {}
     for f in pick(faces, args.photos):
         shutil.copy(faces / f, photos / f.replace("/", "_"))
+        truth[str((photos / f.replace("/", "_")).resolve())] = labels[f]
     (photos / "scan-0042.jpg").write_bytes(b"")  # broken files, to show the Problems tab
     (photos / "holiday-cut.jpg").write_bytes((faces / pick(faces, 1)[0]).read_bytes()[:3000])
 
@@ -125,28 +137,51 @@ def main() -> int:
     if session.scans.running:
         session.scans.pause()
         pump(app, 1.5)
-        save(win, out, "library-scanning")
+        save(win, faces_out, "library-scanning")
         session.scans.resume()
     wait(app, lambda: not session.scans.running and not win.organizing, 600)
     pump(app, 1.5)
-    save(win, out, "library")
+    save(win, faces_out, "library")
     win.library_view.tabs.setCurrentIndex(1)
     pump(app)
     save(win, out, "library-problems")
     win.library_view.tabs.setCurrentIndex(0)
 
-    # Name the two largest groups, so People, Suggestions and Search have something to show.
+    # Name the two largest groups after who they really are (majority label of their photos), so
+    # People, Suggestions and Search have something to show.
     clusters = people.list_clusters(session.conn, min_faces=2)
-    for c, name in zip(clusters, ("Grandma Rose", "Uncle Ben")):
-        people.name_cluster(session.conn, c.id, name)
+    for c in clusters[:2]:
+        paths = [session.conn.execute("SELECT p.path FROM faces f JOIN photos p ON p.id = f.photo_id "
+                                      "WHERE f.id = ?", (fid,)).fetchone()[0]
+                 for fid in people.face_ids_of_cluster(session.conn, c.id)]
+        votes = [truth.get(p, "") for p in paths]
+        label = max(set(votes), key=votes.count)
+        people.name_cluster(session.conn, c.id, label.replace("_", " ").title())
     session.people_changed.emit()
     if clusters:
         win.organize()
         wait(app, lambda: not win.organizing, 300)
-    for key in ("people", "groups", "suggestions", "search"):
+    wait(app, lambda: not session.people.busy, 60)
+    for key in ("people", "groups", "suggestions"):
         win.show_page(key)
         pump(app, 1.5)
-        save(win, out, key)
+        has_faces = {"people": bool(session.people.snapshot.people),
+                     "groups": bool(session.people.snapshot.clusters),
+                     "suggestions": bool(session.people.snapshot.suggestions)}[key]
+        save(win, faces_out if has_faces else out, key)
+    snap = session.people.snapshot
+    if snap.people:
+        win.show_page("people")
+        win.people_view.open_person(snap.people[0].id)
+        pump(app, 1.5)
+        save(win, faces_out, "person")
+        win.people_view.show_list()
+        win.show_page("search")
+        win.search_view.with_edit.setText(snap.people[0].name)
+        win.search_view.search()
+        wait(app, lambda: not win.search_view.searching, 60)
+        pump(app, 0.5)
+        save(win, out, "search")
     win.show_page("library")
 
     sdlg = win.open_settings()
