@@ -320,6 +320,9 @@ class MainWindow(QMainWindow):
 
     def _scan_finished(self, summary: ScanSummary) -> None:
         self.statusBar().showMessage(describe_summary(summary), 15000)
+        if self.session.scans.backend_description:
+            self.model_label.setToolTip(self.model_label.toolTip().split("\nLast scan:")[0]
+                                        + f"\nLast scan: {self.session.scans.backend_description}")
         if not summary.cancelled and not self._closing:
             self.organize()
 

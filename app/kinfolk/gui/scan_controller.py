@@ -43,7 +43,7 @@ class ScanController(QObject):
         self.machine = prefs.load_machine()
         self.last_progress: ScanProgress | None = None
         self.last_summary: ScanSummary | None = None
-        self.backend_description = ""
+        self.backend_description = ""  # what the last scan really ran on (after any GPU fallback)
         self._handle: TaskHandle | None = None
         self._again = False
         self._backend = None
