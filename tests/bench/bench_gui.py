@@ -132,6 +132,9 @@ def main() -> int:
         "thumbnails_decoded_total": model.loads,
     }
     print(json.dumps(out, indent=2))
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
