@@ -137,13 +137,11 @@ def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels
     from kinfolk.core.cancel import CancelToken
 
     pics = tmp_path / "pics"
-    photos = copy_photos(faces_dir, labels, pics, 30)
+    photos = copy_photos(faces_dir, labels, pics, 120)
     token = CancelToken()
-    seen = []
 
     def progress(p):
-        seen.append(p.done)
-        if p.done >= 3:
+        if p.phase == "scanning" and p.done >= 1:
             token.cancel()
 
     lib = tmp_path / "lib.sqlite"
@@ -151,4 +149,4 @@ def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels
     assert s.cancelled and s.processed < len(photos)
     assert s.deleted == 0
     again = scan(lib, pics, onnx_backend)
-    assert again.unchanged + again.processed == len(photos) and again.unchanged >= 3
+    assert again.unchanged + again.processed == len(photos) and again.unchanged >= 1

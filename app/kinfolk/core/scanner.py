@@ -305,7 +305,7 @@ class Scanner:
                 emb = self.backend.embed(chips)
                 i = 0
                 for r in pending:
-                    for face in r.record.faces:
+                    for face in (r.record.faces if r.chips else ()):
                         face.embedding = emb[i]
                         i += 1
             for r in pending:
@@ -357,7 +357,13 @@ class Scanner:
 
         try:
             while True:
-                r = inq.get()
+                try:
+                    r = inq.get(timeout=0.25)
+                except queue.Empty:
+                    # Idle (paused, or slow photos): commit what is done so a kill loses nothing.
+                    if batch:
+                        commit()
+                    continue
                 if r is None:
                     break
                 if not r.vanished:
@@ -411,7 +417,7 @@ class Scanner:
                 return self.summary
             t0 = time.monotonic()
             embed_q: queue.Queue = queue.Queue(maxsize=2 * self.options.workers)
-            write_q: queue.Queue = queue.Queue(maxsize=64)
+            write_q: queue.Queue = queue.Queue(maxsize=16)
             embedder = threading.Thread(target=self._embedder, args=(embed_q, write_q),
                                         name="kinfolk-embed", daemon=True)
             writer = threading.Thread(target=self._writer, args=(write_q, len(work), t0),
