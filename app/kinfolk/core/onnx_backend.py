@@ -14,6 +14,7 @@ Getting these wrong does not crash: it silently degrades accuracy. The values fo
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import Literal, Sequence
@@ -28,6 +29,9 @@ from .backend import Detection
 EMBED_CHUNK = 32
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class RecognizerSpec:
     """How to feed one recognizer: ``(chip[, BGR] − mean) / std`` in NCHW float32."""
@@ -38,6 +42,19 @@ class RecognizerSpec:
     std: float
     dim: int
     input_size: int = 112
+
+
+def _same_batched(session, input_name: str, size: int) -> bool:
+    """Does a batch of 3 give the same embeddings as 3 single runs? (A graph that hard-codes batch 1
+    inside fails here or returns different numbers.)"""
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 3, size, size)).astype(np.float32)
+    batched = session.run(None, {input_name: x})[0]
+    if batched.shape[0] != 3:  # e.g. a Reshape to (1, -1) inside folds the batch into one row
+        return False
+    batched = batched.reshape(3, -1)
+    singles = np.concatenate([session.run(None, {input_name: x[i:i + 1]})[0].reshape(1, -1)
+                              for i in range(3)])
+    return batched.shape == singles.shape and bool(np.allclose(batched, singles, atol=1e-4, rtol=1e-3))
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -93,8 +110,18 @@ class OnnxBackend:
         out_dim = self._rec.get_outputs()[0].shape[-1]
         if isinstance(out_dim, int) and out_dim != recognizer.dim:
             raise ValueError(f"{os.fspath(recognizer_path)}: embeddings have {out_dim} dims, spec says {recognizer.dim}")
-        # A batch dimension fixed to 1 (all OpenCV Zoo / faceplugin exports) means one run per chip.
-        self._batch = 1 if shape[0] == 1 else EMBED_CHUNK
+        # A batch dimension fixed to 1 (OpenCV Zoo / faceplugin exports) is freed when the graph
+        # allows it (checked on random input against single runs); otherwise one run per chip.
+        self._batch = EMBED_CHUNK
+        if shape[0] == 1:
+            self._batch = 1
+            try:
+                freed = create_session(recognizer_path, override=providers_override, threads=threads,
+                                       free_batch=True)
+                if _same_batched(freed, inp.name, size):
+                    self._rec, self._batch = freed, EMBED_CHUNK
+            except Exception as exc:  # noqa: BLE001 - any failure means "keep batch 1"
+                log.info("%s: keeps batch 1 (%s)", os.fspath(recognizer_path), exc)
         providers = list(det_session.get_providers())
         for p in self._rec.get_providers():
             if p not in providers:
