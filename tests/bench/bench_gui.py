@@ -67,7 +67,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from kinfolk.db.connection import connect
-    from kinfolk.gui import db_reads
+    from kinfolk.db import repo
     from kinfolk.gui.face_grid import FaceGridModel, FaceGridView
     from kinfolk.gui.tasks import TaskRunner
 
@@ -80,7 +80,7 @@ def main() -> int:
 
     conn = connect(lib)
     t0 = time.perf_counter()
-    ids = db_reads.face_ids(conn)
+    ids = repo.face_ids(conn)
     t_ids = time.perf_counter() - t0
     conn.close()
 

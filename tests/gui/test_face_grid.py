@@ -11,7 +11,6 @@ from PySide6.QtCore import QModelIndex
 
 from kinfolk.db import repo
 from kinfolk.db.connection import connect, transaction
-from kinfolk.gui import db_reads
 from kinfolk.gui.face_grid import FaceGridModel, FaceGridView, PixmapCache
 from kinfolk.gui.tasks import TaskRunner
 
@@ -37,7 +36,7 @@ def make_library(path, photos: int, faces_per_photo: int) -> list[int]:
                     score=0.9, quality=0.5, embedding=np.zeros(4, np.float32),
                     thumbnail=blobs[(p * faces_per_photo + k) % len(blobs)]))
             repo.write_photo(conn, rec)
-    ids = db_reads.face_ids(conn)
+    ids = repo.face_ids(conn)
     conn.close()
     return ids
 

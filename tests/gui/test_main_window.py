@@ -156,7 +156,9 @@ def test_welcome_dialog_on_first_run(qtbot, window, photo_folder, models_dir):
     assert not dlg.start_button.isEnabled()  # no folder chosen yet
     qtbot.waitUntil(lambda: dlg.models.info is not None, timeout=20000)
     info = dlg.models.info
-    assert info.pack_id == "scrfd_mbf512"  # the best pack installed in KINFOLK_MODELS
+    from kinfolk.core.models import best_installed
+
+    assert info.pack_id == best_installed(models_dir).spec.id  # the best pack in KINFOLK_MODELS
     assert dlg.models.pack_label.text() == info.pack_name
     assert dlg.models.provider_label.text() == "CPU"
     assert "non-commercial" in dlg.models.license_label.text()
@@ -197,7 +199,8 @@ def test_settings_are_stored_where_core_reads_them(qtbot, window):
     w = window
     qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)
     dlg = w.open_settings()
-    assert dlg.model_id == w.setup_info.model_id == "faceplugin_mbf512"
+    model_id = w.setup_info.model_id  # the recognizer of the best installed pack
+    assert model_id and dlg.model_id == model_id
     qtbot.waitUntil(lambda: dlg.pack_combo.count() >= 3, timeout=20000)
     dlg.min_face.setValue(40)
     dlg.thr_auto.setValue(0.61)
@@ -208,7 +211,7 @@ def test_settings_are_stored_where_core_reads_them(qtbot, window):
     dlg.buttons.button(dlg.buttons.StandardButton.Ok).click()
     conn = w.session.conn
     assert prefs.MIN_FACE_SIZE.read(conn) == 40
-    assert thresholds_for(conn, "faceplugin_mbf512") == Thresholds(match=0.45, auto=0.61,
+    assert thresholds_for(conn, model_id) == Thresholds(match=0.45, auto=0.61,
                                                                     suggest=0.42)
     assert w.session.scans.machine.provider == "cpu"
     assert prefs.load_machine().provider == "cpu"

@@ -9,14 +9,13 @@ refuse, missed ones are not). Needs at least 2 people with 2+ confirmed faces ea
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from . import metrics
-from .thresholds import Thresholds
+from .thresholds import Thresholds, save_thresholds
 
 MAX_FACES = 3000  # pairs grow quadratically; 3000 faces = 4.5 M pairs, plenty for a 1e-3 FAR
 
@@ -70,5 +69,4 @@ def calibrate(conn: sqlite3.Connection, model_id: str, target_far: float = 1e-3,
 
 def apply(conn: sqlite3.Connection, cal: Calibration) -> None:
     """Store the proposed thresholds for this library (``thresholds.thresholds_for`` reads them)."""
-    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                 "value = excluded.value", (f"thresholds.{cal.model_id}", json.dumps(asdict(cal.proposed))))
+    save_thresholds(conn, cal.model_id, cal.proposed)

@@ -53,3 +53,18 @@ def thresholds_for(conn, model_id: str) -> Thresholds:
         d = json.loads(row[0])
         return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"])
     return default_thresholds(model_id)
+
+
+def threshold_key(model_id: str) -> str:
+    """The library setting that holds a model's thresholds (JSON ``{match, auto, suggest}``)."""
+    return f"thresholds.{model_id}"
+
+
+def save_thresholds(conn, model_id: str, thresholds: Thresholds) -> None:
+    """Store thresholds for a model in the library, where ``thresholds_for`` reads them (the
+    caller's transaction, or autocommit)."""
+    import json
+    from dataclasses import asdict
+
+    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                 "value = excluded.value", (threshold_key(model_id), json.dumps(asdict(thresholds))))

@@ -235,3 +235,109 @@ def get_setting(conn: sqlite3.Connection, key: str, default: str | None = None) 
 def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+# ------------------------------------------------------------------------- reads for the views
+# Plain SELECTs the GUI needs (thumbnails, the photo viewer, photo grids). They never write.
+
+def thumbnails(conn: sqlite3.Connection, face_ids: Iterable[int]) -> dict[int, bytes]:
+    """{face id: JPEG} for the ids that have a stored face crop."""
+    ids = [int(i) for i in face_ids]
+    out: dict[int, bytes] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for fid, jpeg in conn.execute(
+                f"SELECT face_id, jpeg FROM thumbnails WHERE face_id IN ({marks})", chunk):
+            out[int(fid)] = bytes(jpeg)
+    return out
+
+
+def face_ids(conn: sqlite3.Connection) -> list[int]:
+    """Every face id, in the order faces were stored (a scan appends at the end)."""
+    return [r[0] for r in conn.execute("SELECT id FROM faces ORDER BY id")]
+
+
+def error_photos(conn: sqlite3.Connection, limit: int = 10000) -> list[tuple[str, str, str]]:
+    """(path, reason code, message) of photos that could not be read, by path."""
+    return [(r[0], r[1] or "", r[2] or "") for r in conn.execute(
+        "SELECT path, error_reason, error FROM photos WHERE status = 'error' ORDER BY path LIMIT ?",
+        (limit,))]
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """A photo as the viewer needs it; ``width``/``height`` are the full-size oriented pixels the
+    face boxes are measured in (None if the photo was never read)."""
+
+    id: int
+    path: str
+    width: int | None
+    height: int | None
+    taken_at: str | None
+
+
+@dataclass(frozen=True)
+class FaceInPhoto:
+    """One face of a photo: its box (full-size oriented pixels), who it is and how it got there.
+    ``suggested`` is the most likely pending suggestion's person name for an unassigned face."""
+
+    id: int
+    box: tuple[float, float, float, float]
+    person_id: int | None
+    person: str | None
+    state: str
+    cluster_id: int | None
+    suggested: str | None = None
+    suggested_id: int | None = None
+
+
+def photo_info(conn: sqlite3.Connection, photo_id: int) -> PhotoInfo | None:
+    r = conn.execute("SELECT id, path, width, height, taken_at FROM photos WHERE id = ?",
+                     (photo_id,)).fetchone()
+    return PhotoInfo(*r) if r else None
+
+
+def photo_of_face(conn: sqlite3.Connection, face_id: int) -> int | None:
+    r = conn.execute("SELECT photo_id FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return int(r[0]) if r else None
+
+
+def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]:
+    """Every face of a photo, left to right, with its person's name or best pending suggestion."""
+    rows = conn.execute(
+        "SELECT f.id, f.x1, f.y1, f.x2, f.y2, f.person_id, ps.name, f.state, f.cluster_id, "
+        "(SELECT s.person_id FROM suggestions s WHERE s.face_id = f.id "
+        " ORDER BY s.similarity DESC LIMIT 1) AS sugg "
+        "FROM faces f LEFT JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = ? "
+        "ORDER BY f.x1, f.id", (photo_id,)).fetchall()
+    names = {}
+    sugg_ids = {r[9] for r in rows if r[9] is not None}
+    if sugg_ids:
+        marks = ",".join("?" * len(sugg_ids))
+        names = dict(conn.execute(f"SELECT id, name FROM persons WHERE id IN ({marks})",
+                                  list(sugg_ids)).fetchall())
+    return [FaceInPhoto(r[0], (r[1], r[2], r[3], r[4]), r[5], r[6], r[7], r[8],
+                        names.get(r[9]), r[9]) for r in rows]
+
+
+def photos_of_person(conn: sqlite3.Connection, person_id: int) -> list[tuple[int, str, str | None]]:
+    """(photo id, path, taken_at) of every photo the person is in, oldest first (undated last)."""
+    return [(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT p.id, p.path, p.taken_at FROM photos p WHERE p.id IN "
+        "(SELECT photo_id FROM faces WHERE person_id = ?) "
+        "ORDER BY p.taken_at IS NULL, p.taken_at, p.path", (person_id,))]
+
+
+def face_boxes(conn: sqlite3.Connection, face_ids: Iterable[int]) -> dict[int, tuple[str, tuple]]:
+    """{face id: (photo path, box)} for cropping faces from their original files."""
+    ids = [int(i) for i in face_ids]
+    out: dict[int, tuple[str, tuple]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(
+                f"SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2 FROM faces f "
+                f"JOIN photos p ON p.id = f.photo_id WHERE f.id IN ({marks})", chunk):
+            out[int(r[0])] = (r[1], (r[2], r[3], r[4], r[5]))
+    return out

@@ -28,8 +28,8 @@ from PySide6.QtCore import (QAbstractListModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
 
+from ..db import repo
 from ..db.connection import connect
-from . import db_reads
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int,
     ``QPixmap`` is not, so the GUI thread converts. A face without a crop gives a null image."""
     conn = connect(library, migrate=False)
     try:
-        blobs = db_reads.thumbnails(conn, ids)
+        blobs = repo.thumbnails(conn, ids)
     finally:
         conn.close()
     out = []

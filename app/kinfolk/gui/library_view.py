@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QGroupBox, QHBoxL
 from ..core.scanner import ScanSummary
 from ..db import repo
 from ..db.connection import transaction
-from . import db_reads, resources
+from . import resources
 from .face_grid import FaceGridModel, FaceGridView
 from .session import Session
 from .widgets import EmptyState, Throttle, fmt_count, heading
@@ -244,8 +244,8 @@ class LibraryView(QWidget):
 
             conn = connect(path)
             try:
-                return LibrarySnapshot(repo.counts(conn), db_reads.face_ids(conn),
-                                       db_reads.error_photos(conn))
+                return LibrarySnapshot(repo.counts(conn), repo.face_ids(conn),
+                                       repo.error_photos(conn))
             finally:
                 conn.close()
 

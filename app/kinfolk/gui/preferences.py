@@ -12,15 +12,13 @@ Two stores, on purpose:
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
 
 from PySide6.QtCore import QSettings
 
-from ..core.thresholds import Thresholds, thresholds_for
+from ..core.thresholds import Thresholds, save_thresholds, thresholds_for
 from ..db import repo
 from ..db.connection import transaction
 
@@ -110,8 +108,6 @@ def read_thresholds(conn: sqlite3.Connection, model_id: str) -> Thresholds:
 
 
 def write_thresholds(conn: sqlite3.Connection, model_id: str, t: Thresholds) -> None:
-    """Store thresholds where ``core.thresholds.thresholds_for`` reads them (the format
-    ``core.calibration`` writes: JSON under ``thresholds.<model id>``)."""
+    """Store thresholds where ``core.thresholds.thresholds_for`` reads them (own transaction)."""
     with transaction(conn):
-        repo.set_setting(conn, f"thresholds.{model_id}", json.dumps(dataclasses.asdict(t)))
-
+        save_thresholds(conn, model_id, t)
