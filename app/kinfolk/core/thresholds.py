@@ -16,6 +16,11 @@ class Thresholds:
     match: float
     auto: float
     suggest: float
+    link: float | None = None  # clustering never links faces below this; None = ``auto``
+
+    @property
+    def cluster_link(self) -> float:
+        return self.auto if self.link is None else self.link
 
 
 # Measured on ../shared/data/faces with ``kinfolk evaluate`` (largest face of the 203 single-person
@@ -29,7 +34,10 @@ MEASURED: dict[str, Thresholds] = {
     "sface_2021dec_int8": Thresholds(match=0.435, auto=0.42, suggest=0.37),
     # dlib's unit-normalised 128-d vectors live on a compressed scale: impostor median 0.825,
     # FAR1e-3 0.923, max 0.960; genuine median 0.959, 1st percentile 0.893. EER 1.0% at 0.90.
-    "dlib_resnet_v1": Thresholds(match=0.901, auto=0.97, suggest=0.93),
+    # Its same- and different-person similarities overlap (5 % of same-person pairs score below the
+    # FAR 1e-3 threshold), so linking only above ``auto`` leaves most faces unclustered (BCubed
+    # recall 0.42). link = 0.95 is the lowest value keeping clustering precision ≥ 0.99 here.
+    "dlib_resnet_v1": Thresholds(match=0.901, auto=0.97, suggest=0.93, link=0.95),
 }
 # The fp32 SFace the "sface" pack downloads is the model the int8 file was quantized from (identical
 # architecture, embeddings within quantization noise): it starts from the int8 measurements.
@@ -51,7 +59,7 @@ def thresholds_for(conn, model_id: str) -> Thresholds:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (f"thresholds.{model_id}",)).fetchone()
     if row:
         d = json.loads(row[0])
-        return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"])
+        return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"], link=d.get("link"))
     return default_thresholds(model_id)
 
 
