@@ -1,0 +1,86 @@
+"""Organizing a library (match + cluster) never loses a decision; calibration from confirmed faces."""
+
+import numpy as np
+import pytest
+
+from kinfolk.core import calibration, people
+from kinfolk.core.grouping import organize
+from kinfolk.core.thresholds import Thresholds, thresholds_for
+from kinfolk.db import repo
+from kinfolk.db.connection import connect, transaction
+
+MODEL = "faceplugin_mbf512"  # measured thresholds: suggest 0.35, auto 0.46
+
+
+def _library(tmp_path, n_people=4, per_person=6, noise=0.25, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_people, 128)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    conn = connect(tmp_path / "lib.sqlite")
+    truth = {}
+    with transaction(conn):
+        for p in range(n_people):
+            for k in range(per_person):
+                v = centres[p] + noise * rng.normal(size=128).astype(np.float32) / np.sqrt(128) * 3
+                v /= np.linalg.norm(v)
+                pid = repo.write_photo(conn, repo.PhotoRecord(
+                    path=f"/l/{p}_{k}.jpg", size=1, mtime_ns=1, scan_model=MODEL,
+                    faces=[repo.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
+                                           score=0.9, quality=0.9, embedding=v)]))
+                truth[pid] = p
+    return conn, truth
+
+
+def _identity_of(conn, truth, face_id):
+    return truth[conn.execute("SELECT photo_id FROM faces WHERE id = ?", (face_id,)).fetchone()[0]]
+
+
+def test_reorganizing_keeps_names_confirmations_and_rejections(tmp_path):
+    conn, truth = _library(tmp_path)
+    organize(conn)
+    clusters = people.list_clusters(conn)
+    assert len(clusters) == 4 and all(c.faces == 6 for c in clusters)
+    people.name_cluster(conn, clusters[0].id, "Ann")
+    ann_faces = people.face_ids_of_person(conn, 1)
+    people.reject(conn, [ann_faces[0]], "Ann")
+    before = conn.execute("SELECT id, person_id, state FROM faces WHERE person_id IS NOT NULL").fetchall()
+    for _ in range(2):
+        organize(conn)
+    after = conn.execute("SELECT id, person_id, state FROM faces WHERE person_id IS NOT NULL").fetchall()
+    assert [tuple(r) for r in after] == [tuple(r) for r in before]
+    assert conn.execute("SELECT COUNT(*) FROM face_rejections").fetchone()[0] == 1
+    # The rejected face is never given back to Ann by matching.
+    assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (ann_faces[0],)).fetchone()[0] is None
+    # The other three people are still unnamed groups.
+    assert len(people.list_clusters(conn)) == 3
+
+
+def test_new_faces_of_a_named_person_are_matched(tmp_path):
+    conn, truth = _library(tmp_path)
+    organize(conn)
+    c = people.list_clusters(conn)[0]
+    ids = people.face_ids_of_cluster(conn, c.id)
+    people.name_faces(conn, ids[:3], "Ben")  # name only half; the rest must follow by matching
+    organize(conn)
+    ben = set(people.face_ids_of_person(conn, 1))
+    assert set(ids) <= ben
+    assert {_identity_of(conn, truth, f) for f in ben} == {_identity_of(conn, truth, ids[0])}
+
+
+def test_calibration_proposes_ordered_thresholds_and_apply_is_used(tmp_path):
+    conn, truth = _library(tmp_path, n_people=5, per_person=8)
+    organize(conn)
+    for i, c in enumerate(people.list_clusters(conn)):
+        people.name_cluster(conn, c.id, f"P{i}")
+    cal = calibration.calibrate(conn, MODEL, target_far=1e-2)
+    assert cal.people == 5 and cal.auc > 0.99
+    t = cal.proposed
+    assert t.suggest <= t.auto
+    calibration.apply(conn, cal)
+    assert thresholds_for(conn, MODEL) == t
+
+
+def test_calibration_needs_enough_people(tmp_path):
+    conn, _ = _library(tmp_path, n_people=1)
+    with pytest.raises(calibration.CalibrationError):
+        calibration.calibrate(conn, MODEL)
