@@ -264,10 +264,12 @@ def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> 
     return change
 
 
-def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
-    """Move faces to another (existing) person, confirmed."""
+def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int,
+               description: str = "Move faces") -> Change:
+    """Move faces to an existing person, confirmed (the user chose them: an earlier rejection of
+    these very faces for that person is lifted)."""
     pid = resolve_person(conn, person)
-    change = Change("Move faces")
+    change = Change(description)
     with transaction(conn):
         _assign(conn, face_ids, pid, change, explicit=True)
     change.result = pid
@@ -276,12 +278,7 @@ def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | 
 
 def confirm(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
     """Accept suggestions (or auto matches): the faces become confirmed faces of the person."""
-    pid = resolve_person(conn, person)
-    change = Change("Confirm")
-    with transaction(conn):
-        _assign(conn, face_ids, pid, change, explicit=True)
-    change.result = pid
-    return change
+    return move_faces(conn, face_ids, person, "Confirm")
 
 
 def reject(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int) -> Change:
