@@ -129,3 +129,51 @@ def session_factory(tmp_path, models_dir):
     yield make
     for s in made:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def grouped_template(tmp_path_factory, faces_dir, labels, models_dir):
+    """A library file scanned (real models, 12 real photos of 3 people, 4 each) and grouped, once
+    per test session; each test works on a copy. Returns (library path, {photo path: identity})."""
+    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.grouping import organize
+    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.db.connection import connect
+
+    root = tmp_path_factory.mktemp("grouped")
+    photos = root / "photos"
+    photos.mkdir()
+    truth = {}
+    for f in pick_photos(labels, per_identity=4, identities=3):
+        dst = photos / f.replace("/", "_")
+        shutil.copy(faces_dir / f, dst)
+        truth[str(dst)] = labels[f]
+    lib = root / "template.sqlite"
+    backend = make_backend(models_dir=models_dir)
+    Scanner(lib, [photos], backend, ScanOptions(workers=2)).run()
+    conn = connect(lib)
+    organize(conn)
+    conn.close()
+    return lib, truth
+
+
+@pytest.fixture
+def win(qtbot, tmp_path, grouped_template, models_dir):
+    """The main window on a copy of the grouped library, people loaded; ``win.truth`` maps photo
+    paths to their true identity."""
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
+
+    lib, truth = grouped_template
+    copy = tmp_path / "library.sqlite"
+    shutil.copy(lib, copy)
+    session = Session(copy, models_dir, workers=2)
+    session.people._rematch_timer.setInterval(200)  # tests need not wait out the user's pause
+    w = MainWindow(session, QSettings())
+    qtbot.addWidget(w)
+    w.show()
+    data = session.people
+    qtbot.waitUntil(lambda: data.generation > 0 and not data.busy, timeout=20000)
+    w.truth = truth
+    yield w
+    w.close()

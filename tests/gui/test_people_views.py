@@ -3,74 +3,14 @@ and grouped with the real models (12 real photos of 3 people)."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from kinfolk.core import people
 from kinfolk.core.thresholds import Thresholds
-from kinfolk.db.connection import connect
 from kinfolk.gui import preferences as prefs
-from kinfolk.gui.main_window import MainWindow
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, faces_dir, labels, models_dir, pick_photos_fn):
-    """A library file scanned and grouped once for the module (each test works on a copy)."""
-    from kinfolk.core.backend_choice import make_backend
-    from kinfolk.core.grouping import organize
-    from kinfolk.core.scanner import ScanOptions, Scanner
-
-    pick = pick_photos_fn
-    root = tmp_path_factory.mktemp("grouped")
-    photos = root / "photos"
-    photos.mkdir()
-    truth = {}
-    for f in pick(labels, per_identity=4, identities=3):
-        dst = photos / f.replace("/", "_")
-        shutil.copy(faces_dir / f, dst)
-        truth[str(dst)] = labels[f]
-    lib = root / "template.sqlite"
-    backend = make_backend(models_dir=models_dir)
-    Scanner(lib, [photos], backend, ScanOptions(workers=2)).run()
-    conn = connect(lib)
-    organize(conn)
-    conn.close()
-    return lib, truth
-
-
-@pytest.fixture
-def win(qtbot, tmp_path, template, models_dir):
-    from kinfolk.gui.session import Session
-
-    lib, truth = template
-    copy = tmp_path / "library.sqlite"
-    shutil.copy(lib, copy)
-    session = Session(copy, models_dir, workers=2)
-    w = MainWindow(session, QSettings())
-    qtbot.addWidget(w)
-    w.show()
-    wait_people(qtbot, w)
-    w.truth = truth
-    yield w
-    w.close()
-
-
-def wait_people(qtbot, w, after: int | None = None) -> None:
-    """Until the people snapshot is fresh (newer than generation ``after``) and nothing is pending."""
-    data = w.session.people
-    qtbot.waitUntil(lambda: (after is None or data.generation > after) and not data.busy,
-                    timeout=20000)
-
-
-def identities_of(w, face_ids) -> set[str]:
-    conn = sqlite3.connect(w.session.path)
-    paths = [conn.execute("SELECT p.path FROM faces f JOIN photos p ON p.id = f.photo_id "
-                          "WHERE f.id = ?", (fid,)).fetchone()[0] for fid in face_ids]
-    conn.close()
-    return {w.truth[p] for p in paths}
+from .helpers import identities_of, wait_people
 
 
 def test_name_a_group_by_typing_then_undo_and_redo(qtbot, win):
@@ -204,7 +144,7 @@ def test_search_and_forget(qtbot, win):
     search.search()
     qtbot.waitUntil(lambda: not search.searching, timeout=10000)
     assert len(search.results) == anna.photos
-    assert search.table.topLevelItemCount() == anna.photos
+    assert search.model.rowCount() == anna.photos
     assert search.status.text() == f"{anna.photos} photos found"
     search.with_edit.setText("Nobody Known")
     search.search()
@@ -216,6 +156,7 @@ def test_search_and_forget(qtbot, win):
     store = w.session.thumbnails(96)
     w.show_page("people")
     pv.open_person(anna.id)
+    pv.person_page.tabs.setCurrentIndex(1)  # her faces
     qtbot.waitUntil(lambda: all(store.has(f) for f in face_ids), timeout=10000)  # on screen
     asked = []
     pv.confirm_forget = lambda text: asked.append(text) or True

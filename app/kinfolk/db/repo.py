@@ -329,15 +329,8 @@ def photos_of_person(conn: sqlite3.Connection, person_id: int) -> list[tuple[int
         "ORDER BY p.taken_at IS NULL, p.taken_at, p.path", (person_id,))]
 
 
-def face_boxes(conn: sqlite3.Connection, face_ids: Iterable[int]) -> dict[int, tuple[str, tuple]]:
-    """{face id: (photo path, box)} for cropping faces from their original files."""
-    ids = [int(i) for i in face_ids]
-    out: dict[int, tuple[str, tuple]] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in conn.execute(
-                f"SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2 FROM faces f "
-                f"JOIN photos p ON p.id = f.photo_id WHERE f.id IN ({marks})", chunk):
-            out[int(r[0])] = (r[1], (r[2], r[3], r[4], r[5]))
-    return out
+def rejected_names(conn: sqlite3.Connection, face_id: int) -> list[str]:
+    """Names of the people the user said a face is not ("Not <name>"), by name."""
+    return [r[0] for r in conn.execute(
+        "SELECT ps.name FROM face_rejections r JOIN persons ps ON ps.id = r.person_id "
+        "WHERE r.face_id = ? ORDER BY ps.name", (face_id,))]

@@ -2,15 +2,22 @@
 
 ``CardModel`` holds plain ``Card`` records and takes cover pictures from a shared ``ThumbnailStore``
 (lazy, like the face grid). ``CardDelegate`` paints a rounded cover with the title and detail under it.
+
+Drag and drop: person and group cards can be dragged (their keys travel as JSON under ``CARD_MIME``);
+a ``CardView`` accepts a drop on a card whose kind is in ``drop_kinds`` (not on itself) and emits
+``cards_dropped(source keys, target card)``. What a drop means (merge, name a group) is the view's
+business; the view confirms and runs it as one undoable edit.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPainterPath, QPalette
+from PySide6.QtCore import (QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, QRect,
+                            QSize, Qt, Signal)
+from PySide6.QtGui import QDrag, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QListView, QStyle, QStyledItemDelegate,
                                QStyleOptionViewItem, QWidget)
 
@@ -18,6 +25,25 @@ from .face_grid import ThumbnailStore
 
 CardRole = Qt.ItemDataRole.UserRole + 10  # the Card itself
 DetailRole = Qt.ItemDataRole.UserRole + 11
+CARD_MIME = "application/x-kinfolk-cards"
+DRAGGABLE = ("person", "group")
+
+
+def cards_mime(cards: Sequence["Card"]) -> QMimeData:
+    """Drag data for cards: their keys (JSON) and, for other apps, their titles as text."""
+    md = QMimeData()
+    md.setData(CARD_MIME, json.dumps([list(c.key) for c in cards]).encode())
+    md.setText(", ".join(c.title for c in cards))
+    return md
+
+
+def keys_from_mime(md: QMimeData) -> list[tuple]:
+    if not md.hasFormat(CARD_MIME):
+        return []
+    try:
+        return [tuple(k) for k in json.loads(bytes(md.data(CARD_MIME)).decode())]
+    except (ValueError, TypeError):
+        return []
 
 
 @dataclass(frozen=True)
@@ -95,17 +121,38 @@ class CardModel(QAbstractListModel):
             return f"{c.title}, {c.detail}"
         return None
 
+    def flags(self, index):
+        if not index.isValid() or index.row() >= len(self.cards):
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.cards[index.row()].kind in DRAGGABLE:
+            f |= Qt.ItemFlag.ItemIsDragEnabled
+        return f
+
+    def mimeTypes(self) -> list[str]:
+        return [CARD_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        rows = sorted({ix.row() for ix in indexes if ix.isValid()})
+        return cards_mime([self.cards[r] for r in rows if self.cards[r].kind in DRAGGABLE])
+
+    def supportedDragActions(self):
+        return Qt.DropAction.MoveAction
+
 
 class CardDelegate(QStyledItemDelegate):
     """Cover (rounded), then the title (bold, elided) and the detail line (dimmed)."""
 
-    def __init__(self, cover: int, parent: QWidget | None = None) -> None:
+    def __init__(self, cover: int, parent: QWidget | None = None, width: int = 0,
+                 lines: int = 2) -> None:
         super().__init__(parent)
         self.cover = cover
+        self.width = max(width, cover + 16)
+        self.lines = lines  # 1: the title only
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         fm = option.fontMetrics
-        return QSize(self.cover + 16, self.cover + 16 + 2 * fm.height() + 6)
+        return QSize(self.width, self.cover + 16 + self.lines * fm.height() + 6)
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
         p.save()
@@ -121,6 +168,10 @@ class CardDelegate(QStyledItemDelegate):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(bg)
             p.drawRoundedRect(r.adjusted(2, 2, -2, -2), 10, 10)
+        if index.row() == getattr(option.widget, "drop_row", -1):  # a card is dragged over it
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 3))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(r.adjusted(3, 3, -3, -3), 10, 10)
         card: Card = index.data(CardRole)
         cover = QRect(r.x() + (r.width() - self.cover) // 2, r.y() + 8, self.cover, self.cover)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
@@ -155,8 +206,14 @@ class CardDelegate(QStyledItemDelegate):
 
 
 class CardView(QListView):
-    def __init__(self, cover: int = 120, parent: QWidget | None = None) -> None:
+    cards_dropped = Signal(list, object)  # source card keys, the target Card
+
+    def __init__(self, cover: int = 120, parent: QWidget | None = None,
+                 drop_kinds: Sequence[str] = (), width: int = 0, lines: int = 2) -> None:
         super().__init__(parent)
+        self.cover = cover
+        self.drop_kinds = tuple(drop_kinds)
+        self.drop_row = -1
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -165,8 +222,80 @@ class CardView(QListView):
         self.setMouseTracking(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.delegate = CardDelegate(cover, self)
+        self.delegate = CardDelegate(cover, self, width, lines)
         self.setItemDelegate(self.delegate)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.viewport().setAcceptDrops(True)  # setMovement(Static) turned it off
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    # -- drag and drop ------------------------------------------------------------------------
+
+    def startDrag(self, actions) -> None:
+        """Drag the selected draggable cards, showing the first one's cover. (Not the default
+        drag: after a move it would try to remove the rows from the model.)"""
+        rows = sorted({ix.row() for ix in self.selectionModel().selectedIndexes()})
+        cards = [self.model().cards[r] for r in rows if self.model().cards[r].kind in DRAGGABLE]
+        if not cards:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(cards_mime(cards))
+        pm = self.model().data(self.model().index(rows[0]), Qt.ItemDataRole.DecorationRole)
+        if isinstance(pm, QPixmap) and not pm.isNull():
+            side = min(72, self.cover)
+            drag.setPixmap(pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def drop_target(self, md: QMimeData, pos) -> Card | None:
+        """The card a drop of ``md`` at ``pos`` (viewport coordinates) would land on, if allowed."""
+        keys = keys_from_mime(md)
+        ix = self.indexAt(pos)
+        if not keys or not ix.isValid():
+            return None
+        card = self.model().cards[ix.row()]
+        if card.kind not in self.drop_kinds or card.key in keys:
+            return None
+        return card
+
+    def _set_drop_row(self, row: int) -> None:
+        if row != self.drop_row:
+            self.drop_row = row
+            self.viewport().update()
+
+    def dragEnterEvent(self, event) -> None:
+        if self.drop_kinds and event.mimeData().hasFormat(CARD_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        card = self.drop_target(event.mimeData(), pos)
+        if card is None:
+            self._set_drop_row(-1)
+            event.ignore()
+            return
+        self._set_drop_row(self.indexAt(pos).row())
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._set_drop_row(-1)
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        card = self.drop_target(event.mimeData(), pos)
+        self._set_drop_row(-1)
+        if card is None:
+            event.ignore()
+            return
+        keys = keys_from_mime(event.mimeData())
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.cards_dropped.emit(keys, card)
 
     def selected_cards(self) -> list[Card]:
         rows = sorted(ix.row() for ix in self.selectionModel().selectedIndexes())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import (QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt,
                             QTimer, Signal)
@@ -119,11 +119,13 @@ class ThumbnailStore(QObject):
 
     ready = Signal(list)  # face ids whose thumbnail is now cached (or known to be missing)
 
-    def __init__(self, runner: TaskRunner, library: Path, size: int = 96, cache_size: int = 1500,
-                 parent: QObject | None = None) -> None:
+    batch = BATCH  # keys loaded by one background task
+
+    def __init__(self, runner: TaskRunner, library: Path | None, size: int = 96,
+                 cache_size: int = 1500, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.library = Path(library)
+        self.library = Path(library) if library is not None else None
         self.size = size
         self.cache = PixmapCache(cache_size)
         self.placeholder = placeholder_pixmap(size)
@@ -172,7 +174,7 @@ class ThumbnailStore(QObject):
         if self._busy or not self._wanted:
             return
         batch: list[int] = []
-        while self._wanted and len(batch) < BATCH:
+        while self._wanted and len(batch) < self.batch:
             fid, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now
             if fid not in self.cache and fid not in self._missing:
                 batch.append(fid)
@@ -180,11 +182,15 @@ class ThumbnailStore(QObject):
             return
         self._busy = True
         self._inflight = set(batch)
-        size = round(self.size * _dpr())
-        lib = self.library
-        self.runner.run(lambda ctx: load_thumbnails(lib, batch, size), name="thumbnails",
+        self.runner.run(self._loader(batch, round(self.size * _dpr())), name="thumbnails",
                         on_success=self._loaded, on_error=self._load_failed,
                         on_cancelled=self._idle)
+
+    def _loader(self, keys: list[int], size: int) -> Callable[[Any], list[tuple[int, QImage]]]:
+        """The background function that loads ``keys`` at ``size`` device pixels (a subclass
+        loads something else, e.g. whole photos from their files)."""
+        lib = self.library
+        return lambda ctx: load_thumbnails(lib, keys, size)
 
     def _loaded(self, results: list[tuple[int, QImage]]) -> None:
         self._idle()
@@ -287,7 +293,10 @@ class FaceGridModel(QAbstractListModel):
 
 
 class FaceGridView(QListView):
-    """Icon-mode list with fixed cells (uniform sizes keep layout O(1) per row)."""
+    """Icon-mode list with fixed cells (uniform sizes keep layout O(1) per row). Double-click or
+    Enter on a face emits ``face_activated(face id)`` (views open the photo viewer on it)."""
+
+    face_activated = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, icon_size: int = 96) -> None:
         super().__init__(parent)
@@ -305,6 +314,19 @@ class FaceGridView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(icon_size // 3)
         self.setAccessibleName("Faces")
+        self.doubleClicked.connect(lambda ix: self.face_activated.emit(ix.data(FaceIdRole)))
+
+    def keyPressEvent(self, event) -> None:
+        ix = self.currentIndex()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and ix.isValid():
+            self.face_activated.emit(ix.data(FaceIdRole))
+            return
+        super().keyPressEvent(event)
+
+    def face_ids(self) -> list[int]:
+        """Every face id in the view's model, in order."""
+        m = self.model()
+        return list(m.face_ids) if isinstance(m, FaceGridModel) else []
 
     def selected_face_ids(self) -> list[int]:
         return sorted(ix.data(FaceIdRole) for ix in self.selectionModel().selectedIndexes())

@@ -3,8 +3,9 @@
 The fast path is the keyboard: the selected group's faces are shown below, the name field has the
 focus, typing a name (existing names complete) and Enter names the group and moves to the next one.
 Selecting several groups and naming them names them all (they merge into one person). "Merge into…"
-picks an existing person; "Not someone I know" hides the group (strangers) for good. Every action
-can be undone.
+picks an existing person, and so does dragging groups onto a person in the strip of named people;
+"Not someone I know" hides the group (strangers) for good. Double-click a group or a face to see it
+in its photo. Every action can be undone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import resources
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
+from .people_view import confirm_drop, drop_on_person, person_cards
 from .session import Session
 from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer
 
@@ -36,6 +38,7 @@ class GroupsView(QWidget):
         self.session = session
         self.choose_person: Callable[[list[str]], str | None] = self._ask_person
         self.error: Callable[[str], None] = self._show_error
+        self.confirm_merge: Callable[[str], bool] = lambda text: confirm_drop(self, text)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(16, 12, 16, 8)
@@ -75,12 +78,36 @@ class GroupsView(QWidget):
             row.addWidget(b)
         play.addLayout(row)
 
+        self.strip_box = QWidget()
+        slay = QVBoxLayout(self.strip_box)
+        slay.setContentsMargins(0, 4, 0, 0)
+        slay.setSpacing(2)
+        self.strip_hint = QLabel("Or drag groups onto someone you named:")
+        slay.addWidget(self.strip_hint)
+        self.people_model = CardModel(session.thumbnails(64), self)
+        self.people_strip = CardView(56, drop_kinds=("person",), width=104, lines=1)
+        self.people_strip.setFlow(CardView.Flow.LeftToRight)
+        self.people_strip.setWrapping(False)
+        self.people_strip.setDragEnabled(False)
+        self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.people_strip.setFixedHeight(56 + 16 + self.fontMetrics().height() + 6 + 8
+                                         + self.people_strip.horizontalScrollBar().sizeHint().height())
+        self.people_strip.setAccessibleName("People to drop groups on")
+        self.people_strip.setModel(self.people_model)
+        self.people_strip.cards_dropped.connect(self.drop_on_person)
+        slay.addWidget(self.people_strip)
+        play.addWidget(self.strip_box)
+
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = CardModel(session.thumbnails(112), self)
         self.cards = CardView(112)
         self.cards.setAccessibleName("Unnamed groups")
+        self.cards.setToolTip("Drag a group onto a person below the name field to add its faces "
+                              "to them")
         self.cards.setModel(self.model)
         self.cards.selectionModel().selectionChanged.connect(lambda *a: self._selection_changed())
+        self.cards.doubleClicked.connect(lambda ix: self._show_group(self.model.cards[ix.row()]))
         split.addWidget(self.cards)
         faces_box = QWidget()
         flay = QVBoxLayout(faces_box)
@@ -91,6 +118,8 @@ class GroupsView(QWidget):
         self.faces = FaceGridView(icon_size=80)
         self.faces.setAccessibleName("Faces in the selected group")
         self.faces.setModel(self.faces_model)
+        self.faces.face_activated.connect(
+            lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
         flay.addWidget(self.faces)
         split.addWidget(faces_box)
         split.setStretchFactor(0, 3)
@@ -113,11 +142,24 @@ class GroupsView(QWidget):
         self.summary.setText(f"{fmt_count(n, 'group')}, largest first" if n else "")
         self.stack.setCurrentWidget(self.page if n else self.empty)
         self.name_edit.setCompleter(name_completer(snap.names, self))
+        self.people_model.set_cards([Card(c.key, c.title, "", c.cover_face_id, c.muted)
+                                     for c in person_cards(snap, show_hidden=False)])
+        self.strip_box.setVisible(bool(self.people_model.cards))
         if n and (current is None or not self.cards.select_key(current.key)):
             # The group we were on is gone (named or hidden): go on with the one now at its place.
             row = min(max(selected_row, 0), n - 1)
             self.cards.select_key(self.model.cards[row].key)
         self._selection_changed()
+
+    def drop_on_person(self, keys: list[tuple], target: Card) -> bool:
+        """Groups dropped on a person: after a confirmation their faces become that person's."""
+        return drop_on_person(self.session, keys, target, self.confirm_merge, self.error)
+
+    def _show_group(self, card: Card) -> None:
+        """The viewer on the group's cover face; ← / → walk through the group's faces."""
+        ids = people.face_ids_of_cluster(self.session.conn, card.id)
+        if card.cover_face_id is not None:
+            self.session.show_face(card.cover_face_id, ids)
 
     def _selected_groups(self) -> list[int]:
         cards = self.cards.selected_cards()

@@ -116,6 +116,8 @@ class LibraryView(QWidget):
         self.grid_model = FaceGridModel(session.runner, session.path, parent=self)
         self.grid = FaceGridView()
         self.grid.setModel(self.grid_model)
+        self.grid.face_activated.connect(
+            lambda fid: self.session.show_face(fid, self.grid_model.face_ids))
         self.faces_empty = EmptyState("face", "No faces yet", NO_FOLDERS_TEXT, "Add folder…")
         self.faces_empty.action.connect(self.add_folder_interactive)
         self.faces_stack = QStackedWidget()

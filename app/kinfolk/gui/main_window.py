@@ -25,6 +25,7 @@ from .library_view import LibraryView
 from .model_setup import SetupInfo, describe_setup
 from .people_data import PeopleSnapshot
 from .people_view import PeopleView
+from .photo_viewer import PhotoViewer
 from .scan_status import ScanStatus, describe_summary
 from .search_view import SearchView
 from .session import Session
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.setup_info: SetupInfo | None = None
         self.organizing = False
         self._closing = False
+        self.viewer: PhotoViewer | None = None
         self.setWindowTitle("Kinfolk")
         self.setWindowIcon(resources.app_icon())
         self.resize(1100, 720)
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         session.scans.finished.connect(self._scan_finished)
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
+        session.photo_requested.connect(self.open_viewer)
         self.restore_state()
         self.refresh_setup()
         session.people.reload()
@@ -131,6 +134,16 @@ class MainWindow(QMainWindow):
                 item = self.sidebar.item(i)
                 item.setText(f"{label} ({counts[key]:,})" if counts[key] else label)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, item.text())
+
+    def open_viewer(self, items: list, index: int = 0) -> PhotoViewer:
+        """The photo viewer (one window, reused) on ``items[index]``."""
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self.session, self, self.settings)
+        self.viewer.show()
+        self.viewer.show_items(items, index)
+        self.viewer.raise_()
+        self.viewer.activateWindow()
+        return self.viewer
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))
@@ -391,6 +404,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        if self.viewer is not None:
+            self.viewer.close()
         self.save_state()
         if self.session.scans.running:
             self.statusBar().showMessage("Stopping the scan…")

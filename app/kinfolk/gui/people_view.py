@@ -1,8 +1,9 @@
 """People: a card per named person (cover face, name, photo count); a page per person.
 
-Cards: open (double-click or Enter), rename, merge into another person, hide/show. The person page
-shows all their faces; selected faces can be rejected ("Not <name>": never suggested for them again),
-moved to someone else, or used as the cover. "Forget <name>…" erases the person's faces and name from
+Cards: open (double-click or Enter), rename, merge into another person (also by dragging one card
+onto another), hide/show. The person page shows their photos oldest first (thumbnails decoded lazily
+from the files; double-click opens the viewer) and all their faces; selected faces can be rejected
+("Not <name>": never suggested for them again), moved to someone else, or used as the cover. "Forget <name>…" erases the person's faces and name from
 the library after a confirmation that says exactly what will be deleted (not undoable, by design).
 """
 
@@ -13,13 +14,16 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-                               QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+                               QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from ..core import forget, people
 from ..core.people import PeopleError, PersonSummary
+from ..db import repo
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
+from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
 from .session import Session
 from .widgets import EmptyState, ask_name, fmt_count, heading
 
@@ -37,6 +41,60 @@ def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "") -> lis
             detail += " · hidden"
         out.append(Card(("person", p.id), p.name, detail, p.cover_face_id, muted=p.hidden))
     return out
+
+
+def drop_on_person(session: Session, keys: list[tuple], target: Card,
+                   confirm: Callable[[str], bool], error: Callable[[str], None]) -> bool:
+    """What dropping person and group cards on a person's card does: persons are merged into the
+    target, groups named after it, after ``confirm(question)``; one undoable step."""
+    if target.kind != "person":
+        return False
+    snap = session.people.snapshot
+    persons = {p.id: p for p in snap.people}
+    groups = {c.id: c for c in snap.clusters}
+    dst = persons.get(target.id)
+    src_people = [persons[k[1]] for k in keys if k[0] == "person" and k[1] in persons
+                  and k[1] != target.id]
+    src_groups = [groups[k[1]] for k in keys if k[0] == "group" and k[1] in groups]
+    if dst is None or not (src_people or src_groups):
+        return False
+    parts = []
+    if src_people:
+        names = ", ".join(p.name for p in src_people)
+        parts.append(f"Merge {names} into {dst.name}? All their faces become {dst.name}'s; "
+                     f"the name {names} is no longer used." if len(src_people) == 1 else
+                     f"Merge {names} into {dst.name}? All their faces become {dst.name}'s; "
+                     f"the names {names} are no longer used.")
+    if src_groups:
+        n = sum(g.faces for g in src_groups)
+        parts.append(f"Add the {fmt_count(n, 'face')} of {fmt_count(len(src_groups), 'group')} to "
+                     f"{dst.name}?")
+    if not confirm("\n".join(parts) + "\n\nYou can undo this (Ctrl+Z)."):
+        return False
+    pid, name = dst.id, dst.name
+    ids_p, ids_g = [p.id for p in src_people], [g.id for g in src_groups]
+
+    def op(conn):
+        return ([people.merge(conn, src, pid) for src in ids_p]
+                + [people.name_cluster(conn, g, name) for g in ids_g])
+
+    what = ", ".join([p.name for p in src_people] + ([fmt_count(len(src_groups), "group")]
+                                                       if src_groups else []))
+    try:
+        session.edit(f"Merge {what} into {name}", op)
+    except PeopleError as exc:
+        error(str(exc))
+        return False
+    return True
+
+
+def confirm_drop(parent: QWidget, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, "Merge?", text, parent=parent)
+    ok = box.addButton("Merge", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(ok)
+    box.exec()
+    return box.clickedButton() is ok
 
 
 class PersonPage(QWidget):
@@ -77,6 +135,18 @@ class PersonPage(QWidget):
             top.addWidget(b)
         lay.addLayout(top)
 
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.photos_store = PhotoThumbnailStore(session.runner, 160, parent=self)
+        self.photos_model = PhotoGridModel(self.photos_store, self)
+        self.photos = PhotoGridView(160)
+        self.photos.setModel(self.photos_model)
+        self.photos.photo_activated.connect(self.open_photo)
+        self.tabs.addTab(self.photos, "Photos")
+
+        faces_tab = QWidget()
+        flay = QVBoxLayout(faces_tab)
+        flay.setContentsMargins(0, 6, 0, 0)
         actions = QHBoxLayout()
         self.hint = QLabel("Select faces that are not this person:")
         actions.addWidget(self.hint)
@@ -90,12 +160,16 @@ class PersonPage(QWidget):
         for b in (self.reject_button, self.move_button, self.cover_button):
             actions.addWidget(b)
         actions.addStretch()
-        lay.addLayout(actions)
+        flay.addLayout(actions)
         self.faces_model = FaceGridModel(None, None, store=session.thumbnails(96), parent=self)
         self.faces = FaceGridView()
         self.faces.setModel(self.faces_model)
         self.faces.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
-        lay.addWidget(self.faces, 1)
+        self.faces.face_activated.connect(
+            lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
+        flay.addWidget(self.faces, 1)
+        self.tabs.addTab(faces_tab, "Faces")
+        lay.addWidget(self.tabs, 1)
         self._update_buttons()
 
     def show_person(self, p: PersonSummary) -> None:
@@ -108,8 +182,19 @@ class PersonPage(QWidget):
         self.reject_button.setAccessibleName(f"Not {p.name}")
         self.faces.setAccessibleName(f"Faces of {p.name}")
         self.forget_button.setText(f"Forget {p.name}…")
-        self.faces_model.set_face_ids(people.face_ids_of_person(self.session.conn, p.id))
+        conn = self.session.conn
+        self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
+        photos = [PhotoItem(pid, path, taken) for pid, path, taken in
+                  repo.photos_of_person(conn, p.id)]
+        if self.photos_model.items != photos:
+            self.photos_model.set_items(photos)
+        self.tabs.setTabText(0, f"Photos ({len(photos):,})")
+        self.tabs.setTabText(1, f"Faces ({len(self.faces_model.face_ids):,})")
         self._update_buttons()
+
+    def open_photo(self, row: int) -> None:
+        """The viewer on a photo of this person; ← / → walk through all of them."""
+        self.session.show_photos([("photo", pid) for pid in self.photos_model.photo_ids], row)
 
     def _update_buttons(self) -> None:
         n = len(self.faces.selectionModel().selectedIndexes()) if self.faces.selectionModel() else 0
@@ -151,6 +236,7 @@ class PeopleView(QWidget):
         # Injected so tests drive the view without modal dialogs.
         self.choose_person: Callable[[str, str, list[str], bool], str | None] = self._ask_person
         self.confirm_forget: Callable[[str], bool] = self._ask_forget
+        self.confirm_merge: Callable[[str], bool] = lambda text: confirm_drop(self, text)
         self.error: Callable[[str], None] = lambda m: QMessageBox.warning(self, "Kinfolk", m)
 
         lay = QVBoxLayout(self)
@@ -180,8 +266,10 @@ class PeopleView(QWidget):
                                 "Name a group of faces in “Unnamed groups” and the person appears "
                                 "here with all their photos.", "Go to Unnamed groups")
         self.model = CardModel(session.thumbnails(128), self)
-        self.cards = CardView(128)
+        self.cards = CardView(128, drop_kinds=("person",))
         self.cards.setAccessibleName("People")
+        self.cards.setToolTip("Drag a person onto another to merge them")
+        self.cards.cards_dropped.connect(self.merge_dropped)
         self.cards.setModel(self.model)
         self.cards.activated.connect(lambda ix: self.open_person(self.model.cards[ix.row()].id))
         self.cards.doubleClicked.connect(lambda ix: self.open_person(self.model.cards[ix.row()].id))
@@ -263,6 +351,11 @@ class PeopleView(QWidget):
             return False
         return self.run_edit(f"Merge {p.name} into {target}",
                              lambda c: people.merge(c, p.id, people.resolve_person(c, target)))
+
+    def merge_dropped(self, keys: list[tuple], target: Card) -> bool:
+        """People (or groups) dropped on a person's card: after a confirmation, they become that
+        person (one undoable step)."""
+        return drop_on_person(self.session, keys, target, self.confirm_merge, self.error)
 
     def toggle_hidden(self, p: PersonSummary | None) -> bool:
         if p is None:

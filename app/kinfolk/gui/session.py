@@ -24,6 +24,7 @@ class Session(QObject):
 
     library_changed = Signal()  # folders or photos changed outside a scan: views refresh
     people_changed = Signal()  # names, groups or suggestions changed (naming, undo, organize)
+    photo_requested = Signal(list, int)  # viewer items [("photo"|"face", id)], index: the window shows them
 
     def __init__(self, library: str | os.PathLike, models_dir: str | os.PathLike | None = None,
                  parent: QObject | None = None, workers: int | None = None) -> None:
@@ -58,6 +59,21 @@ class Session(QObject):
                 self.people.schedule_rematch()
 
         return perform(self.undo, text, lambda: self.conn, op, changed)
+
+    def show_photos(self, items, index: int = 0) -> None:
+        """Ask for the photo viewer on ``items[index]`` (``("photo", id)`` or ``("face", id)``:
+        that face's photo with the face selected); the viewer walks through ``items``."""
+        items = list(items)
+        if items:
+            self.photo_requested.emit(items, max(0, min(index, len(items) - 1)))
+
+    def show_face(self, face_id: int, among=None) -> None:
+        """The viewer on one face's photo; ``among`` (face ids, e.g. the grid it was picked in)
+        are the faces ← / → walk through."""
+        ids = list(among) if among else [face_id]
+        if face_id not in ids:
+            ids = [face_id]
+        self.show_photos([("face", f) for f in ids], ids.index(face_id))
 
     def connect_worker(self) -> sqlite3.Connection:
         """A fresh connection for a background task (one per thread; close it when done)."""

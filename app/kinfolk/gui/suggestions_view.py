@@ -2,7 +2,8 @@
 
 Yes confirms the face as that person (it becomes evidence for later matches); No remembers "not this
 person" so the face is never suggested for them again. Several cards can be answered at once; each
-answer is one undoable step.
+answer is one undoable step. Double-click a card to see the face in its photo (the viewer can answer
+too, and explains why the face was suggested).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class SuggestionsView(QWidget):
         self.cards.setModel(self.model)
         self.cards.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
         self.cards.installEventFilter(self)  # Y / N answer even while the list has the focus
+        self.cards.doubleClicked.connect(lambda ix: self.show_face(self.model.cards[ix.row()]))
         play.addWidget(self.cards, 1)
         self.stack.addWidget(page)
         self.page = page
@@ -95,6 +97,11 @@ class SuggestionsView(QWidget):
         if n and not self.cards.selectionModel().hasSelection():
             self.cards.select_key(self.model.cards[min(max(row, 0), n - 1)].key)
         self._update_buttons()
+
+    def show_face(self, card: Card) -> None:
+        """The viewer on the suggested face in its photo; ← / → walk through the suggestions."""
+        faces = list(dict.fromkeys(c.key[1] for c in self.model.cards))
+        self.session.show_face(card.key[1], faces)
 
     def _selected(self) -> list[Card]:
         cards = self.cards.selected_cards()
