@@ -90,3 +90,17 @@ def test_cluster_name_search_forget(scanned, models_dir):
     assert r.returncode == 0 and f"{len(hers)} scanned" in r.stderr
     faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
     assert sum(f["photo"] in hers for f in faces) == left_in_her_photos
+
+
+def test_verify_same_and_different_people(faces_dir, labels, models_dir, tmp_path):
+    by_person = {}
+    for rel, ident in sorted(labels.items()):
+        by_person.setdefault(ident, []).append(faces_dir / rel)
+    a1, a2 = by_person["colin_powell"][:2]
+    b1 = by_person["tony_blair"][0]
+    same = json.loads(kf("verify", str(a1), str(a2), "--json", lib=tmp_path / "l", models=models_dir).stdout)
+    diff = json.loads(kf("verify", str(a1), str(b1), "--json", lib=tmp_path / "l", models=models_dir).stdout)
+    assert same["same_person"] is True and diff["same_person"] is False
+    assert same["similarity"] > same["threshold"] > diff["similarity"]
+    r = kf("verify", str(a1), str(faces_dir / "labels.csv"), lib=tmp_path / "l", models=models_dir)
+    assert r.returncode == 1 and "labels.csv" in r.stderr

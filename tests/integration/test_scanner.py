@@ -150,3 +150,20 @@ def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels
     assert s.deleted == 0
     again = scan(lib, pics, onnx_backend)
     assert again.unchanged + again.processed == len(photos) and again.unchanged >= 1
+
+
+def test_a_file_vanishing_mid_scan_is_skipped_quietly(tmp_path, faces_dir, labels, onnx_backend):
+    pics = tmp_path / "pics"
+    photos = copy_photos(faces_dir, labels, pics, 4)
+
+    class DeletesAfterWalk(Scanner):
+        def _plan(self, conn):
+            work, missing = super()._plan(conn)
+            photos[1].unlink()  # gone between the walk and its turn to be decoded
+            return work, missing
+
+    lib = tmp_path / "lib.sqlite"
+    s = DeletesAfterWalk(lib, [pics], onnx_backend, ScanOptions()).run()
+    assert s.errors == 0 and s.found == 4
+    paths = {r["path"] for r in repo.photos(connect(lib))}
+    assert paths == {str(p) for p in photos if p != photos[1]}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kinfolk.db import repo
-from kinfolk.db.connection import (LATEST, LibraryReadOnlyError, SchemaTooNewError, connect,
+from kinfolk.db.connection import (LATEST, LibraryFullError, LibraryReadOnlyError, SchemaTooNewError, connect,
                                    transaction)
 
 
@@ -103,3 +103,21 @@ def test_remove_folder_removes_its_photos_only(tmp_path):
     assert repo.remove_folder(conn, "/a") == 2
     assert [r["path"] for r in repo.photos(conn)] == ["/ab/3.jpg"]
     assert conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1
+
+
+def test_full_disk_is_reported_and_leaves_the_library_intact(tmp_path):
+    # max_page_count makes SQLite hit "database or disk is full" exactly as a full disk does.
+    conn = connect(tmp_path / "lib.sqlite")
+    with transaction(conn):
+        repo.write_photo(conn, repo.PhotoRecord(path="/p/first.jpg", size=1, mtime_ns=1, scan_model="m",
+                                                faces=[_face()]))
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = _face()
+    big.thumbnail = os.urandom(200_000)
+    with pytest.raises(LibraryFullError, match="full"):
+        with transaction(conn):
+            repo.write_photo(conn, repo.PhotoRecord(path="/p/big.jpg", size=1, mtime_ns=1,
+                                                    scan_model="m", faces=[big]))
+    assert [r["path"] for r in repo.photos(conn)] == ["/p/first.jpg"]
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
