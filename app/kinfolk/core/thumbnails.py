@@ -15,17 +15,16 @@ def face_thumbnail(rgb: np.ndarray, box, size: int = THUMB_SIZE, quality: int = 
     """A ``size``×``size`` JPEG of the face in ``box`` (pixels of ``rgb``), clamped to the image."""
     h, w = rgb.shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)
-    side = max(x2 - x1, y2 - y1) * (1 + 2 * MARGIN)
+    # A square around the face; near an edge it slides inward rather than padding with black, and it
+    # shrinks only when the photo itself is smaller than the square.
+    side = min(max(x2 - x1, y2 - y1) * (1 + 2 * MARGIN), w, h)
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    half = side / 2
-    l, t = int(max(0, round(cx - half))), int(max(0, round(cy - half)))
-    r, b = int(min(w, round(cx + half))), int(min(h, round(cy + half)))
-    if r <= l or b <= t:
-        l, t, r, b = 0, 0, w, h
-    crop = Image.fromarray(np.ascontiguousarray(rgb[t:b, l:r]))
-    crop.thumbnail((size, size), Image.BILINEAR)
-    square = Image.new("RGB", (size, size), (0, 0, 0))
-    square.paste(crop, ((size - crop.width) // 2, (size - crop.height) // 2))
+    left = int(round(min(max(cx - side / 2, 0), w - side)))
+    top = int(round(min(max(cy - side / 2, 0), h - side)))
+    side_px = max(1, int(round(side)))
+    crop = Image.fromarray(np.ascontiguousarray(rgb[top:top + side_px, left:left + side_px]))
+    if crop.size != (size, size):
+        crop = crop.resize((size, size), Image.BILINEAR, reducing_gap=2.0)
     out = io.BytesIO()
-    square.save(out, "JPEG", quality=quality)
+    crop.save(out, "JPEG", quality=quality)
     return out.getvalue()
