@@ -1,17 +1,23 @@
-"""Screenshots of every main view, taken from a library built from real photos with the real models.
+"""Screenshots of every main view.
 
     KINFOLK_MODELS=../shared/models QT_QPA_PLATFORM=offscreen \\
         .venv/bin/python tests/gui/screenshots.py [--out docs/screenshots] [--photos 60]
 
-Copies photos of the labeled set into a temp folder (never into the repo), scans them, groups the
-faces, names two groups after their true labels, and saves PNGs of: the welcome dialog (empty
-library), the library during a paused scan and after it, its problems tab, people, a person, unnamed
-groups, suggestions, search, and the settings dialog. Not a test (pytest does not collect it); review
-the pictures by eye.
+1. Real photos, real models: copies photos of the labeled set into a temp folder (never into the
+   repo), scans them, groups the faces, names two groups after their true labels, and saves PNGs of:
+   the welcome dialog (empty library), the library during a paused scan and after it, its problems
+   tab, people, a person, unnamed groups, suggestions, the photo viewer, search, and the settings
+   dialog.
+2. Drawn people (``synthetic_library``: cartoon avatars, no real faces): the views that show faces
+   (library, people, a person's photos and faces, unnamed groups, suggestions, the photo viewer with
+   "Why is this face here?", search), for the user guide.
 
-Pictures that show faces go to ``--faces-out`` (default: a folder in /tmp), not into the repository:
-the labeled photos must not be copied into the project (``../shared/data/faces/README.md``), and face
-crops are copies. Only face-free pictures go to ``--out``.
+Not a test (pytest does not collect it); review the pictures by eye.
+
+Pictures of real photos that show faces go to ``--faces-out`` (default: a folder in /tmp), not into
+the repository: the labeled photos must not be copied into the project
+(``../shared/data/faces/README.md``), and face crops are copies. Only face-free pictures and pictures
+of the drawn people go to ``--out``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "app"))
+sys.path.insert(0, str(REPO))  # tests.gui.synthetic_library
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
@@ -180,8 +187,13 @@ def main() -> int:
         win.search_view.with_edit.setText(snap.people[0].name)
         win.search_view.search()
         wait(app, lambda: not win.search_view.searching, 60)
-        pump(app, 0.5)
-        save(win, out, "search")
+        pump(app, 1.5)
+        save(win, faces_out, "search")  # photo thumbnails: real faces
+        win.search_view.view_row(0)
+        wait(app, lambda: win.viewer is not None and not win.viewer.loading, 60)
+        pump(app, 1)
+        save(win.viewer, faces_out, "viewer")
+        win.viewer.close()
     win.show_page("library")
 
     sdlg = win.open_settings()
@@ -193,8 +205,64 @@ def main() -> int:
         save(sdlg, out, name)
     sdlg.reject()
     win.close()
+    drawn_people(app, work, out)
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def drawn_people(app: QApplication, work: Path, out: Path) -> None:
+    """The views with faces, on a library of drawn people (safe to publish)."""
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
+
+    from tests.gui import synthetic_library
+
+    persons = synthetic_library.build(work / "Drawn photos", work / "drawn.sqlite")
+    session = Session(work / "drawn.sqlite", None)
+    win = MainWindow(session, QSettings())
+    win.resize(*SIZE)
+    win.show()
+    wait(app, lambda: session.people.generation > 0 and not session.people.busy, 60)
+    win.show_page("library")
+    wait(app, lambda: win.library_view.grid_model.rowCount() > 0, 30)
+    pump(app, 1.5)
+    save(win, out, "library")
+    win.show_page("people")
+    pump(app, 1.5)
+    save(win, out, "people")
+    pv = win.people_view
+    pv.open_person(persons["Anna Berg"])
+    pump(app, 2.5)
+    save(win, out, "person")
+    pv.person_page.tabs.setCurrentIndex(1)
+    pump(app, 1)
+    save(win, out, "person-faces")
+    pv.person_page.tabs.setCurrentIndex(0)
+    pv.show_list()
+    win.show_page("groups")
+    pump(app, 1.5)
+    save(win, out, "groups")
+    win.show_page("suggestions")
+    pump(app, 1.5)
+    save(win, out, "suggestions")
+    sv = win.suggestions_view
+    sv.show_face(sv.model.cards[0])
+    viewer = win.viewer
+    viewer.resize(1100, 720)
+    wait(app, lambda: not viewer.loading, 30)
+    viewer.explain_selected()
+    pump(app, 1.5)
+    save(viewer, out, "viewer")
+    viewer.close()
+    win.show_page("search")
+    search = win.search_view
+    search.with_edit.setText("Anna Berg, Ben Okafor")
+    search.date_from.setText("2019")
+    search.search()
+    wait(app, lambda: not search.searching, 30)
+    pump(app, 2)
+    save(win, out, "search")
+    win.close()
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ class GroupsView(QWidget):
         self.people_strip.setDragEnabled(False)
         self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.people_strip.setFixedHeight(56 + 16 + self.fontMetrics().height() + 6 + 8
+        self.people_strip.setFixedHeight(56 + 16 + self.fontMetrics().height() + 6
+                                         + 2 * self.people_strip.frameWidth()
                                          + self.people_strip.horizontalScrollBar().sizeHint().height())
         self.people_strip.setAccessibleName("People to drop groups on")
         self.people_strip.setModel(self.people_model)

@@ -267,7 +267,7 @@ class PhotoCanvas(QWidget):
         kind = face_kind(f)
         color = COLORS[kind]
         selected = f.id == self.selected
-        pen = QPen(QColor(0, 0, 0, 140), 4.5 if selected else 3.0)
+        pen = QPen(QColor(0, 0, 0, 90), 4.5 if selected else 3.0)  # reads on light and dark
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(box, 4, 4)
@@ -684,7 +684,7 @@ class PhotoViewer(QDialog):
         names = self.session.people.snapshot.names
         if changed or not keep_edit:
             p.name_edit.clear()
-        p.name_edit.setPlaceholderText("Someone else? Type a name" if f.person else "Who is this?")
+        p.name_edit.setPlaceholderText("Someone else?" if f.person else "Who is this?")
         who = f.person or f.suggested
         p.yes_button.setVisible(bool(who) and f.state != "confirmed")
         p.yes_button.setText(f"Yes, it's {who}" if who else "Yes")
