@@ -167,3 +167,19 @@ def test_explanations_in_words():
     assert "Not close enough to anyone you named." in grouped.text
     assert "Grouped with 5 similar faces in Unnamed groups." in grouped.text
     assert explain_face({}, {}, {}).text == "This face is no longer in the library."
+
+
+def test_a_photo_that_cannot_be_read_still_shows_its_faces(qtbot, win):
+    w = win
+    conn = w.session.conn
+    photo_id, path = conn.execute("SELECT p.id, p.path FROM photos p WHERE EXISTS (SELECT 1 FROM "
+                                  "faces f WHERE f.photo_id = p.id) ORDER BY p.id").fetchone()
+    # The file went missing since the scan (this test's copy of the library points elsewhere; the
+    # photos themselves are shared by the session's tests).
+    conn.execute("UPDATE photos SET path = ? WHERE id = ?", (path + ".gone.jpg", photo_id))
+    w.session.show_photos([("photo", photo_id)])
+    v = wait_viewer(qtbot, w)
+    assert v.canvas.image is None and "cannot be shown" in v.canvas.message
+    assert "cannot be shown" in v.status.text()
+    assert v.faces and not v.canvas.image_rect().isEmpty()  # boxes from the library's sizes
+    assert v.selected == v.faces[0].id or len(v.faces) > 1

@@ -7,8 +7,9 @@ import os
 import warnings
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from kinfolk.core import people
@@ -139,6 +140,17 @@ def test_drag_a_person_onto_another_merges_and_undo(qtbot, win):
     qtbot.waitUntil(lambda: pv.cards.isVisible() and pv.model.rowCount() == 2, timeout=5000)
     rows = {c.title: i for i, c in enumerate(pv.model.cards)}
     ben_ix = pv.model.index(rows["Ben"])
+    # Pressing on a card and moving starts a drag of it (QDrag.exec itself returns at once on the
+    # offscreen platform, so the drop is sent by hand below).
+    started = []
+    pv.cards.startDrag = lambda actions: started.append(pv.cards.selected_cards())
+    vp, at = pv.cards.viewport(), pv.cards.visualRect(ben_ix).center()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    for d in range(0, 40, 5):
+        QTest.mouseMove(vp, at + QPoint(d, d))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    assert started and [c.title for c in started[0]] == ["Ben"]
+    del pv.cards.startDrag
     assert pv.model.flags(ben_ix) & Qt.ItemFlag.ItemIsDragEnabled
     mime = pv.model.mimeData([ben_ix])
     assert mime.hasFormat(CARD_MIME) and keys_from_mime(mime) == [("person", ben.id)]
