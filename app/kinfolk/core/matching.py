@@ -39,20 +39,31 @@ class MatchReport:
     suggested: int = 0
 
 
-def _person_scores(queries: np.ndarray, gallery: np.ndarray, owners: np.ndarray, n_people: int,
-                   k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(scores (q, n_people), best gallery index per (q, person), its similarity) by top-k mean."""
-    sims = queries @ gallery.T  # (q, g)
-    scores = np.full((len(queries), n_people), -1.0, np.float32)
-    best_idx = np.zeros((len(queries), n_people), np.int64)
-    for p in range(n_people):
-        cols = np.flatnonzero(owners == p)
-        s = sims[:, cols]
-        kk = min(k, len(cols))
-        top = np.partition(s, len(cols) - kk, axis=1)[:, len(cols) - kk:] if kk < len(cols) else s
+def _person_scores(queries: np.ndarray, gallery: np.ndarray, bounds: np.ndarray,
+                   k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores (q, people), sims (q, g)): per person, the mean of the top-k similarities to their
+    gallery faces. The gallery is sorted by person; person p owns columns bounds[p]:bounds[p+1]."""
+    sims = queries @ gallery.T
+    scores = np.empty((len(queries), len(bounds) - 1), np.float32)
+    for p in range(len(bounds) - 1):
+        s = sims[:, bounds[p]:bounds[p + 1]]
+        n = s.shape[1]
+        kk = min(k, n)
+        top = np.partition(s, n - kk, axis=1)[:, n - kk:] if kk < n else s
         scores[:, p] = top.mean(axis=1)
-        best_idx[:, p] = cols[np.argmax(s, axis=1)]
-    return scores, best_idx, sims
+    return scores, sims
+
+
+def _day(iso: str | None, missing: float) -> float:
+    """An ISO date/time as a day number (for vectorized date comparisons)."""
+    if not iso:
+        return missing
+    import datetime as _dt
+
+    try:
+        return float(_dt.date.fromisoformat(iso[:10]).toordinal())
+    except ValueError:
+        return missing
 
 
 def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds | None = None,
@@ -69,16 +80,22 @@ def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds 
                      "model_id = ? AND state = 'unassigned')", (model_id,))
     if not people:
         return report
-    person_ids = sorted({r[0] for r in people})
-    pindex = {p: i for i, p in enumerate(person_ids)}
-    owners = np.array([pindex[r[0]] for r in people])
+    owner_ids = np.array([r[0] for r in people])
+    person_ids = np.unique(owner_ids)  # sorted, as the gallery is
+    pindex = {int(p): i for i, p in enumerate(person_ids)}
+    bounds = np.searchsorted(owner_ids, person_ids).tolist() + [len(people)]
+    bounds = np.array(bounds)
     gallery_face_ids = np.array([r[1] for r in people])
     gallery = np.frombuffer(b"".join(r[2] for r in people), np.float32).reshape(len(people), -1)
     hidden = {r[0] for r in people if r[3]}
-    birth = {r[0]: r[4] for r in people if r[4]}
-    rejected: dict[int, set[int]] = {}
+    birth = np.full(len(person_ids), -np.inf)
+    for r in people:
+        if r[4]:
+            birth[pindex[r[0]]] = _day(r[4], -np.inf)
+    rejected: dict[int, list[int]] = {}
     for fid, pid in conn.execute("SELECT face_id, person_id FROM face_rejections"):
-        rejected.setdefault(fid, set()).add(pid)
+        if pid in pindex:
+            rejected.setdefault(fid, []).append(pindex[pid])
     present: dict[int, set[int]] = {}
     for photo_id, pid in conn.execute(
             "SELECT DISTINCT photo_id, person_id FROM faces WHERE person_id IS NOT NULL"):
@@ -91,53 +108,51 @@ def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds 
     meta = {r[0]: (r[1], r[2]) for r in conn.execute(
         "SELECT f.id, f.photo_id, p.taken_at FROM faces f JOIN photos p ON p.id = f.photo_id "
         "WHERE f.model_id = ? AND f.state = 'unassigned'", (model_id,))}
+    photo_of = np.array([meta[int(f)][0] for f in ids])
+    taken = np.array([_day(meta[int(f)][1], np.inf) for f in ids])
     autos: list[tuple[float, int, int, str, float]] = []  # (score, face, person, evidence, sim)
     suggestions: list[tuple[int, int, float, str]] = []
     for start in range(0, len(ids), BLOCK):
         if cancel is not None:
             cancel.check()
-        block_ids = ids[start:start + BLOCK]
-        scores, best_idx, sims = _person_scores(emb[start:start + BLOCK], gallery, owners,
-                                                len(person_ids), K_NEIGHBOURS)
-        for row, fid in enumerate(block_ids):
-            fid = int(fid)
-            photo_id, taken_at = meta[fid]
-            allowed = []
-            for p_i, pid in enumerate(person_ids):
-                if pid in rejected.get(fid, ()) or pid in present.get(photo_id, ()):
-                    continue
-                if pid in birth and taken_at and taken_at[:10] < birth[pid]:
-                    continue
-                allowed.append(p_i)
-            if not allowed:
-                continue
-            order = sorted(allowed, key=lambda p: -scores[row, p])
-            s1 = float(scores[row, order[0]])
-            s2 = float(scores[row, order[1]]) if len(order) > 1 else -1.0
-            if s1 < th.suggest:
-                continue
+        stop = min(start + BLOCK, len(ids))
+        scores, sims = _person_scores(emb[start:stop], gallery, bounds, K_NEIGHBOURS)
+        # Who may this face be? Not someone born after the photo, rejected for it, or already in it.
+        scores[taken[start:stop, None] < birth[None, :]] = -np.inf
+        for row in range(stop - start):
+            fid = int(ids[start + row])
+            for p_i in rejected.get(fid, ()):
+                scores[row, p_i] = -np.inf
+            for pid in present.get(int(photo_of[start + row]), ()):
+                if pid in pindex:
+                    scores[row, pindex[pid]] = -np.inf
+        order = np.argsort(-scores, axis=1)[:, :2] if scores.shape[1] > 1 else np.zeros((stop - start, 1), int)
+        s1 = np.take_along_axis(scores, order[:, :1], axis=1)[:, 0]
+        for row in np.flatnonzero(s1 >= th.suggest):
+            fid = int(ids[start + row])
+            p1 = int(order[row, 0])
+            s2 = float(scores[row, order[row, 1]]) if order.shape[1] > 1 else -np.inf
+            s2 = s2 if np.isfinite(s2) else None
             top = np.argsort(-sims[row])[:5]
             evidence = {
-                "score": round(s1, 4), "runner_up": round(s2, 4) if s2 > -1 else None,
-                "neighbours": [{"face": int(gallery_face_ids[g]), "person": person_ids[owners[g]],
+                "score": round(float(s1[row]), 4), "runner_up": round(s2, 4) if s2 is not None else None,
+                "neighbours": [{"face": int(gallery_face_ids[g]), "person": int(owner_ids[g]),
                                 "similarity": round(float(sims[row, g]), 4)} for g in top],
                 "thresholds": {"auto": th.auto, "suggest": th.suggest, "margin": MARGIN},
             }
-            pid1 = person_ids[order[0]]
-            if s1 >= th.auto and s1 - s2 >= MARGIN:
-                autos.append((s1, fid, pid1, json.dumps(evidence), s1))
+            pid1 = int(person_ids[p1])
+            if s1[row] >= th.auto and (s2 is None or s1[row] - s2 >= MARGIN):
+                autos.append((float(s1[row]), fid, pid1, json.dumps(evidence), float(s1[row])))
                 continue
-            for p_i in order:
-                if scores[row, p_i] < th.suggest:
-                    break
-                pid = person_ids[p_i]
+            for p_i in np.flatnonzero(scores[row] >= th.suggest):
+                pid = int(person_ids[p_i])
                 if pid in hidden:
                     continue
                 ev = dict(evidence, score=round(float(scores[row, p_i]), 4))
                 suggestions.append((fid, pid, float(scores[row, p_i]), json.dumps(ev)))
     with transaction(conn):
         # Strongest first, so two faces of one photo never both go to the same person.
-        for s1, fid, pid, ev, sim in sorted(autos, reverse=True):
+        for s1_, fid, pid, ev, sim in sorted(autos, reverse=True):
             photo_id = meta[fid][0]
             if pid in present.get(photo_id, ()):
                 continue
