@@ -171,3 +171,12 @@ def test_search_and_forget(qtbot, win):
     assert not any(store.has(f) for f in face_ids)
     assert not w.undo_action.isEnabled()  # undoing "Name Anna" must not bring her back
     assert pv.stack.currentWidget() is pv.list_page
+
+
+def test_typing_on_a_selected_group_starts_naming_it(qtbot, win):
+    w, gv = win, win.groups_view
+    w.show_page("groups")
+    assert gv.cards.selectionModel().hasSelection()
+    gv.cards.setFocus()
+    qtbot.keyClicks(gv.cards, "Zoe")
+    assert gv.name_edit.text() == "Zoe" and gv.name_edit.hasFocus()

@@ -35,6 +35,20 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def missing_x11_libraries() -> list[str]:
+    """Libraries Qt 6's X11 plugin needs that this Linux system lacks (Qt would abort the process
+    with a cryptic message; we say which package to install instead). Empty elsewhere."""
+    import ctypes.util
+    import os
+
+    if (not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM")
+            or os.environ.get("WAYLAND_DISPLAY") or not os.environ.get("DISPLAY")):
+        return []
+    needed = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+              "xcb-keysyms": "libxcb-keysyms1", "xkbcommon-x11": "libxkbcommon-x11-0"}
+    return [pkg for lib, pkg in needed.items() if ctypes.util.find_library(lib) is None]
+
+
 def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """Open the library given by ``args`` (``--library``/``$KINFOLK_LIBRARY``/default) in the window.
 
@@ -48,6 +62,12 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
             import os
 
             os.environ["KINFOLK_MODELS"] = args.models
+    missing = missing_x11_libraries()
+    if missing:
+        print("kinfolk: the desktop app needs X11 libraries this system lacks; install them with\n"
+              f"  sudo apt install {' '.join(missing)}\n(the command-line tools work without them: "
+              "kinfolk --help)", file=sys.stderr)
+        return 1
     app = make_application()
     from .main_window import MainWindow
     from .session import Session

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
@@ -109,6 +109,7 @@ class GroupsView(QWidget):
         self.cards.setModel(self.model)
         self.cards.selectionModel().selectionChanged.connect(lambda *a: self._selection_changed())
         self.cards.doubleClicked.connect(lambda ix: self._show_group(self.model.cards[ix.row()]))
+        self.cards.installEventFilter(self)  # type a name while a group is selected
         split.addWidget(self.cards)
         faces_box = QWidget()
         flay = QVBoxLayout(faces_box)
@@ -132,6 +133,18 @@ class GroupsView(QWidget):
 
         session.people.loaded.connect(self.show_snapshot)
         self.show_snapshot(session.people.snapshot)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        """Typing a letter on the selected groups starts naming them: the text goes to the name
+        field, so "select, type, Enter" names a group without reaching for the mouse."""
+        if (obj is self.cards and event.type() == QEvent.Type.KeyPress and event.text()
+                and event.text().isprintable() and not event.text().isspace()
+                and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+                and self.cards.selectionModel().hasSelection()):
+            self.name_edit.setFocus()
+            self.name_edit.insert(event.text())
+            return True
+        return super().eventFilter(obj, event)
 
     # -- content ------------------------------------------------------------------------------
 
