@@ -4,6 +4,7 @@
     python tests/bench/bench_clustering.py --n 100000      # one size (repeatable: --n 5000 --n 20000)
     python tests/bench/bench_clustering.py --million       # adds 1,000,000 faces (needs ~6 GB free)
     python tests/bench/bench_clustering.py --no-naive      # skip the naive baseline
+    python tests/bench/bench_clustering.py --real scrfd_sface_int8   # real embeddings (labeled photos)
 
 Each size runs in a child process, so "peak RSS" is that size's own: the whole process (Python,
 numpy, the embeddings themselves) at its highest, read from ``resource.getrusage``; "RSS before" is
@@ -128,6 +129,57 @@ def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
     return out
 
 
+def run_real(pack: str) -> None:
+    """Real embeddings: every face of the labeled photos (group photos and background faces
+    included), embedded by ``pack`` through the real scan pipeline; clustered the way the app does
+    (the model's measured parameters) and with naive HDBSCAN, scored on the labeled faces."""
+    import tempfile
+
+    from kinfolk.core import metrics
+    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.clustering import cluster_embeddings
+    from kinfolk.core.evaluation import is_single, read_labels
+    from kinfolk.core.grouping import cluster_params_for
+    from kinfolk.core.scanner import Scanner
+    from kinfolk.core.thresholds import default_thresholds
+    from kinfolk.db.connection import connect
+
+    shared = Path(__file__).resolve().parents[3] / "shared"
+    os.environ.setdefault("KINFOLK_MODELS", str(shared / "models"))
+    folder = (shared / "data" / "faces").resolve()
+    labels = read_labels(folder / "labels.csv")
+    backend = make_backend("dlib") if pack == "dlib" else make_backend("onnx", pack=pack)
+    with tempfile.TemporaryDirectory() as tmp:
+        Scanner(Path(tmp) / "lib.sqlite", [folder], backend).run()
+        conn = connect(Path(tmp) / "lib.sqlite")
+        rows = conn.execute("SELECT f.embedding, f.photo_id, f.quality, p.path, "
+                            "(f.x2 - f.x1) * (f.y2 - f.y1) AS area FROM faces f "
+                            "JOIN photos p ON p.id = f.photo_id ORDER BY f.id").fetchall()
+    emb = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), -1)
+    photo = np.array([r[1] for r in rows])
+    largest: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        rel = Path(r[3]).relative_to(folder).as_posix()
+        if is_single(labels.get(rel, "none")) and (rel not in largest or r[4] > rows[largest[rel]][4]):
+            largest[rel] = i
+    idx = np.array(sorted(largest.values()))
+    truth = np.array([labels[Path(rows[i][3]).relative_to(folder).as_posix()] for i in idx])
+    params = cluster_params_for(default_thresholds(backend.model_id))
+    t = time.perf_counter()
+    pred = cluster_embeddings(emb, photo_ids=photo, good=np.array([r[2] >= 0.5 for r in rows]), params=params)
+    secs = time.perf_counter() - t
+    p, r, f = metrics.bcubed(truth, pred[idx])
+    import hdbscan
+
+    t = time.perf_counter()
+    base = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1).fit_predict(emb.astype(np.float64))
+    nsecs = time.perf_counter() - t
+    bp, br, bf = metrics.bcubed(truth, base[idx])
+    print(f"real embeddings ({backend.model_id}): {len(rows)} faces, {len(idx)} labeled; "
+          f"kinfolk {secs:.2f} s, P {p:.4f} R {r:.4f} F1 {f:.4f} | naive HDBSCAN(2, 1) {nsecs:.2f} s, "
+          f"P {bp:.4f} R {br:.4f} F1 {bf:.4f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, action="append", help="number of faces (repeatable)")
@@ -135,9 +187,13 @@ def main() -> None:
     ap.add_argument("--no-naive", action="store_true", help="skip naive hdbscan.HDBSCAN at 5,000")
     ap.add_argument("--zipf", type=float, default=1.6, help="cluster-size exponent (2.5: a crowd)")
     ap.add_argument("--trace", action="store_true", help="also measure tracemalloc's peak (a second run)")
+    ap.add_argument("--real", metavar="PACK", help="cluster the labeled photos' real embeddings instead")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size, JSON out
     ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.real:
+        run_real(args.real)
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.naive, args.zipf, args.trace)))
         return

@@ -16,7 +16,7 @@ FLOORS = {
     "scrfd_sface_int8": (0.99, 0.999),
     "scrfd_mbf512": (0.99, 0.999),
     "yunet_sface_int8": (0.99, 0.999),
-    "dlib": (0.84, 0.99),
+    "dlib": (0.89, 0.99),
 }
 
 

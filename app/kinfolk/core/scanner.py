@@ -34,6 +34,7 @@ import numpy as np
 
 from ..db import repo
 from ..db.connection import connect, transaction
+from .align import align_face
 from .backend import FaceBackend
 from .cancel import Cancelled, CancelToken
 from .imageio import ImageLoadError, load_for_detection, sniff_format
@@ -274,10 +275,13 @@ class Scanner:
                 if size_full < opts.min_face_size:
                     continue
                 chip = backend.crop(photo.rgb, det)
+                # Quality is judged on the ArcFace-aligned 112-px chip whatever the backend, so the
+                # clustering gate means the same for dlib's 150-px padded chips.
+                qchip = chip if chip.shape[:2] == (112, 112) else align_face(photo.rgb, det.landmarks)
                 full = det.scaled(photo.scale)
                 rec.faces.append(repo.FaceRecord(
                     box=[float(v) for v in full.box], landmarks=full.landmarks.astype(np.float32),
-                    score=float(det.score), quality=face_quality(chip, det, size_full),
+                    score=float(det.score), quality=face_quality(qchip, det, size_full),
                     embedding=np.zeros(0, np.float32),
                     thumbnail=face_thumbnail(photo.rgb, det.box) if opts.thumbnails else None))
                 chips.append(chip)

@@ -35,8 +35,8 @@ MEASURED: dict[str, Thresholds] = {
     # dlib's unit-normalised 128-d vectors live on a compressed scale: impostor median 0.825,
     # FAR1e-3 0.923, max 0.960; genuine median 0.959, 1st percentile 0.893. EER 1.0% at 0.90.
     # Its same- and different-person similarities overlap (5 % of same-person pairs score below the
-    # FAR 1e-3 threshold), so linking only above ``auto`` leaves most faces unclustered (BCubed
-    # recall 0.42). link = 0.95 is the lowest value keeping clustering precision ≥ 0.99 here.
+    # FAR 1e-3 threshold), so linking only above ``auto`` leaves many faces unclustered (BCubed
+    # recall 0.43). link = 0.95 is the lowest value keeping clustering precision ≥ 0.99 here.
     "dlib_resnet_v1": Thresholds(match=0.901, auto=0.97, suggest=0.93, link=0.95),
 }
 # The fp32 SFace the "sface" pack downloads is the model the int8 file was quantized from (identical
