@@ -180,3 +180,42 @@ def test_typing_on_a_selected_group_starts_naming_it(qtbot, win):
     gv.cards.setFocus()
     qtbot.keyClicks(gv.cards, "Zoe")
     assert gv.name_edit.text() == "Zoe" and gv.name_edit.hasFocus()
+
+
+def test_settings_measure_thresholds_on_confirmed_faces(qtbot, win):
+    w = win
+    conn = w.session.conn
+    clusters = people.list_clusters(conn)
+    assert len(clusters) >= 2
+    for i, c in enumerate(clusters[:3]):
+        people.name_cluster(conn, c.id, f"Person {i}")
+    dlg = w.open_settings()
+    assert dlg.measure_button.isEnabled()
+    before = dlg.thresholds()
+    dlg.measure_button.click()
+    qtbot.waitUntil(lambda: "Measured on" in dlg.thr_note.text(), timeout=20000)
+    after = dlg.thresholds()
+    assert after != before and after.suggest <= after.auto
+    dlg.reject()
+
+
+def test_birth_date_on_the_person_page(qtbot, win):
+    w, gv, pv = win, win.groups_view, win.people_view
+    clusters = w.session.people.snapshot.clusters
+    gv.cards.select_key(("group", clusters[0].id))
+    assert gv.name_selected("Anna")
+    wait_people(qtbot, w)
+    w.show_page("people")
+    person = w.session.people.snapshot.people[0]
+    pv.open_person(person.id)
+    page = pv.person_page
+    page.ask_birth_date = lambda name, current: "1950-02-03"
+    assert page.edit_birth_date()
+    wait_people(qtbot, w)
+    assert "born 1950-02-03" in page.detail.text()
+    assert w.session.conn.execute("SELECT birth_date FROM persons WHERE id = ?",
+                                  (person.id,)).fetchone()[0] == "1950-02-03"
+    errors = []
+    pv.error = errors.append
+    page.ask_birth_date = lambda name, current: "soon"
+    assert not page.edit_birth_date() and "not a date" in errors[0]

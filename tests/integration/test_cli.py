@@ -104,3 +104,20 @@ def test_verify_same_and_different_people(faces_dir, labels, models_dir, tmp_pat
     assert same["similarity"] > same["threshold"] > diff["similarity"]
     r = kf("verify", str(a1), str(faces_dir / "labels.csv"), lib=tmp_path / "l", models=models_dir)
     assert r.returncode == 1 and "labels.csv" in r.stderr
+
+
+def test_set_birth_date_and_cover(scanned, models_dir):
+    lib, _, _ = scanned
+    kf("cluster", lib=lib, models=models_dir)
+    people = json.loads(kf("people", "--json", lib=lib, models=models_dir).stdout)
+    group = people["clusters"][0]["id"]
+    assert kf("name", str(group), "Cleo", lib=lib, models=models_dir).returncode == 0
+    faces = [f for f in json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+             if f["person"] == "Cleo"]
+    r = kf("set", "Cleo", "--born", "1990-05-06", "--cover", str(faces[-1]["id"]), lib=lib, models=models_dir)
+    assert r.returncode == 0, r.stderr
+    cleo = [p for p in json.loads(kf("people", "--json", lib=lib, models=models_dir).stdout)["people"]
+            if p["name"] == "Cleo"][0]
+    assert cleo["birth_date"] == "1990-05-06" and cleo["cover_face_id"] == faces[-1]["id"]
+    r = kf("set", "Cleo", "--born", "May 1990", lib=lib, models=models_dir)
+    assert r.returncode == 1 and "not a date" in r.stderr

@@ -1,4 +1,5 @@
-"""Naming commands: ``name``, ``rename``, ``merge``, ``move``, ``reject``, ``confirm``, ``hide``.
+"""Naming commands: ``name``, ``rename``, ``merge``, ``move``, ``reject``, ``confirm``, ``hide``,
+``set`` (birth date, cover face).
 
 FACE arguments are face ids as printed by ``kinfolk faces --json``; PERSON is a name or an id.
 """
@@ -41,6 +42,13 @@ def add_parser(sub, parents) -> None:
     g.add_argument("--group", type=int)
     p.add_argument("--unhide", action="store_true")
     p.set_defaults(run=run_hide)
+    p = sub.add_parser("set", parents=[parents], help="a person's birth date or cover face")
+    p.add_argument("person")
+    p.add_argument("--born", metavar="YYYY-MM-DD",
+                   help="birth date: faces in photos taken before it are never suggested")
+    p.add_argument("--no-born", action="store_true", help="clear the birth date")
+    p.add_argument("--cover", type=int, metavar="FACE", help="the face shown on the person's card")
+    p.set_defaults(run=run_set)
 
 
 def _do(args, fn, *a):
@@ -111,4 +119,16 @@ def run_hide(args) -> int:
         _do(args, hide_cluster, args.group)
     else:
         _do(args, set_hidden, args.person, not args.unhide)
+    return 0
+
+
+def run_set(args) -> int:
+    from ..core.people import set_birth_date, set_cover
+
+    if args.born or args.no_born:
+        _do(args, set_birth_date, args.person, None if args.no_born else args.born)
+    if args.cover is not None:
+        _do(args, set_cover, args.person, args.cover)
+    if not (args.born or args.no_born or args.cover is not None):
+        raise UserError("nothing to set: give --born DATE, --no-born or --cover FACE")
     return 0

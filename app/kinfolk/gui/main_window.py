@@ -268,13 +268,23 @@ class MainWindow(QMainWindow):
         self.show_page("library")
         self.library_view.scan_now()
 
+    def _calibrate(self, model_id: str):
+        """Background task body: thresholds measured on the confirmed faces (own connection)."""
+        from ..core.calibration import calibrate
+
+        conn = self.session.connect_worker()
+        try:
+            return calibrate(conn, model_id)
+        finally:
+            conn.close()
+
     def open_settings(self) -> SettingsDialog:
         conn = self.session.conn
         model_id = self.setup_info.model_id if self.setup_info else None
         dlg = SettingsDialog(self.session.runner, repo.list_folders(conn), self.session.scans.machine,
                              prefs.MIN_FACE_SIZE.read(conn), model_id,
                              lambda mid: prefs.read_thresholds(self.session.conn, mid),
-                             self.session.models_dir, self)
+                             self.session.models_dir, self, calibrate=self._calibrate)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.accepted.connect(lambda: self.apply_settings(dlg.result_settings()))
         dlg.open()

@@ -128,10 +128,16 @@ class PersonPage(QWidget):
         self.merge_button.clicked.connect(lambda: self.view.merge(self.person))
         self.hide_button = QPushButton("Hide")
         self.hide_button.clicked.connect(lambda: self.view.toggle_hidden(self.person))
+        self.born_button = QPushButton("Birth date…")
+        self.born_button.setToolTip("Faces in photos taken before it are never suggested for this "
+                                    "person")
+        self.born_button.clicked.connect(self.edit_birth_date)
+        self.ask_birth_date: Callable[[str, str], str | None] = self._ask_birth_date
         self.forget_button = QPushButton("Forget…")
         self.forget_button.setToolTip("Erase this person's name and face data from the library")
         self.forget_button.clicked.connect(lambda: self.view.forget(self.person))
-        for b in (self.rename_button, self.merge_button, self.hide_button, self.forget_button):
+        for b in (self.rename_button, self.merge_button, self.born_button, self.hide_button,
+                  self.forget_button):
             top.addWidget(b)
         lay.addLayout(top)
 
@@ -176,7 +182,8 @@ class PersonPage(QWidget):
         self.person = p
         self.title.setText(p.name)
         self.title.setAccessibleName(p.name)
-        self.detail.setText(f"{fmt_count(p.photos, 'photo')} · {fmt_count(p.faces, 'face')}")
+        born = f" · born {p.birth_date}" if p.birth_date else ""
+        self.detail.setText(f"{fmt_count(p.photos, 'photo')} · {fmt_count(p.faces, 'face')}{born}")
         self.hide_button.setText("Show" if p.hidden else "Hide")
         self.reject_button.setText(f"Not {p.name}")
         self.reject_button.setAccessibleName(f"Not {p.name}")
@@ -191,6 +198,23 @@ class PersonPage(QWidget):
         self.tabs.setTabText(0, f"Photos ({len(photos):,})")
         self.tabs.setTabText(1, f"Faces ({len(self.faces_model.face_ids):,})")
         self._update_buttons()
+
+    def edit_birth_date(self) -> bool:
+        """Set or clear the birth date (an empty answer clears it)."""
+        if self.person is None:
+            return False
+        answer = self.ask_birth_date(self.person.name, self.person.birth_date or "")
+        if answer is None:
+            return False
+        pid, value = self.person.id, answer.strip() or None
+        return self.view.run_edit("Set birth date", lambda c: people.set_birth_date(c, pid, value))
+
+    def _ask_birth_date(self, name: str, current: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, "Birth date", f"{name}'s birth date (YYYY-MM-DD; "
+                                        "leave empty to clear):", text=current)
+        return text if ok else None
 
     def open_photo(self, row: int) -> None:
         """The viewer on a photo of this person; ← / → walk through all of them."""

@@ -52,7 +52,8 @@ class SettingsResult:
 class SettingsDialog(QDialog):
     def __init__(self, runner: TaskRunner, folders: list[str], machine: MachineSettings,
                  min_face_size: int, model_id: str | None,
-                 thresholds_of: Callable[[str], Thresholds], models_dir: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
+                 thresholds_of: Callable[[str], Thresholds], models_dir: str | os.PathLike | None = None, parent: QWidget | None = None,
+                 calibrate: Callable[[str], object] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Kinfolk Settings")
         self.setMinimumWidth(680)
@@ -60,6 +61,8 @@ class SettingsDialog(QDialog):
         self._machine0 = machine
         self.model_id = model_id
         self.thresholds_of = thresholds_of
+        self.runner = runner
+        self.calibrate = calibrate  # model id -> core.calibration.Calibration (runs off the GUI thread)
         self.choose_folder: Callable[[], str | None] = self._ask_folder
         self.confirm_remove: Callable[[str], bool] = self._ask_remove
 
@@ -149,7 +152,16 @@ class SettingsDialog(QDialog):
         self.thr_note.setWordWrap(True)
         reset = QPushButton("Restore defaults")
         reset.clicked.connect(self._reset_thresholds)
-        tform.addRow("", reset)
+        self.measure_button = QPushButton("Measure on my confirmed faces")
+        self.measure_button.setToolTip("Compute the thresholds from the faces you named and confirmed "
+                                       "(ROC / equal error rate); you can still adjust them")
+        self.measure_button.setEnabled(calibrate is not None)
+        self.measure_button.clicked.connect(self._measure_thresholds)
+        brow = QHBoxLayout()
+        brow.addWidget(reset)
+        brow.addWidget(self.measure_button)
+        brow.addStretch()
+        tform.addRow("", brow)
         tform.addRow(self.thr_note)
         flay.addWidget(self.thr_box)
         flay.addStretch()
@@ -255,6 +267,29 @@ class SettingsDialog(QDialog):
         self.thr_note.setText(f"Cosine similarity for the model “{self.model_id}”. Higher means "
                               "fewer mistakes but more faces left for you to name. "
                               "“kinfolk calibrate” measures them on the faces you confirmed.")
+
+    def _measure_thresholds(self) -> None:
+        """Run the calibration in the background; fill the boxes with its proposal."""
+        if not (self.model_id and self.calibrate):
+            return
+        model_id, calibrate = self.model_id, self.calibrate
+        self.measure_button.setEnabled(False)
+        self.thr_note.setText("Measuring on your confirmed faces…")
+
+        def done(cal) -> None:
+            self.measure_button.setEnabled(True)
+            self._set_thresholds(cal.proposed)
+            self.thr_note.setText(
+                f"Measured on {cal.faces} confirmed faces of {cal.people} people: ROC AUC "
+                f"{cal.auc:.4f}, equal error rate {cal.eer:.1%}. Automatic assignment is set for "
+                f"about {cal.target_far:g} false matches per comparison. Click OK to use these.")
+
+        def failed(exc: BaseException) -> None:
+            self.measure_button.setEnabled(True)
+            self.thr_note.setText(str(exc))
+
+        self.runner.run(lambda ctx: calibrate(model_id), on_success=done, on_error=failed,
+                        name="calibrate", owner=self)
 
     def _reset_thresholds(self) -> None:
         if self.model_id:
