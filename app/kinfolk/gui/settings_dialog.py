@@ -266,7 +266,7 @@ class SettingsDialog(QDialog):
         self.thr_match.setValue(t.match)
         self.thr_note.setText(f"Cosine similarity for the model “{self.model_id}”. Higher means "
                               "fewer mistakes but more faces left for you to name. "
-                              "“kinfolk calibrate” measures them on the faces you confirmed.")
+                              "“Measure on my confirmed faces” computes them from the people you named.")
 
     def _measure_thresholds(self) -> None:
         """Run the calibration in the background; fill the boxes with its proposal."""
