@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from kinfolk.core.scanner import ScanOptions, Scanner
 from kinfolk.db import repo

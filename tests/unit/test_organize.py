@@ -5,7 +5,7 @@ import pytest
 
 from kinfolk.core import calibration, people
 from kinfolk.core.grouping import organize
-from kinfolk.core.thresholds import Thresholds, thresholds_for
+from kinfolk.core.thresholds import thresholds_for
 from kinfolk.db import repo
 from kinfolk.db.connection import connect, transaction
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpl
                                QVBoxLayout, QWidget)
 
 from ..core import people
-from ..core.people import PeopleError
 from . import resources
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
@@ -204,10 +203,8 @@ class GroupsView(QWidget):
         if not name or not groups:
             return False
         text = (f"Name group {name}" if len(groups) == 1 else f"Name {len(groups)} groups {name}")
-        try:
-            self.session.edit(text, lambda c: [people.name_cluster(c, g, name) for g in groups])
-        except PeopleError as exc:
-            self.error(str(exc))
+        if not self.session.try_edit(
+                text, lambda c: [people.name_cluster(c, g, name) for g in groups], self.error):
             return False
         self.name_edit.clear()
         self.name_edit.setFocus()
@@ -225,13 +222,9 @@ class GroupsView(QWidget):
         groups = self._selected_groups()
         if not groups:
             return False
-        try:
-            self.session.edit("Hide group" if len(groups) == 1 else f"Hide {len(groups)} groups",
-                              lambda c: [people.hide_cluster(c, g) for g in groups], rematch=False)
-        except PeopleError as exc:
-            self.error(str(exc))
-            return False
-        return True
+        return self.session.try_edit(
+            "Hide group" if len(groups) == 1 else f"Hide {len(groups)} groups",
+            lambda c: [people.hide_cluster(c, g) for g in groups], self.error, rematch=False)
 
     def _ask_person(self, names: list[str]) -> str | None:
         return ask_name(self, "Merge into…", "Whose faces are these?", names, existing_only=True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu,
                                QWidget)
 
 from ..core import forget, people
-from ..core.people import PeopleError, PersonSummary
+from ..core.people import PersonSummary
 from ..db import repo
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
@@ -80,12 +80,7 @@ def drop_on_person(session: Session, keys: list[tuple], target: Card,
 
     what = ", ".join([p.name for p in src_people] + ([fmt_count(len(src_groups), "group")]
                                                        if src_groups else []))
-    try:
-        session.edit(f"Merge {what} into {name}", op)
-    except PeopleError as exc:
-        error(str(exc))
-        return False
-    return True
+    return session.try_edit(f"Merge {what} into {name}", op, error)
 
 
 def confirm_drop(parent: QWidget, text: str) -> bool:
@@ -345,12 +340,7 @@ class PeopleView(QWidget):
     # -- edits --------------------------------------------------------------------------------
 
     def run_edit(self, text: str, op, rematch: bool = True) -> bool:
-        try:
-            self.session.edit(text, op, rematch=rematch)
-        except PeopleError as exc:
-            self.error(str(exc))
-            return False
-        return True
+        return self.session.try_edit(text, op, self.error, rematch=rematch)
 
     def rename(self, p: PersonSummary | None) -> bool:
         if p is None:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QListWid
                                QVBoxLayout, QWidget)
 
 from ..core import imageio, matching, people
-from ..core.people import PeopleError
 from ..db import repo
 from ..db.repo import FaceInPhoto, PhotoInfo
 from . import desktop, resources
@@ -725,12 +724,7 @@ class PhotoViewer(QDialog):
     # -- edits --------------------------------------------------------------------------------
 
     def _edit(self, text: str, op) -> bool:
-        try:
-            self.session.edit(text, op)
-        except PeopleError as exc:
-            self.error(str(exc))
-            return False
-        return True
+        return self.session.try_edit(text, op, self.error)
 
     def name_selected(self, name: str | None = None) -> bool:
         """Name the selected face (``name`` or what is typed); an existing name adds it to them."""

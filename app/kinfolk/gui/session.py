@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -59,6 +60,18 @@ class Session(QObject):
                 self.people.schedule_rematch()
 
         return perform(self.undo, text, lambda: self.conn, op, changed)
+
+    def try_edit(self, text: str, op: Operation, error: Callable[[str], None],
+                 rematch: bool = True) -> bool:
+        """``edit``, with a refused request reported through ``error``. True if it was done."""
+        from ..core.people import PeopleError
+
+        try:
+            self.edit(text, op, rematch=rematch)
+        except PeopleError as exc:
+            error(str(exc))
+            return False
+        return True
 
     def show_photos(self, items, index: int = 0) -> None:
         """Ask for the photo viewer on ``items[index]`` (``("photo", id)`` or ``("face", id)``:

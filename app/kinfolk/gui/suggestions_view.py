@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from ..core import people
-from ..core.people import PeopleError
 from .cards import Card, CardModel, CardView
 from .people_data import PeopleSnapshot
 from .session import Session
@@ -127,12 +126,7 @@ class SuggestionsView(QWidget):
             return [fn(conn, faces, pid) for pid, faces in by_person.items()]
 
         text = ("Confirm " if yes else "Reject ") + fmt_count(len(cards), "suggestion")
-        try:
-            self.session.edit(text, op)
-        except PeopleError as exc:
-            self.error(str(exc))
-            return False
-        return True
+        return self.session.try_edit(text, op, self.error)
 
     def accept_selected(self) -> bool:
         return self._answer(True)
