@@ -170,3 +170,18 @@ def test_forget_removes_person_faces_and_thumbnails(lib):
     assert lib.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0
     assert lib.execute("SELECT COUNT(*) FROM faces WHERE id IN (%s)" % ",".join(map(str, a))).fetchone()[0] == 0
     assert lib.execute("SELECT COUNT(*) FROM forgotten_faces").fetchone()[0] == len(a)
+
+
+def test_hide_a_group_of_strangers_and_bring_them_back(lib):
+    c = faces_of(lib, 2)
+    lib.execute("UPDATE faces SET cluster_id = 5 WHERE id IN (%s)" % ",".join(map(str, c)))
+    people.hide_cluster(lib, 5)
+    assert people.list_clusters(lib) == []
+    assert {r[0] for r in lib.execute("SELECT state FROM faces WHERE id IN (%s)" % ",".join(map(str, c)))} == {"ignored"}
+    # Hidden faces are never suggested.
+    people.name_faces(lib, faces_of(lib, 0)[:1], "Anna")
+    match_faces(lib, "m", Thresholds(match=0.0, auto=0.999, suggest=-1.0))
+    assert not set(c) & {s.face_id for s in list_suggestions(lib)}
+    change = people.unhide_strangers(lib)
+    assert change.result == len(c)
+    assert lib.execute("SELECT COUNT(*) FROM faces WHERE state = 'ignored'").fetchone()[0] == 0

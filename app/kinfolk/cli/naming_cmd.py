@@ -40,6 +40,8 @@ def add_parser(sub, parents) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--person")
     g.add_argument("--group", type=int)
+    g.add_argument("--strangers", action="store_true",
+                   help="with --unhide: bring back every hidden group's faces")
     p.add_argument("--unhide", action="store_true")
     p.set_defaults(run=run_hide)
     p = sub.add_parser("set", parents=[parents], help="a person's birth date or cover face")
@@ -111,11 +113,16 @@ def run_confirm(args) -> int:
 
 
 def run_hide(args) -> int:
-    from ..core.people import hide_cluster, set_hidden
+    from ..core.people import hide_cluster, set_hidden, unhide_strangers
 
-    if args.group is not None:
+    if args.strangers:
+        if not args.unhide:
+            raise UserError("hide a group with --group N; --strangers goes with --unhide")
+        n = _do(args, unhide_strangers).result
+        print(f"{n} hidden faces are back; run 'kinfolk cluster' to group them", file=sys.stderr)
+    elif args.group is not None:
         if args.unhide:
-            raise UserError("a hidden group cannot be unhidden from the command line yet")
+            raise UserError("groups are renumbered when hidden; use --strangers --unhide")
         _do(args, hide_cluster, args.group)
     else:
         _do(args, set_hidden, args.person, not args.unhide)

@@ -382,6 +382,18 @@ def hide_cluster(conn: sqlite3.Connection, cluster_id: int) -> Change:
     return change
 
 
+def unhide_strangers(conn: sqlite3.Connection) -> Change:
+    """Bring back every face set aside by ``hide_cluster``: they are grouped again at the next
+    clustering run."""
+    change = Change("Show hidden groups")
+    with transaction(conn):
+        ids = [r[0] for r in conn.execute("SELECT id FROM faces WHERE state = 'ignored'")]
+        change.keep_faces(conn, ids)
+        conn.execute("UPDATE faces SET state = 'unassigned' WHERE state = 'ignored'")
+    change.result = len(ids)
+    return change
+
+
 def set_cover(conn: sqlite3.Connection, person: str | int, face_id: int) -> Change:
     pid = resolve_person(conn, person)
     if not conn.execute("SELECT 1 FROM faces WHERE id = ? AND person_id = ?", (face_id, pid)).fetchone():
