@@ -219,3 +219,16 @@ def test_birth_date_on_the_person_page(qtbot, win):
     pv.error = errors.append
     page.ask_birth_date = lambda name, current: "soon"
     assert not page.edit_birth_date() and "not a date" in errors[0]
+
+
+def test_hidden_strangers_come_back_from_the_edit_menu(qtbot, win):
+    w, gv = win, win.groups_view
+    n_groups = len(w.session.people.snapshot.clusters)
+    assert gv.hide_selected()
+    wait_people(qtbot, w)
+    assert len(w.session.people.snapshot.clusters) == n_groups - 1
+    w.unhide_action.trigger()
+    qtbot.waitUntil(lambda: not w.organizing, timeout=20000)
+    wait_people(qtbot, w)
+    assert len(w.session.people.snapshot.clusters) == n_groups
+    assert w.session.conn.execute("SELECT COUNT(*) FROM faces WHERE state = 'ignored'").fetchone()[0] == 0

@@ -204,6 +204,13 @@ class MainWindow(QMainWindow):
         self.find_action = self._action("&Find Photos…", self.find, QKeySequence.StandardKey.Find,
                                         "search")
         m.addAction(self.find_action)
+        m.addSeparator()
+        self.regroup_action = self._action("&Group Faces Again", self.organize,
+                                           tip="Match faces to named people and regroup the rest")
+        self.unhide_action = self._action("Show &Hidden Strangers", self.unhide_strangers,
+                                          tip="Bring back the faces of groups you hid")
+        m.addAction(self.regroup_action)
+        m.addAction(self.unhide_action)
 
         m = mb.addMenu("&View")
         self.view_actions = {}
@@ -382,6 +389,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Grouping faces…")
         self.session.runner.run(work, name="organize", on_success=done, on_error=failed,
                                 on_cancelled=lambda: setattr(self, "organizing", False))
+
+    def unhide_strangers(self) -> bool:
+        """Faces of hidden groups become unassigned again (undoable), then are regrouped."""
+        from ..core.people import unhide_strangers
+
+        if not self.session.try_edit("Show hidden strangers", unhide_strangers,
+                                     lambda m: QMessageBox.warning(self, "Kinfolk", m)):
+            return False
+        self.organize()
+        return True
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         log.error("%s failed", name, exc_info=exc)
