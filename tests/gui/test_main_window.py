@@ -165,6 +165,8 @@ def test_welcome_dialog_on_first_run(qtbot, window, photo_folder, models_dir):
     # Better packs can be downloaded: each shows its size and license.
     assert dlg.models.better_box.isVisibleTo(dlg)
     assert "MB" in dlg.models.better_combo.currentText()
+    # The pack anyone may use (Apache/MIT) is offered first; InsightFace packs are non-commercial.
+    assert dlg.models.better_combo.itemData(0) == "sface"
     assert "License:" in dlg.models.pack_details.text()
 
     dlg.choose_folder = lambda: str(photo_folder)

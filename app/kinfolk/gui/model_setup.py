@@ -78,8 +78,11 @@ def describe_setup(machine: MachineSettings, models_dir: str | os.PathLike | Non
                          spec.commercial_use, provider, available, problem, installed=installed)
         rank = spec.rank
     info.available_providers = available
-    info.better = [s.spec for s in statuses
-                   if not s.installed and s.spec.downloadable and s.spec.rank > rank]
+    # Offered best first, but the one pack anyone may use (commercial photographers too) leads:
+    # the InsightFace packs are licensed for non-commercial use only.
+    info.better = sorted((s.spec for s in statuses
+                          if not s.installed and s.spec.downloadable and s.spec.rank > rank),
+                         key=lambda spec: (not spec.commercial_use, -spec.rank))
     return info
 
 
