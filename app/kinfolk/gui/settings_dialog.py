@@ -12,20 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.thresholds import Thresholds, default_thresholds
 from . import preferences as prefs
-from . import resources
 from .model_setup import SetupInfo
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
-from .widgets import grow_to_fit
+from .widgets import FolderListEditor, grow_to_fit
 
 PROVIDER_LABELS = {
     "auto": "Automatic (fastest available)",
@@ -73,23 +71,14 @@ class SettingsDialog(QDialog):
         # -- folders
         page = QWidget()
         play = QHBoxLayout(page)
-        self.folders = QListWidget()
-        self.folders.setAccessibleName("Photo folders")
-        self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        for f in folders:
-            self._add_item(f)
-        play.addWidget(self.folders, 1)
-        col = QVBoxLayout()
-        add = QPushButton(resources.icon("folder-add"), "Add folder…")
-        add.setAccessibleName("Add folder")
-        add.clicked.connect(self._add_interactive)
-        self.remove_button = QPushButton(resources.icon("remove"), "Remove")
-        self.remove_button.setAccessibleName("Remove folder")
-        self.remove_button.clicked.connect(self._remove_selected)
-        col.addWidget(add)
-        col.addWidget(self.remove_button)
-        col.addStretch()
-        play.addLayout(col)
+        self.folder_editor = FolderListEditor("Photo folders", folders)
+        self.folder_editor.choose_folder = lambda: self.choose_folder()
+        # Removing a folder already in the library forgets its photos: ask first.
+        self.folder_editor.confirm_remove = (
+            lambda path: path not in self._folders0 or self.confirm_remove(path))
+        self.folders = self.folder_editor.list
+        self.remove_button = self.folder_editor.remove_button
+        play.addWidget(self.folder_editor, 1)
         self.tabs.addTab(page, "Folders")
 
         # -- recognition
@@ -173,39 +162,14 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
-        self._update()
 
     # -- folders ------------------------------------------------------------------------------
 
     def folder_list(self) -> list[str]:
-        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
-
-    def _add_item(self, path: str) -> None:
-        it = QListWidgetItem(resources.icon("folder"), path)
-        it.setData(Qt.ItemDataRole.UserRole, path)
-        self.folders.addItem(it)
+        return self.folder_editor.paths()
 
     def add_folder(self, path: str | os.PathLike) -> None:
-        path = str(Path(path).expanduser().resolve())
-        if os.path.isdir(path) and path not in self.folder_list():
-            self._add_item(path)
-        self._update()
-
-    def _add_interactive(self) -> None:
-        path = self.choose_folder()
-        if path:
-            self.add_folder(path)
-
-    def _remove_selected(self) -> None:
-        for it in self.folders.selectedItems():
-            path = it.data(Qt.ItemDataRole.UserRole)
-            if path in self._folders0 and not self.confirm_remove(path):
-                continue
-            self.folders.takeItem(self.folders.row(it))
-        self._update()
-
-    def _update(self) -> None:
-        self.remove_button.setEnabled(self.folders.count() > 0)
+        self.folder_editor.add(path)
 
     # -- recognition --------------------------------------------------------------------------
 

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
+                               QLabel, QVBoxLayout, QWidget)
 
 from . import resources
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
-from .widgets import grow_to_fit, heading
+from .widgets import FolderListEditor, grow_to_fit, heading
 
 
 class WelcomeDialog(QDialog):
@@ -62,22 +61,13 @@ class WelcomeDialog(QDialog):
 
         fbox = QGroupBox("1. Which folders hold your photos?")
         flay = QHBoxLayout(fbox)
-        self.folders = QListWidget()
-        self.folders.setAccessibleName("Chosen photo folders")
-        self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.folder_editor = FolderListEditor("Chosen photo folders")
+        self.folder_editor.choose_folder = lambda: self.choose_folder()
+        self.folder_editor.changed.connect(self._update)
+        self.folders = self.folder_editor.list
         self.folders.setMinimumHeight(80)
-        flay.addWidget(self.folders, 1)
-        fbuttons = QVBoxLayout()
-        add = QPushButton(resources.icon("folder-add"), "Add folder…")
-        add.setAccessibleName("Add folder")
-        add.clicked.connect(self.add_folder_interactive)
-        self.remove_button = QPushButton(resources.icon("remove"), "Remove")
-        self.remove_button.setAccessibleName("Remove folder")
-        self.remove_button.clicked.connect(self._remove_selected)
-        fbuttons.addWidget(add)
-        fbuttons.addWidget(self.remove_button)
-        fbuttons.addStretch()
-        flay.addLayout(fbuttons)
+        self.remove_button = self.folder_editor.remove_button
+        flay.addWidget(self.folder_editor, 1)
         lay.addWidget(fbox)
 
         mbox = QGroupBox("2. Face recognition")
@@ -103,33 +93,19 @@ class WelcomeDialog(QDialog):
         self._update()
 
     def chosen_folders(self) -> list[str]:
-        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
+        return self.folder_editor.paths()
 
     def add_folder(self, path: str | os.PathLike) -> None:
-        path = str(Path(path).expanduser().resolve())
-        if path in self.chosen_folders() or not os.path.isdir(path):
-            return
-        it = QListWidgetItem(resources.icon("folder"), path)
-        it.setData(Qt.ItemDataRole.UserRole, path)
-        self.folders.addItem(it)
-        self._update()
+        self.folder_editor.add(path)
 
     def add_folder_interactive(self) -> None:
-        path = self.choose_folder()
-        if path:
-            self.add_folder(path)
-
-    def _remove_selected(self) -> None:
-        for it in self.folders.selectedItems():
-            self.folders.takeItem(self.folders.row(it))
-        self._update()
+        self.folder_editor.add_interactive()
 
     def _update(self) -> None:
         downloading = self._downloading
         self.start_button.setEnabled(self.folders.count() > 0 and not downloading)
         self.start_button.setToolTip("Wait for the download to finish, or cancel it"
                                      if downloading else "")
-        self.remove_button.setEnabled(self.folders.count() > 0)
 
     def _set_downloading(self, busy: bool) -> None:
         self._downloading = busy

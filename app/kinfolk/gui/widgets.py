@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCompleter, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QDialog, QDialogButtonBox, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from . import resources
 
@@ -182,3 +185,71 @@ def ask_name(parent: QWidget, title: str, prompt: str, names: list[str], existin
              text: str = "") -> str | None:
     dlg = NameDialog(title, prompt, names, existing_only, text, parent)
     return dlg.name() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+class FolderListEditor(QWidget):
+    """A list of photo folders with "Add folder…" and "Remove" (welcome and settings dialogs).
+
+    ``choose_folder()`` asks for a folder (a dialog; tests inject their own); ``confirm_remove(path)``
+    may refuse a removal. ``changed`` fires after every addition or removal.
+    """
+
+    changed = Signal()
+
+    def __init__(self, accessible_name: str, folders=(), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.choose_folder: Callable[[], str | None] = lambda: None
+        self.confirm_remove: Callable[[str], bool] = lambda path: True
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setAccessibleName(accessible_name)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        lay.addWidget(self.list, 1)
+        col = QVBoxLayout()
+        self.add_button = QPushButton(resources.icon("folder-add"), "Add folder…")
+        self.add_button.setAccessibleName("Add folder")
+        self.add_button.clicked.connect(self.add_interactive)
+        self.remove_button = QPushButton(resources.icon("remove"), "Remove")
+        self.remove_button.setAccessibleName("Remove folder")
+        self.remove_button.clicked.connect(self.remove_selected)
+        col.addWidget(self.add_button)
+        col.addWidget(self.remove_button)
+        col.addStretch()
+        lay.addLayout(col)
+        for f in folders:
+            self._add_item(str(f))
+        self._update()
+
+    def paths(self) -> list[str]:
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+
+    def add(self, path) -> bool:
+        """Add an existing folder (absolute, resolved) unless it is listed already."""
+        path = str(Path(path).expanduser().resolve())
+        if path in self.paths() or not os.path.isdir(path):
+            return False
+        self._add_item(path)
+        self._update()
+        self.changed.emit()
+        return True
+
+    def add_interactive(self) -> None:
+        path = self.choose_folder()
+        if path:
+            self.add(path)
+
+    def remove_selected(self) -> None:
+        for it in self.list.selectedItems():
+            if self.confirm_remove(it.data(Qt.ItemDataRole.UserRole)):
+                self.list.takeItem(self.list.row(it))
+        self._update()
+        self.changed.emit()
+
+    def _add_item(self, path: str) -> None:
+        it = QListWidgetItem(resources.icon("folder"), path)
+        it.setData(Qt.ItemDataRole.UserRole, path)
+        self.list.addItem(it)
+
+    def _update(self) -> None:
+        self.remove_button.setEnabled(self.list.count() > 0)
