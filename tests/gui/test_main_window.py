@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -15,6 +16,8 @@ from kinfolk.core.thresholds import Thresholds, thresholds_for
 from kinfolk.db import repo
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui.main_window import MainWindow
+
+from .helpers import identities_of
 
 SCAN_TIMEOUT = 60_000
 
@@ -275,3 +278,30 @@ def test_shortcuts_and_accessible_names(qtbot, window):
     unnamed = [type(c).__name__ for c in controls
                if c.isVisibleTo(w) and not c.accessibleName() and not getattr(c, "text", str)()]
     assert unnamed == []
+
+
+def test_scan_after_naming_recognizes_the_named_person(qtbot, win, tmp_path, faces_dir, labels):
+    """The app's side of the CLI test of the same name: after a scan, new photos of a named person
+    are recognized (``Library.after_scan``), so both front-ends behave the same."""
+    import shutil
+
+    from .helpers import name_largest_group
+
+    group_face = win.session.people.snapshot.clusters[0].cover_face_id
+    (who,) = identities_of(win, [group_face])
+    person = name_largest_group(qtbot, win, "Someone")
+    known = {Path(p).name for p in win.truth}
+    more = tmp_path / "more"
+    more.mkdir()
+    for f, ident in sorted(labels.items()):
+        if ident == who and f.replace("/", "_") not in known and f.lower().endswith(".jpg"):
+            shutil.copy(faces_dir / f, more / f.replace("/", "_"))
+    assert len(list(more.iterdir())) >= 2
+    win.library_view.choose_folder = lambda: str(more)
+    win.add_folder_action.trigger()
+    wait_idle(qtbot, win)
+    conn = sqlite3.connect(win.session.path)
+    rows = conn.execute("SELECT f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id "
+                        "WHERE p.path LIKE ?", (str(more) + "%",)).fetchall()
+    conn.close()
+    assert len(rows) >= 2 and all(pid == person.id for (pid,) in rows), rows

@@ -121,3 +121,29 @@ def test_set_birth_date_and_cover(scanned, models_dir):
     assert cleo["birth_date"] == "1990-05-06" and cleo["cover_face_id"] == faces[-1]["id"]
     r = kf("set", "Cleo", "--born", "May 1990", lib=lib, models=models_dir)
     assert r.returncode == 1 and "not a date" in r.stderr
+
+
+def test_scan_matches_new_photos_of_named_people(faces_dir, labels, models_dir, tmp_path):
+    """Name a group, then scan a folder with more photos of her: the scan itself recognizes them
+    (as the app does after every scan), without a separate 'kinfolk cluster'."""
+    first, later = tmp_path / "2019", tmp_path / "2020"
+    powell = copy_photos(faces_dir, labels, first, where=lambda i: i == "colin_powell")
+    copy_photos(faces_dir, labels, first, where=lambda i: i in ("tony_blair", "katy_perry"))
+    later.mkdir()
+    for p in powell[6:]:
+        p.rename(later / p.name)
+    lib = tmp_path / "lib.sqlite"
+    r = kf("scan", str(first), "--pack", TEST_PACK, lib=lib, models=models_dir)
+    assert r.returncode == 0 and "unnamed groups" in r.stderr, r.stderr
+    faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+    groups = {f["cluster"] for f in faces if f["photo"] in map(str, powell[:6]) and f["cluster"] is not None}
+    assert len(groups) == 1, faces  # the scan grouped the faces: no 'kinfolk cluster' needed
+    assert kf("name", str(groups.pop()), "Colin", lib=lib, models=models_dir).returncode == 0
+
+    r = kf("scan", str(later), "--pack", TEST_PACK, lib=lib, models=models_dir)
+    assert r.returncode == 0, r.stderr
+    assert "recognized as named people" in r.stderr
+    faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+    new = [f for f in faces if f["photo"].startswith(str(later))]
+    assert len(new) >= 3
+    assert all(f["person"] == "Colin" for f in new), new

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import open_library, print_json
+from .common import library_path, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -16,11 +16,11 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core.grouping import organize
+    from ..core.library import Library
 
-    conn = open_library(args)
+    library = Library(library_path(args), open_library(args))
     t0 = time.monotonic()
-    report = organize(conn)
+    report = library.after_scan()
     if args.json:
         print_json({"models": report.models, "seconds": round(time.monotonic() - t0, 2)})
     else:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
-
-import platformdirs
-
-from ..core.models import APP_NAME
 
 
 class UserError(Exception):
     """A problem the user can fix: printed as one line on stderr, exit status 1."""
 
 
-def default_library() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "library.sqlite"
-
-
 def library_path(args) -> Path:
     """``--library`` > ``$KINFOLK_LIBRARY`` > the user data dir."""
-    given = getattr(args, "library", None) or os.environ.get("KINFOLK_LIBRARY")
-    return Path(given).expanduser().resolve() if given else default_library()
+    from ..core.library import resolve_library_path
+
+    return resolve_library_path(getattr(args, "library", None))
 
 
 def open_library(args, must_exist: bool = True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, open_library
+from .common import UserError, library_path, open_library
 
 
 def add_parser(sub, parents) -> None:
@@ -54,18 +54,15 @@ def add_parser(sub, parents) -> None:
 
 
 def _do(args, fn, *a):
-    from ..core.matching import match_faces
+    """Run a people edit, then re-match (new confirmed faces change who the unknown faces look like)."""
+    from ..core.library import Library
     from ..core.people import PeopleError
 
-    conn = open_library(args)
+    library = Library(library_path(args), open_library(args))
     try:
-        change = fn(conn, *a)
+        return library.edit(fn, *a)
     except PeopleError as exc:
         raise UserError(str(exc)) from exc
-    # New confirmed faces change who the unknown faces look like: refresh matches and suggestions.
-    for (model,) in conn.execute("SELECT DISTINCT model_id FROM faces").fetchall():
-        match_faces(conn, model)
-    return change
 
 
 def run_name(args) -> int:

@@ -51,14 +51,17 @@ class ProgressBar:
 def run(args) -> int:
     from ..core.backend_choice import make_backend
     from ..core.cancel import CancelToken
-    from ..core.scanner import ScanOptions, Scanner
+    from ..core.library import Library
+    from ..core.scanner import Scanner
 
     folders = [Path(f).expanduser() for f in args.folders]
     for f in folders:
         if not f.is_dir():
             raise UserError(f"not a folder: {f}")
     backend = make_backend(args.backend, args.pack, args.models, args.providers)
-    opts = ScanOptions()
+    path = library_path(args)
+    with Library(path) as library:
+        opts = library.scan_options()
     if args.workers:
         opts.workers = args.workers
     if args.min_face:
@@ -66,7 +69,7 @@ def run(args) -> int:
     print(f"Model: {backend.pack_id} ({backend.model_id}) on {', '.join(backend.providers)}",
           file=sys.stderr)
     control = CancelToken()
-    scanner = Scanner(library_path(args), folders, backend, opts, ProgressBar(), control)
+    scanner = Scanner(path, folders, backend, opts, ProgressBar(), control)
     try:
         s = scanner.run()
     except KeyboardInterrupt:
@@ -75,9 +78,22 @@ def run(args) -> int:
     print(f"{s.found} photos ({s.processed} scanned, {s.unchanged} unchanged, {s.moved} moved, "
           f"{s.deleted} removed), {s.faces} faces, {s.errors} errors in "
           f"{fmt_duration(s.elapsed)} ({s.rate:.1f} photos/s)", file=sys.stderr)
-    for path, reason, msg in s.error_list[:20]:
-        print(f"  {reason}: {path}: {msg}", file=sys.stderr)
+    for path_, reason, msg in s.error_list[:20]:
+        print(f"  {reason}: {path_}: {msg}", file=sys.stderr)
     if len(s.error_list) > 20:
         print(f"  ... and {len(s.error_list) - 20} more ('kinfolk photos --json' lists all)",
               file=sys.stderr)
+    if not s.cancelled:
+        # The same rule as the app: after every scan, match to named people and group the rest.
+        with Library(path) as library:
+            report = library.after_scan()
+        print(describe_organize(report), file=sys.stderr)
     return 0
+
+
+def describe_organize(report) -> str:
+    """One line: what matching and grouping did after a scan."""
+    matched = sum(m["matched"] for m in report.models.values())
+    suggested = sum(m["suggested"] for m in report.models.values())
+    return (f"{matched} faces recognized as named people, {suggested} with suggestions to check, "
+            f"{report.clusters} unnamed groups")

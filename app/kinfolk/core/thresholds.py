@@ -8,7 +8,10 @@ calibrate``) overrides these in the library's settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+
+from ..db import repo
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,9 @@ def default_thresholds(model_id: str) -> Thresholds:
 
 def thresholds_for(conn, model_id: str) -> Thresholds:
     """The library's calibrated thresholds for a model (``kinfolk calibrate --apply``), else defaults."""
-    import json
-
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (f"thresholds.{model_id}",)).fetchone()
-    if row:
-        d = json.loads(row[0])
+    raw = repo.get_setting(conn, threshold_key(model_id))
+    if raw:
+        d = json.loads(raw)
         return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"], link=d.get("link"))
     return default_thresholds(model_id)
 
@@ -71,8 +72,4 @@ def threshold_key(model_id: str) -> str:
 def save_thresholds(conn, model_id: str, thresholds: Thresholds) -> None:
     """Store thresholds for a model in the library, where ``thresholds_for`` reads them (the
     caller's transaction, or autocommit)."""
-    import json
-    from dataclasses import asdict
-
-    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                 "value = excluded.value", (threshold_key(model_id), json.dumps(asdict(thresholds))))
+    repo.set_setting(conn, threshold_key(model_id), json.dumps(asdict(thresholds)))

@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import __version__
-from ..cli.common import library_path
+from ..core.library import resolve_library_path
 from ..db.connection import LibraryError
 from . import resources
 
@@ -72,7 +72,7 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     from .main_window import MainWindow
     from .session import Session
 
-    path = library_path(args)
+    path = resolve_library_path(args.library)
     try:
         session = Session(path, getattr(args, "models", None))
     except LibraryError as exc:

@@ -2,7 +2,7 @@
 
 Views are pages of a ``QStackedWidget`` keyed by name ("library", "people", "groups", "suggestions",
 "search"); ``add_page`` lets later views slot in. After every finished scan the window runs
-``core.grouping.organize`` (match to named people, then group the rest) as a background task.
+``Library.after_scan`` (match to named people, then group the rest) as a background task.
 """
 
 from __future__ import annotations
@@ -367,14 +367,10 @@ class MainWindow(QMainWindow):
         path = self.session.path
 
         def work(ctx):
-            from ..core.grouping import organize  # heavy imports (hdbscan, sklearn)
-            from ..db.connection import connect
+            from ..core.library import Library
 
-            conn = connect(path)
-            try:
-                return organize(conn, cancel=ctx.token)
-            finally:
-                conn.close()
+            with Library(path) as library:
+                return library.after_scan(cancel=ctx.token)
 
         def done(report) -> None:
             self.organizing = False

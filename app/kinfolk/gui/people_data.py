@@ -2,7 +2,7 @@
 
 ``PeopleData`` re-reads after every change (naming, undo, grouping after a scan), at most once per
 ``interval``; views connect to ``loaded``. After the user names or moves faces, the new confirmed
-faces are evidence for matching: ``rematch()`` (debounced) re-runs ``core.matching.match_faces`` in the
+faces are evidence for matching: ``rematch()`` (debounced) runs ``Library.after_edit`` in the
 background, so other faces of a just-named person show up as suggestions without a re-scan. It does
 not re-cluster (group ids stay put while the user works through them).
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..core.library import Library
 from ..core.matching import Suggestion, list_suggestions
 from ..core.people import ClusterSummary, PersonSummary, list_clusters, list_people
 from ..db.connection import connect
@@ -48,18 +49,9 @@ def read_people(library: Path) -> PeopleSnapshot:
 
 
 def rematch(library: Path, ctx) -> int:
-    """Match unassigned faces of every model against the named people (worker thread)."""
-    from ..core.grouping import models_in_library
-    from ..core.matching import match_faces
-
-    conn = connect(library)
-    try:
-        n = 0
-        for model_id in models_in_library(conn):
-            n += match_faces(conn, model_id, cancel=ctx.token).suggested
-        return n
-    finally:
-        conn.close()
+    """``Library.after_edit`` (worker thread). Returns the number of suggestions."""
+    with Library(library) as lib:
+        return lib.after_edit(cancel=ctx.token).suggested
 
 
 class PeopleData(QObject):

@@ -3,26 +3,16 @@
 Two stores, on purpose:
 - *Machine* settings (``QSettings``): which model pack and execution provider to use. They depend on
   this computer's hardware and installed models, so they do not travel with a library file.
-- *Library* settings (``repo.get_setting``/``set_setting``): minimum face size and the matching
-  thresholds. They change what is stored in the library, so they live in it (a library opened on
-  another computer behaves the same). Thresholds are per recognizer model, because similarity scales
-  differ between models; an unset threshold means "the measured default for the model"
-  (``core.thresholds.default_thresholds``).
+- *Library* settings (``core.settings``): minimum face size and the matching thresholds. They change
+  what is stored in the library, so they live in it (a library opened on another computer behaves
+  the same) and the CLI reads the same ones.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Generic, TypeVar
 
 from PySide6.QtCore import QSettings
-
-from ..core.thresholds import Thresholds, save_thresholds, thresholds_for
-from ..db import repo
-from ..db.connection import transaction
-
-T = TypeVar("T")
 
 PROVIDERS = ("auto", "cpu", "cuda", "directml", "coreml")
 BACKENDS = ("auto", "onnx", "dlib")
@@ -71,43 +61,5 @@ def save_machine(s: MachineSettings, qs: QSettings | None = None) -> None:
 
 
 # ------------------------------------------------------------------------------ library (SQLite)
-
-@dataclass(frozen=True)
-class LibrarySetting(Generic[T]):
-    key: str
-    default: T
-    parse: Callable[[str], T]
-    minimum: float | None = None
-    maximum: float | None = None
-
-    def read(self, conn: sqlite3.Connection) -> T:
-        raw = repo.get_setting(conn, self.key)
-        if raw is None:
-            return self.default
-        try:
-            value = self.parse(raw)
-        except (TypeError, ValueError):
-            return self.default
-        if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum):
-            return self.default
-        return value
-
-    def write(self, conn: sqlite3.Connection, value: T) -> None:
-        """Write one value (own transaction)."""
-        with transaction(conn):
-            repo.set_setting(conn, self.key, str(value))
-
-
-MIN_FACE_SIZE: LibrarySetting[int] = LibrarySetting("scan.min_face_size", 20, int, 8, 2000)
-
-
-def read_thresholds(conn: sqlite3.Connection, model_id: str) -> Thresholds:
-    """The library's thresholds for ``model_id`` (calibrated or set here), else the measured defaults."""
-    return thresholds_for(conn, model_id)
-
-
-def write_thresholds(conn: sqlite3.Connection, model_id: str, t: Thresholds) -> None:
-    """Store thresholds where ``core.thresholds.thresholds_for`` reads them (own transaction)."""
-    with transaction(conn):
-        save_thresholds(conn, model_id, t)
+# Defined in core, where the CLI reads them too.
+from ..core.settings import MIN_FACE_SIZE, read_thresholds, write_thresholds  # noqa: E402,F401

@@ -17,9 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from ..core.backend_choice import make_backend
+from ..core.library import Library
 from ..core.scanner import ScanOptions, ScanProgress, Scanner, ScanSummary
 from ..db import repo
-from ..db.connection import connect
 from . import preferences as prefs
 from .tasks import Progress, TaskContext, TaskHandle, TaskRunner
 
@@ -62,15 +62,11 @@ class ScanController(QObject):
         if self._handle is not None:
             self._again = True
             return False
-        conn = connect(self.library)
-        try:
-            folders = repo.list_folders(conn)
-            min_face = prefs.MIN_FACE_SIZE.read(conn)
-        finally:
-            conn.close()
+        with Library(self.library) as library:
+            folders = repo.list_folders(library.conn)
+            opts = library.scan_options()
         if not folders:
             return False
-        opts = ScanOptions(min_face_size=min_face)
         if self.workers:
             opts.workers = self.workers
         machine = self.machine
