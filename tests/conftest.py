@@ -11,12 +11,32 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def shared_path(env: str, default: Path, probe: str) -> Path:
+    """Where a piece of ``../shared`` is: ``$env``, else ``default``. The one way tests find data.
+
+    Missing data skips the test on a developer's machine but fails it when ``CI`` is set, so a green
+    CI run always means the real models and photos were used."""
+    path = Path(os.environ.get(env, default)).resolve()
+    if not (path / probe).is_file():
+        msg = f"{probe} not found in {path} (set {env} to the folder that holds it)"
+        if os.environ.get("CI"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    return path
+
+
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
     """The labeled photo set (``$KINFOLK_FACES``, default ``<repo>/../shared/data/faces``)."""
-    path = Path(os.environ.get("KINFOLK_FACES", REPO.parent / "shared" / "data" / "faces"))
-    if not (path / "labels.csv").is_file():
-        pytest.skip(f"labeled photos not found at {path}")
+    return shared_path("KINFOLK_FACES", REPO.parent / "shared" / "data" / "faces", "labels.csv")
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """The real model files (``$KINFOLK_MODELS``, default ``<repo>/../shared/models``); exported in
+    ``KINFOLK_MODELS`` so that code under test finds the packs."""
+    path = shared_path("KINFOLK_MODELS", REPO.parent / "shared" / "models", "det_500m.onnx")
+    os.environ["KINFOLK_MODELS"] = str(path)
     return path
 
 

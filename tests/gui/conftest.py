@@ -21,16 +21,6 @@ from PySide6.QtCore import QCoreApplication, QSettings, QThreadPool  # noqa: E40
 
 from kinfolk.gui import tasks  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def models_dir() -> Path:
-    path = Path(os.environ.get("KINFOLK_MODELS", REPO.parent / "shared" / "models"))
-    if not path.is_dir():
-        pytest.skip(f"models not found at {path}")
-    return path
-
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 TEST_PACK = "scrfd_mbf512"  # det_500m + a 512-d MobileFaceNet: the ArcFace code path
-
-
-@pytest.fixture(scope="session")
-def models_dir() -> Path:
-    path = Path(os.environ.get("KINFOLK_MODELS", REPO.parent / "shared" / "models")).resolve()
-    if not (path / "det_500m.onnx").is_file():
-        pytest.skip(f"model files not found in {path}")
-    os.environ["KINFOLK_MODELS"] = str(path)
-    return path
 
 
 @pytest.fixture(scope="session")

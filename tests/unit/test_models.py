@@ -6,14 +6,11 @@ import hashlib
 import http.server
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from kinfolk.core import models
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_MODELS = REPO.parent / "shared" / "models"
 
 
 def test_manifest_lists_real_packs_with_published_checksums():
@@ -28,30 +25,24 @@ def test_manifest_lists_real_packs_with_published_checksums():
         assert p.archive_url is None or p.archive_url.startswith("https://")
 
 
-def test_test_packs_are_found_and_verified_in_shared_models():
-    if not (SHARED_MODELS / "det_500m.onnx").exists():
-        pytest.skip("shared models not present")
-    status = {s.spec.id: s for s in models.list_packs(SHARED_MODELS, verify=True)}
+def test_test_packs_are_found_and_verified_in_shared_models(models_dir):
+    status = {s.spec.id: s for s in models.list_packs(models_dir, verify=True)}
     assert status["scrfd_sface_int8"].installed and status["scrfd_mbf512"].installed
     assert not status["buffalo_l"].installed and "w600k_r50.onnx" in status["buffalo_l"].missing
-    assert models.best_installed(SHARED_MODELS).spec.id == "scrfd_sface_int8"
+    assert models.best_installed(models_dir).spec.id == "scrfd_sface_int8"
 
 
-def test_a_damaged_file_is_not_used(tmp_path):
-    if not (SHARED_MODELS / "det_500m.onnx").exists():
-        pytest.skip("shared models not present")
-    data = bytearray((SHARED_MODELS / "det_500m.onnx").read_bytes())
+def test_a_damaged_file_is_not_used(tmp_path, models_dir):
+    data = bytearray((models_dir / "det_500m.onnx").read_bytes())
     data[1000] ^= 0xFF
     (tmp_path / "det_500m.onnx").write_bytes(bytes(data))
     spec = models.load_manifest()["buffalo_sc"]
     assert models.locate(spec, [tmp_path], verify=True).missing == ["det_500m.onnx", "w600k_mbf.onnx"]
 
 
-def test_import_accepts_known_files_and_refuses_others(tmp_path):
-    if not (SHARED_MODELS / "det_500m.onnx").exists():
-        pytest.skip("shared models not present")
+def test_import_accepts_known_files_and_refuses_others(tmp_path, models_dir):
     dest = tmp_path / "models"
-    assert models.import_file(SHARED_MODELS / "det_500m.onnx", dest) == [str(dest / "det_500m.onnx")]
+    assert models.import_file(models_dir / "det_500m.onnx", dest) == [str(dest / "det_500m.onnx")]
     junk = tmp_path / "w600k_r50.onnx"
     junk.write_bytes(b"not really a model")
     with pytest.raises(models.ModelError, match="matches no published checksum"):
@@ -59,7 +50,7 @@ def test_import_accepts_known_files_and_refuses_others(tmp_path):
     # A zip of unknown origin: only members with a published checksum are taken.
     z = tmp_path / "mine.zip"
     with zipfile.ZipFile(z, "w") as zf:
-        zf.write(SHARED_MODELS / "faceplugin_fr_feature.onnx", "pack/faceplugin_fr_feature.onnx")
+        zf.write(models_dir / "faceplugin_fr_feature.onnx", "pack/faceplugin_fr_feature.onnx")
         zf.writestr("pack/glintr100.onnx", b"unverifiable")
     assert models.import_file(z, dest) == [str(dest / "faceplugin_fr_feature.onnx")]
     assert not (dest / "glintr100.onnx").exists() and not (dest / "antelopev2").exists()
