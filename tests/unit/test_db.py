@@ -121,3 +121,23 @@ def test_full_disk_is_reported_and_leaves_the_library_intact(tmp_path):
                                                     scan_model="m", faces=[big]))
     assert [r["path"] for r in repo.photos(conn)] == ["/p/first.jpg"]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_transactions_nest_as_savepoints(tmp_path):
+    """An inner transaction that fails rolls back alone; nothing commits before the outer block ends."""
+    conn = connect(tmp_path / "lib.sqlite")
+    other = connect(tmp_path / "lib.sqlite")
+    with transaction(conn):
+        repo.set_setting(conn, "a", "1")
+        with pytest.raises(ValueError), transaction(conn):
+            repo.set_setting(conn, "b", "2")
+            raise ValueError("inner step fails")
+        with transaction(conn):
+            repo.set_setting(conn, "c", "3")
+        assert repo.get_setting(other, "a") is None  # not committed yet
+    assert [repo.get_setting(other, k) for k in "abc"] == ["1", None, "3"]
+    with pytest.raises(ValueError), transaction(conn):
+        with transaction(conn):
+            repo.set_setting(conn, "d", "4")
+        raise ValueError("outer fails after the inner block ended")
+    assert repo.get_setting(other, "d") is None

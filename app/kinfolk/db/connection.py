@@ -15,6 +15,7 @@ Contracts:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 from pathlib import Path
@@ -134,7 +135,15 @@ def _statements(script: str) -> list[str]:
 
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception. Not reentrant."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception.
+
+    Nests: inside another transaction it is a ``SAVEPOINT``, so an operation that is a transaction of
+    its own can also be one step of a larger one (the inner part rolls back alone on error; nothing
+    is committed until the outermost block ends)."""
+    if conn.in_transaction:
+        with _savepoint(conn):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
@@ -158,6 +167,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
         raise translate_error(exc) from exc
+
+
+_savepoints = itertools.count()
+
+
+@contextlib.contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    name = f"kinfolk_{next(_savepoints)}"
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield conn
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 def checkpoint(conn: sqlite3.Connection, attempts: int = 50) -> None:
