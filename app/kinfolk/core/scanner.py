@@ -33,12 +33,13 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..db import repo
-from ..db.connection import connect, transaction
+from ..db.connection import check_integrity, connect, transaction
 from .align import align_face
 from .backend import FaceBackend
 from .cancel import Cancelled, CancelToken
 from .imageio import ImageLoadError, load_for_detection, sniff_format
 from .quality import face_quality
+from .scan_lock import ScanLock
 from .thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,13 @@ class ScanOptions:
     min_face_size: int = 20  # short side of the face box in full-size pixels
     embed_batch: int = 32
     thumbnails: bool = True
+    wait_for_other_scan: bool = False  # else another scan of the library refuses this one
+    lock_owner: str = "a Kinfolk scan"  # who scans, for the other scan's message
 
 
 @dataclass
 class ScanProgress:
-    phase: str  # "walking" | "scanning" | "done"
+    phase: str  # "waiting" (for another scan; path = who) | "walking" | "scanning" | "done"
     done: int = 0
     total: int = 0
     faces: int = 0
@@ -404,6 +407,23 @@ class Scanner:
     # -- run ----------------------------------------------------------------------------------
 
     def run(self) -> ScanSummary:
+        """``_run`` holding the library's ``ScanLock`` (one scan at a time: a second is refused with
+        ``ScanInProgressError``, or waits if ``options.wait_for_other_scan``), after a
+        ``quick_check`` of the file (no scan writes into a damaged library)."""
+        def waiting(holder: str) -> None:
+            if self.progress:
+                self.progress(ScanProgress("waiting", path=holder))
+
+        with ScanLock(self.library, self.options.lock_owner, self.options.wait_for_other_scan,
+                      self.control, waiting):
+            conn = connect(self.library)
+            try:
+                check_integrity(conn)
+            finally:
+                conn.close()
+            return self._run()
+
+    def _run(self) -> ScanSummary:
         """Scan and return the summary. Raises ``LibraryError`` if the library cannot be written;
         a cancelled scan returns normally with ``summary.cancelled`` set."""
         t_start = time.monotonic()

@@ -70,7 +70,7 @@ class ScanController(QObject):
             conn.close()
         if not folders:
             return False
-        opts = ScanOptions(min_face_size=min_face)
+        opts = ScanOptions(min_face_size=min_face, lock_owner="the Kinfolk app")
         if self.workers:
             opts.workers = self.workers
         machine = self.machine
