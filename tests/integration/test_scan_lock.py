@@ -86,3 +86,33 @@ def test_lock_is_exclusive_in_one_process_and_released_on_exit(tmp_path):
     p.wait()
     with ScanLock(lib):
         pass
+
+
+_OPENED: list[str] | None = None
+
+
+def _record_opens(event, args):
+    if _OPENED is not None and event == "open" and isinstance(args[0], str):
+        _OPENED.append(args[0])
+
+
+def test_scanning_the_folder_that_holds_the_library_never_opens_its_files(tmp_path, pics,
+                                                                          onnx_backend):
+    """A library kept inside a photo folder: the scan's walk must not open it to sniff its type
+    (closing that descriptor would drop the process's SQLite locks, as a file dialog did)."""
+    global _OPENED
+    from kinfolk.core.scanner import Scanner
+    from kinfolk.db.connection import library_files
+
+    lib = pics / "library.sqlite"
+    app_conn = connect(lib)  # the app has it open meanwhile
+    app_conn.execute("SELECT COUNT(*) FROM photos").fetchone()
+    sys.addaudithook(_record_opens)  # audit hooks cannot be removed; this one is off unless armed
+    _OPENED = []
+    try:
+        s = Scanner(lib, [pics], onnx_backend).run()
+    finally:
+        opened, _OPENED = _OPENED, None
+    assert s.processed == 24 and s.errors == 0
+    sqlite_files = library_files(lib) - {str(lib) + "-scan.lock"}  # the lock is the scan's own (flock)
+    assert not set(opened) & sqlite_files, sorted(set(opened) & sqlite_files)

@@ -28,12 +28,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
 from ..db import repo
-from ..db.connection import check_integrity, connect, transaction
+from ..db.connection import check_integrity, connect, library_files, transaction
 from .align import align_face
 from .backend import FaceBackend
 from .cancel import Cancelled, CancelToken
@@ -120,9 +120,11 @@ class _Result:
 
 # ------------------------------------------------------------------------------------------ walk
 
-def walk(roots: Iterable[str | os.PathLike]) -> Iterator[tuple[str, os.stat_result]]:
+def walk(roots: Iterable[str | os.PathLike],
+         skip: Collection[str] = ()) -> Iterator[tuple[str, os.stat_result]]:
     """Image files under ``roots``: (absolute path, stat). Skips hidden and system folders; follows
-    symlinked folders once (a folder reached twice, e.g. through a loop, is skipped)."""
+    symlinked folders once (a folder reached twice, e.g. through a loop, is skipped). Never opens
+    the paths in ``skip`` (the library's own files: closing them would drop SQLite's locks)."""
     seen_dirs: set[tuple[int, int]] = set()
     stack = [Path(r).expanduser().resolve() for r in roots]
     while stack:
@@ -138,7 +140,7 @@ def walk(roots: Iterable[str | os.PathLike]) -> Iterator[tuple[str, os.stat_resu
             continue
         subdirs = []
         for e in entries:
-            if e.name.startswith(".") or e.name in SKIP_DIRS:
+            if e.name.startswith(".") or e.name in SKIP_DIRS or e.path in skip:
                 continue
             try:
                 if e.is_dir():
@@ -220,7 +222,7 @@ class Scanner:
         index = repo.indexed_photos(conn, self.roots)
         work: list[_Item] = []
         seen: set[str] = set()
-        for path, st in walk(self.roots):
+        for path, st in walk(self.roots, library_files(self.library)):
             self.control.check()
             seen.add(path)
             self.summary.found += 1

@@ -88,6 +88,13 @@ def _folder_read_only(path: Path) -> bool:
         path.exists() and not os.access(path, os.W_OK))
 
 
+def library_files(path: str | os.PathLike) -> set[str]:
+    """The absolute paths of a library's files (the database, SQLite's side files, the scan lock):
+    nothing but SQLite may open them in a process that has the library open (see ``scan_lock``)."""
+    path = Path(path).expanduser().resolve()
+    return {str(path)} | {f"{path}{suffix}" for suffix in ("-wal", "-shm", "-journal", "-scan.lock")}
+
+
 def translate_error(exc: BaseException, path: str | os.PathLike | None = None,
                     conn: sqlite3.Connection | None = None) -> BaseException:
     """Map an sqlite3 error (or an ``OSError`` while writing beside the library) caused by the user's

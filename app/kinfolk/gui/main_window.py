@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
         session.photo_requested.connect(self.open_viewer)
+        session.notice.connect(lambda text: self.statusBar().showMessage(text, 20000))
         self.restore_state()
         self.refresh_setup()
         session.people.reload()
