@@ -225,8 +225,9 @@ def check_integrity(conn: sqlite3.Connection, path: str | os.PathLike | None = N
         problems = [str(exc)]
     if problems != ["ok"]:
         path = path or _db_path(conn)
+        first = " ".join(problems[0].replace("*** in database main ***", "").split())
         raise LibraryCorruptError(
-            f"the library file is damaged ({path}): {problems[0]}. Kinfolk will not write to it; "
+            f"the library file is damaged ({path}): {first}. Kinfolk will not write to it; "
             "restore a backup (a .bak copy beside it, or your own), or recover it with "
             "'sqlite3 FILE .recover'")
 
