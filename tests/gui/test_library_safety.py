@@ -137,3 +137,31 @@ def test_an_edit_that_fails_twice_is_reported_not_dropped(qtbot, win, monkeypatc
     assert len(calls) == 2 and calls[0] is not calls[1]  # retried once on a fresh connection
     assert len(errors) == 1 and "not saved" in errors[0] and "Name group" in errors[0]
     assert gid in [c.id for c in people.list_clusters(win.session.conn)]
+
+
+def test_a_library_in_a_read_only_folder_opens_for_viewing(qtbot, tmp_path, grouped_template, models_dir):
+    from PySide6.QtCore import QSettings
+
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
+
+    from ..fs_helpers import read_only_folder
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    shutil.copy(grouped_template[0], folder / "library.sqlite")
+    with read_only_folder(folder):
+        session = Session(folder / "library.sqlite", models_dir)
+        w = MainWindow(session, QSettings())
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda: session.people.generation > 0 and not session.people.busy, timeout=20000)
+        assert session.read_only and "Read-only" in w.statusBar().currentMessage()
+        assert session.people.snapshot.clusters  # the groups are there to look at
+        errors = []
+        gid = session.people.snapshot.clusters[0].id
+        assert not session.try_edit("Name group", lambda c: people.name_cluster(c, gid, "Ann"),
+                                    errors.append)
+        assert len(errors) == 1 and "read-only" in errors[0] and str(folder) in errors[0]
+        w.close()
+        session.close()

@@ -116,3 +116,10 @@ def test_scanning_the_folder_that_holds_the_library_never_opens_its_files(tmp_pa
     assert s.processed == 24 and s.errors == 0
     sqlite_files = library_files(lib) - {str(lib) + "-scan.lock"}  # the lock is the scan's own (flock)
     assert not set(opened) & sqlite_files, sorted(set(opened) & sqlite_files)
+
+
+def test_first_scan_creates_the_library_folder(tmp_path, pics, models_dir):
+    lib = tmp_path / "new" / "folder" / "lib.sqlite"  # e.g. the default place on first use
+    _, err = (p := _scan(lib, models_dir, pics)).communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert lib.exists()

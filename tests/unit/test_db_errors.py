@@ -20,6 +20,8 @@ from kinfolk.db import repo
 from kinfolk.db.connection import (LATEST, LibraryCorruptError, LibraryReadOnlyError, SchemaTooNewError,
                                    connect, is_read_only, transaction)
 
+from ..fs_helpers import read_only_folder
+
 
 def _fill(conn, n=400, dim=128, seed=0):
     rng = np.random.default_rng(seed)
@@ -77,29 +79,6 @@ def test_damage_in_the_middle_is_noticed_and_nothing_is_written(tmp_path, capsys
     assert _digest(path) == before
 
 
-@contextlib.contextmanager
-def _read_only(folder):
-    """Make ``folder`` read-only for this process, even as root (a read-only bind mount)."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o555)
-        try:
-            yield
-        finally:
-            os.chmod(folder, 0o755)
-        return
-    ok = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode == 0
-    if ok and subprocess.run(["mount", "-o", "remount,bind,ro", str(folder), str(folder)],
-                             capture_output=True).returncode != 0:
-        subprocess.run(["umount", str(folder)])
-        ok = False
-    if not ok:
-        pytest.skip("running as root without permission to mount: cannot make a read-only folder")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=True)
-
-
 def test_library_in_a_read_only_folder_can_be_viewed(tmp_path, capsys):
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -111,7 +90,7 @@ def test_library_in_a_read_only_folder_can_be_viewed(tmp_path, capsys):
     conn.execute("INSERT INTO persons(name) VALUES ('Zoe')")
     conn.close()
     assert not (folder / "lib.sqlite-wal").exists()
-    with _read_only(folder):
+    with read_only_folder(folder):
         conn = connect(path, check=True)
         assert is_read_only(conn)
         assert "Zoe" in [p.name for p in people.list_people(conn)]

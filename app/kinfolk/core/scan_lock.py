@@ -95,6 +95,7 @@ class ScanLock:
 
     def acquire(self) -> None:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # a new library's folder
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             translated = translate_error(exc)

@@ -190,7 +190,7 @@ def connect(path: str | os.PathLike, migrate: bool = True, check: bool = False) 
         raise translated from exc
     try:
         # Read the version before any pragma that writes (WAL rewrites the header).
-        conn.execute(f"PRAGMA busy_timeout = {10000}")
+        conn.execute("PRAGMA busy_timeout = 10000")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > LATEST:
             raise SchemaTooNewError(

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..db.connection import (LibraryCorruptError, LibraryError, LibraryFullError, SchemaTooNewError, connect,
-                             translate_error)
+                             is_read_only, translate_error)
 from .face_grid import ThumbnailStore
 from .people_data import PeopleData
 from .scan_controller import ScanController
@@ -45,6 +45,7 @@ class Session(QObject):
         self.undo = QUndoStack(self)
         self.people = PeopleData(self.runner, self.path, self)
         self.people_changed.connect(self.people.reload)
+        self.people.problem.connect(self.notice)
         self._stores: dict[int, ThumbnailStore] = {}
 
     def thumbnails(self, size: int) -> ThumbnailStore:
@@ -66,6 +67,11 @@ class Session(QObject):
                 self.people.schedule_rematch()
 
         return perform(self.undo, text, lambda: self.conn, self._retrying(text, op), changed)
+
+    @property
+    def read_only(self) -> bool:
+        """The library's folder or file cannot be written: it can be viewed, edits are refused."""
+        return is_read_only(self.conn)
 
     def _retrying(self, text: str, op: Operation) -> Operation:
         """``op``, run again once on a reopened connection if the library fails under it (a disk
