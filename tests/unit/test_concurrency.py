@@ -4,6 +4,7 @@ interleaving forced at a known point (inside the job, after it has read and befo
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -159,3 +160,37 @@ def test_many_processes_create_one_new_library_at_once(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert not list(path.parent.glob("*.bak"))  # a new library is not "migrated", so no backup
+
+
+UPGRADE = """
+import sys, time
+import kinfolk.db.connection as kc
+kc.MIGRATIONS.append("CREATE TABLE added_by_v_next(x);\\nINSERT INTO added_by_v_next VALUES (1);")
+kc.LATEST += 1  # this program knows one migration more than the file has
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+conn = kc.connect(sys.argv[1])
+print(conn.execute("PRAGMA user_version").fetchone()[0])
+"""
+
+
+def test_many_processes_upgrade_one_library_at_once(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    conn = connect(path)
+    with transaction(conn):
+        repo.add_folder(conn, "/photos")
+    conn.close()
+    start = time.time() + 3
+    procs = [subprocess.Popen([sys.executable, "-c", UPGRADE, str(path), str(start)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(12)]
+    results = [(p.wait(timeout=120), p.stdout.read().strip(), p.stderr.read()) for p in procs]
+    assert [r for r in results if r[0] != 0] == []
+    assert {r[1] for r in results} == {str(LATEST + 1)}
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT COUNT(*) FROM added_by_v_next").fetchone()[0] == 1  # applied once
+    assert raw.execute("SELECT path FROM folders").fetchall() == [("/photos",)]
+    backups = sorted(p.name for p in tmp_path.glob("*.bak*"))
+    assert backups == [f"lib.sqlite.v{LATEST}.bak"]
+    bak = sqlite3.connect(tmp_path / backups[0])
+    assert bak.execute("PRAGMA user_version").fetchone()[0] == LATEST

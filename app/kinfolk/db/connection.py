@@ -233,31 +233,40 @@ def check_integrity(conn: sqlite3.Connection, path: str | os.PathLike | None = N
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Apply pending migrations, each in its own ``BEGIN IMMEDIATE`` transaction. The version is
-    re-read under the write lock, so processes creating or upgrading one library at once each do
-    only what is still left; the backup is taken under the same lock, before the first step."""
-    backed_up = False
-    for number in range(1, LATEST + 1):
+    """Back up an existing file, then apply pending migrations, each in its own ``BEGIN IMMEDIATE``
+    transaction. The version is re-read under the write lock, so processes creating or upgrading
+    one library at once each do only what is still left."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > 0 and str(path) != ":memory:":
+        _backup(conn, path)
+    for number in range(version + 1, LATEST + 1):
         # executescript() commits first; run the statements one by one inside our own transaction.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current >= number:
-                conn.execute("COMMIT")
-                continue
-            if current > 0 and not backed_up and str(path) != ":memory:":
-                backup = path.with_name(f"{path.name}.v{current}.bak")
-                with contextlib.closing(sqlite3.connect(str(backup))) as dst:
-                    conn.backup(dst)
-                backed_up = True
-            for statement in _statements(MIGRATIONS[number - 1]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < number:
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
+
+
+def _backup(conn: sqlite3.Connection, path: Path) -> None:
+    """``<library>.v<N>.bak``: a consistent copy, written under a temporary name and renamed, so two
+    processes upgrading at once never leave a half-written backup (the online backup API cannot run
+    inside the migration's own write transaction)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.bak.part")
+    try:
+        with contextlib.closing(sqlite3.connect(str(tmp))) as dst:
+            conn.backup(dst)
+            version = dst.execute("PRAGMA user_version").fetchone()[0]
+        os.replace(tmp, path.with_name(f"{path.name}.v{version}.bak"))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 def _statements(script: str) -> list[str]:

@@ -141,6 +141,7 @@ class Session(QObject):
         """Stop scans and tasks, then close the connection. Idempotent."""
         self.scans.cancel()
         self.people._rematch_timer.stop()
+        self.people._throttle._timer.stop()  # a pending reload must not start after the shutdown
         self.runner.shutdown()
         if self.conn is not None:
             self.conn.close()
