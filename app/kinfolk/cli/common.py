@@ -21,10 +21,16 @@ def library_path(args) -> Path:
 def open_library(args, must_exist: bool = True):
     from ..db.connection import connect
 
+    from ..db.connection import is_read_only
+
     path = library_path(args)
     if must_exist and not path.exists():
         raise UserError(f"no library at {path}: run 'kinfolk scan FOLDER' first")
-    return connect(path)
+    conn = connect(path, check=True)
+    if is_read_only(conn):
+        print(f"kinfolk: note: {path.parent} is read-only, so the library is opened read-only "
+              "(viewing works; changes will be refused)", file=sys.stderr)
+    return conn
 
 
 def print_json(obj) -> None:

@@ -69,9 +69,16 @@ def main(argv: list[str] | None = None) -> int:
         print("kinfolk: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        from ..core.models import ModelError
-        from ..db.connection import LibraryError
+        import sqlite3
 
+        from ..core.models import ModelError
+        from ..db.connection import LibraryError, translate_error
+        from .common import library_path
+
+        if isinstance(exc, (sqlite3.Error, OSError)):
+            # An environment problem met outside a transaction (a full disk, a failing drive).
+            exc = translate_error(exc, library_path(args)) if isinstance(exc, sqlite3.Error) else (
+                translate_error(exc))
         if isinstance(exc, (ModelError, LibraryError)):
             print(f"kinfolk: {exc}", file=sys.stderr)
             return 1

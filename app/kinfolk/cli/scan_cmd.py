@@ -18,6 +18,8 @@ def add_parser(sub, parents) -> None:
     p.add_argument("--providers", default=None,
                    help="execution provider: auto, cuda, directml, coreml or cpu")
     p.add_argument("--min-face", type=int, default=None, help="minimum face size in pixels")
+    p.add_argument("--wait", action="store_true",
+                   help="if another scan of this library is running, wait for it (default: refuse)")
     p.set_defaults(run=run)
 
 
@@ -32,6 +34,10 @@ class ProgressBar:
     def __call__(self, p) -> None:
         if p.phase == "walking":
             self.stream.write("Looking for photos...\n")
+            return
+        if p.phase == "waiting":
+            self.stream.write(f"Waiting for another scan of this library to finish ({p.path})...\n")
+            self.stream.flush()
             return
         now = time.monotonic()
         if not self.tty and now - self.last < 5 and p.phase != "done":
@@ -66,6 +72,8 @@ def run(args) -> int:
         opts.workers = args.workers
     if args.min_face:
         opts.min_face_size = args.min_face
+    opts.wait_for_other_scan = args.wait
+    opts.lock_owner = "kinfolk scan"
     print(f"Model: {backend.pack_id} ({backend.model_id}) on {', '.join(backend.providers)}",
           file=sys.stderr)
     control = CancelToken()

@@ -2,7 +2,8 @@
 
 ``organize`` is what ``kinfolk cluster`` and the app run after every scan, per recognizer model
 (never mixing models): first ``matching.match_faces`` (named people win), then the remaining
-unassigned faces are clustered (``clustering.cluster_embeddings``) and their ``cluster_id`` rewritten.
+unassigned faces are clustered (``clustering.cluster_embeddings``) and their ``cluster_id`` rewritten,
+for all models in one transaction at the end (``replace_groups``: never a moment with no groups).
 Only ``cluster_id`` of unassigned faces changes, so names, confirmations and rejections survive.
 Faces below the quality gate are kept but do not seed groups.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..db import repo
-from ..db.connection import transaction
+from ..db.connection import snapshot, transaction
 from .cancel import CancelToken
 from .clustering import ClusterParams, cluster_embeddings
 from .matching import MatchReport, match_faces
@@ -54,39 +55,82 @@ def models_in_library(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT DISTINCT model_id FROM faces ORDER BY model_id")]
 
 
-def cluster_model(conn: sqlite3.Connection, model_id: str, first_id: int,
-                  params: ClusterParams | None = None, progress=None,
-                  cancel: CancelToken | None = None) -> int:
-    """Cluster the unassigned faces of one model; ids start at ``first_id``. Returns #clusters."""
-    ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
-    with transaction(conn):
-        conn.execute("UPDATE faces SET cluster_id = NULL WHERE model_id = ? AND cluster_id IS NOT NULL",
-                     (model_id,))
+def _count(labels: np.ndarray) -> int:
+    return int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+
+
+def compute_groups(conn: sqlite3.Connection, model_id: str, params: ClusterParams | None = None,
+                   progress=None, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(face ids, labels; -1 = no group) for the unassigned faces of one model, read in one
+    snapshot. Writes nothing: the old groups stay visible while this runs."""
+    with snapshot(conn):
+        ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
+        meta = dict((r[0], (r[1], r[2])) for r in conn.execute(
+            "SELECT id, photo_id, quality FROM faces WHERE model_id = ? AND state = 'unassigned'",
+            (model_id,)))
+        params = params or cluster_params_for(thresholds_for(conn, model_id))
     if len(ids) < 2:
-        return 0
-    meta = dict((r[0], (r[1], r[2])) for r in conn.execute(
-        "SELECT id, photo_id, quality FROM faces WHERE model_id = ? AND state = 'unassigned'",
-        (model_id,)))
+        return np.asarray(ids, np.int64), np.full(len(ids), -1, np.int64)
     photo_ids = np.array([meta[int(i)][0] for i in ids], np.int64)
     good = np.array([is_good_for_clustering(meta[int(i)][1]) for i in ids], bool)
-    params = params or cluster_params_for(thresholds_for(conn, model_id))
     labels = cluster_embeddings(emb, photo_ids=photo_ids, good=good, params=params,
                                 progress=progress, cancel=cancel)
-    n = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    return np.asarray(ids, np.int64), np.asarray(labels, np.int64)
+
+
+def replace_groups(conn: sqlite3.Connection, groups: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Swap in new groups for the given models in one transaction: no reader ever sees a moment
+    without groups, and a kill leaves the old ones.
+
+    A face gets its new group only if it is still unassigned (a face the user named, hid or
+    removed while clustering ran keeps what the user did). Group ids stay stable: a new group takes
+    the old id most of its faces had (largest overlap first), so the group a user is looking at
+    keeps its number; other groups get ids above every current one."""
     with transaction(conn):
-        conn.executemany("UPDATE faces SET cluster_id = ? WHERE id = ?",
-                         [(first_id + int(lab), int(fid)) for fid, lab in zip(ids, labels) if lab >= 0])
-    return n
+        old = dict(conn.execute("SELECT id, cluster_id FROM faces WHERE cluster_id IS NOT NULL"))
+        next_id = max(old.values(), default=0) + 1
+        models = list(groups)
+        q = ",".join("?" * len(models))
+        conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE cluster_id IS NOT NULL AND model_id IN ({q})",
+                     models)
+        overlaps: list[tuple[int, str, int, int]] = []  # (-overlap, model, label, old id)
+        members: dict[tuple[str, int], list[int]] = {}
+        for model_id, (ids, labels) in groups.items():
+            for fid, lab in zip(ids.tolist(), labels.tolist()):
+                if lab >= 0:
+                    members.setdefault((model_id, lab), []).append(fid)
+        for (model_id, lab), fids in members.items():
+            counts: dict[int, int] = {}
+            for f in fids:
+                if f in old:
+                    counts[old[f]] = counts.get(old[f], 0) + 1
+            overlaps += [(-n, model_id, lab, cid) for cid, n in counts.items()]
+        new_id: dict[tuple[str, int], int] = {}
+        used: set[int] = set()
+        for _n, model_id, lab, cid in sorted(overlaps, key=lambda o: (o[0], o[3])):
+            if (model_id, lab) not in new_id and cid not in used:
+                new_id[(model_id, lab)] = cid
+                used.add(cid)
+        for key in sorted(members):
+            if key not in new_id:
+                new_id[key] = next_id
+                next_id += 1
+        conn.executemany(
+            "UPDATE faces SET cluster_id = ? WHERE id = ? AND state = 'unassigned' AND person_id IS NULL",
+            [(new_id[key], fid) for key, fids in members.items() for fid in fids])
 
 
 def organize(conn: sqlite3.Connection, params: ClusterParams | None = None, progress=None,
              cancel: CancelToken | None = None) -> OrganizeReport:
-    """Match, then cluster, for every model in the library."""
+    """Match, then cluster, for every model in the library; the new groups of all models are
+    swapped in together at the end (``replace_groups``)."""
     report = OrganizeReport()
-    next_id = 1
+    groups = {}
     for model_id in models_in_library(conn):
         m: MatchReport = match_faces(conn, model_id, cancel=cancel)
-        n = cluster_model(conn, model_id, next_id, params, progress, cancel)
-        next_id += n
-        report.models[model_id] = {"matched": m.assigned, "suggested": m.suggested, "clusters": n}
+        groups[model_id] = compute_groups(conn, model_id, params, progress, cancel)
+        report.models[model_id] = {"matched": m.assigned, "suggested": m.suggested,
+                                   "clusters": _count(groups[model_id][1])}
+    if groups:
+        replace_groups(conn, groups)
     return report

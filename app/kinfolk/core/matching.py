@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..db import repo
-from ..db.connection import transaction
+from ..db.connection import snapshot, transaction
 from .cancel import CancelToken
 from .thresholds import Thresholds, thresholds_for
 
@@ -68,18 +68,27 @@ def _day(iso: str | None, missing: float) -> float:
 
 def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds | None = None,
                 cancel: CancelToken | None = None) -> MatchReport:
-    """Match every unassigned face of ``model_id`` against the named people; rewrite its suggestions."""
+    """Match every unassigned face of ``model_id`` against the named people; rewrite its suggestions.
+
+    Safe while the user edits: everything is read in one snapshot, and the results are written in
+    one transaction only where they still hold (the face still unassigned, the person still there,
+    not rejected meanwhile, not already in that photo); a decision made meanwhile always wins."""
     th = thresholds or thresholds_for(conn, model_id)
     report = MatchReport()
+    with snapshot(conn):
+        autos, suggestions = _match(conn, model_id, th, cancel, report)
+    return _write(conn, model_id, autos, suggestions, report)
+
+
+def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: CancelToken | None,
+           report: MatchReport) -> tuple[list, list]:
+    """(automatic assignments, suggestions) as the snapshot read by ``conn`` has them."""
     people = conn.execute(
         "SELECT f.person_id, f.id, f.embedding, ps.hidden, ps.birth_date FROM faces f "
         "JOIN persons ps ON ps.id = f.person_id WHERE f.model_id = ? AND f.state = 'confirmed' "
         "ORDER BY f.person_id, f.id", (model_id,)).fetchall()
-    with transaction(conn):
-        conn.execute("DELETE FROM suggestions WHERE face_id IN (SELECT id FROM faces WHERE "
-                     "model_id = ? AND state = 'unassigned')", (model_id,))
     if not people:
-        return report
+        return [], []
     owner_ids = np.array([r[0] for r in people])
     person_ids = np.unique(owner_ids)  # sorted, as the gallery is
     pindex = {int(p): i for i, p in enumerate(person_ids)}
@@ -104,7 +113,7 @@ def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds 
     ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
     report.considered = len(ids)
     if not len(ids):
-        return report
+        return [], []
     meta = {r[0]: (r[1], r[2]) for r in conn.execute(
         "SELECT f.id, f.photo_id, p.taken_at FROM faces f JOIN photos p ON p.id = f.photo_id "
         "WHERE f.model_id = ? AND f.state = 'unassigned'", (model_id,))}
@@ -150,19 +159,40 @@ def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds 
                     continue
                 ev = dict(evidence, score=round(float(scores[row, p_i]), 4))
                 suggestions.append((fid, pid, float(scores[row, p_i]), json.dumps(ev)))
+    return autos, suggestions
+
+
+# A match is written only where it still holds when the transaction runs (the user may have named,
+# confirmed, rejected, merged or forgotten meanwhile): the face still unassigned, the person still
+# there, no rejection of the pair, and (for an assignment) nobody's face in that photo already theirs.
+_STILL_VALID = (
+    "EXISTS (SELECT 1 FROM faces WHERE id = :face AND state = 'unassigned' AND person_id IS NULL) "
+    "AND EXISTS (SELECT 1 FROM persons WHERE id = :person) "
+    "AND NOT EXISTS (SELECT 1 FROM face_rejections WHERE face_id = :face AND person_id = :person)")
+
+
+def _write(conn: sqlite3.Connection, model_id: str, autos: list, suggestions: list,
+           report: MatchReport) -> MatchReport:
+    """Replace the suggestions of the model's unassigned faces and apply the automatic assignments,
+    in one transaction (readers never see a moment without suggestions)."""
     with transaction(conn):
+        conn.execute("DELETE FROM suggestions WHERE face_id IN (SELECT id FROM faces WHERE "
+                     "model_id = ? AND state = 'unassigned')", (model_id,))
         # Strongest first, so two faces of one photo never both go to the same person.
-        for s1_, fid, pid, ev, sim in sorted(autos, reverse=True):
-            photo_id = meta[fid][0]
-            if pid in present.get(photo_id, ()):
-                continue
-            present.setdefault(photo_id, set()).add(pid)
-            conn.execute("UPDATE faces SET person_id = ?, state = 'auto', cluster_id = NULL, "
-                         "match_similarity = ?, match_evidence = ? WHERE id = ?", (pid, sim, ev, fid))
-            report.assigned += 1
-        conn.executemany("INSERT OR REPLACE INTO suggestions(face_id, person_id, similarity, evidence) "
-                         "VALUES (?, ?, ?, ?)", suggestions)
-        report.suggested = len({s[0] for s in suggestions})
+        for _s1, fid, pid, ev, sim in sorted(autos, reverse=True):
+            report.assigned += conn.execute(
+                "UPDATE faces SET person_id = :person, state = 'auto', cluster_id = NULL, "
+                "match_similarity = :sim, match_evidence = :ev WHERE id = :face AND "
+                + _STILL_VALID + " AND NOT EXISTS (SELECT 1 FROM faces g WHERE g.photo_id = "
+                "faces.photo_id AND g.person_id = :person)",
+                {"face": fid, "person": pid, "sim": sim, "ev": ev}).rowcount
+        written = set()
+        for fid, pid, sim, ev in suggestions:
+            if conn.execute("INSERT OR REPLACE INTO suggestions(face_id, person_id, similarity, "
+                            "evidence) SELECT :face, :person, :sim, :ev WHERE " + _STILL_VALID,
+                            {"face": fid, "person": pid, "sim": sim, "ev": ev}).rowcount:
+                written.add(fid)
+        report.suggested = len(written)
     return report
 
 

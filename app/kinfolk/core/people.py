@@ -242,11 +242,11 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
     """Give a group a name: its faces become confirmed faces of that person (an existing name merges).
     ``change.result`` is the person id."""
     name = _clean_name(name)
-    faces = face_ids_of_cluster(conn, cluster_id)
-    if not faces:
-        raise PeopleError(f"no unnamed group {cluster_id}")
     change = Change(f"Name group as {name}")
-    with transaction(conn):
+    with transaction(conn):  # the group's faces read under the write lock: regrouping cannot interleave
+        faces = face_ids_of_cluster(conn, cluster_id)
+        if not faces:
+            raise PeopleError(f"no unnamed group {cluster_id}")
         pid = _get_or_create(conn, name, change)
         _assign(conn, faces, pid, change)
     change.result = pid
@@ -368,11 +368,11 @@ def set_hidden(conn: sqlite3.Connection, person: str | int, hidden: bool = True)
 
 def hide_cluster(conn: sqlite3.Connection, cluster_id: int) -> Change:
     """Strangers: the group's faces are set aside ('ignored') and never clustered or suggested again."""
-    faces = face_ids_of_cluster(conn, cluster_id)
-    if not faces:
-        raise PeopleError(f"no unnamed group {cluster_id}")
     change = Change("Hide group")
     with transaction(conn):
+        faces = face_ids_of_cluster(conn, cluster_id)
+        if not faces:
+            raise PeopleError(f"no unnamed group {cluster_id}")
         change.keep_faces(conn, faces)
         for chunk in _chunks(faces):
             q = ",".join("?" * len(chunk))

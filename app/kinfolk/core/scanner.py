@@ -28,17 +28,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
 from ..db import repo
-from ..db.connection import connect, transaction
+from ..db.connection import check_integrity, connect, library_files, transaction
 from .align import align_face
 from .backend import FaceBackend
 from .cancel import Cancelled, CancelToken
 from .imageio import ImageLoadError, load_for_detection, sniff_format
 from .quality import face_quality
+from .scan_lock import ScanLock
 from .thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,13 @@ class ScanOptions:
     min_face_size: int = 20  # short side of the face box in full-size pixels
     embed_batch: int = 32
     thumbnails: bool = True
+    wait_for_other_scan: bool = False  # else another scan of the library refuses this one
+    lock_owner: str = "a Kinfolk scan"  # who scans, for the other scan's message
 
 
 @dataclass
 class ScanProgress:
-    phase: str  # "walking" | "scanning" | "done"
+    phase: str  # "waiting" (for another scan; path = who) | "walking" | "scanning" | "done"
     done: int = 0
     total: int = 0
     faces: int = 0
@@ -117,9 +120,11 @@ class _Result:
 
 # ------------------------------------------------------------------------------------------ walk
 
-def walk(roots: Iterable[str | os.PathLike]) -> Iterator[tuple[str, os.stat_result]]:
+def walk(roots: Iterable[str | os.PathLike],
+         skip: Collection[str] = ()) -> Iterator[tuple[str, os.stat_result]]:
     """Image files under ``roots``: (absolute path, stat). Skips hidden and system folders; follows
-    symlinked folders once (a folder reached twice, e.g. through a loop, is skipped)."""
+    symlinked folders once (a folder reached twice, e.g. through a loop, is skipped). Never opens
+    the paths in ``skip`` (the library's own files: closing them would drop SQLite's locks)."""
     seen_dirs: set[tuple[int, int]] = set()
     stack = [Path(r).expanduser().resolve() for r in roots]
     while stack:
@@ -135,7 +140,7 @@ def walk(roots: Iterable[str | os.PathLike]) -> Iterator[tuple[str, os.stat_resu
             continue
         subdirs = []
         for e in entries:
-            if e.name.startswith(".") or e.name in SKIP_DIRS:
+            if e.name.startswith(".") or e.name in SKIP_DIRS or e.path in skip:
                 continue
             try:
                 if e.is_dir():
@@ -217,7 +222,7 @@ class Scanner:
         index = repo.indexed_photos(conn, self.roots)
         work: list[_Item] = []
         seen: set[str] = set()
-        for path, st in walk(self.roots):
+        for path, st in walk(self.roots, library_files(self.library)):
             self.control.check()
             seen.add(path)
             self.summary.found += 1
@@ -404,6 +409,23 @@ class Scanner:
     # -- run ----------------------------------------------------------------------------------
 
     def run(self) -> ScanSummary:
+        """``_run`` holding the library's ``ScanLock`` (one scan at a time: a second is refused with
+        ``ScanInProgressError``, or waits if ``options.wait_for_other_scan``), after a
+        ``quick_check`` of the file (no scan writes into a damaged library)."""
+        def waiting(holder: str) -> None:
+            if self.progress:
+                self.progress(ScanProgress("waiting", path=holder))
+
+        with ScanLock(self.library, self.options.lock_owner, self.options.wait_for_other_scan,
+                      self.control, waiting):
+            conn = connect(self.library)
+            try:
+                check_integrity(conn)
+            finally:
+                conn.close()
+            return self._run()
+
+    def _run(self) -> ScanSummary:
         """Scan and return the summary. Raises ``LibraryError`` if the library cannot be written;
         a cancelled scan returns normally with ``summary.cancelled`` set."""
         t_start = time.monotonic()

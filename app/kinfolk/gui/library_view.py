@@ -13,7 +13,7 @@ from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QStackedWidget, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
@@ -25,6 +25,7 @@ from . import resources
 from .face_grid import FaceGridModel, FaceGridView
 from .session import Session
 from .widgets import EmptyState, Throttle, fmt_count, heading
+from .file_dialogs import choose_folder
 
 REASONS = {
     "missing": "File is gone",
@@ -327,8 +328,7 @@ class LibraryView(QWidget):
     # -- dialogs ------------------------------------------------------------------------------
 
     def _ask_folder(self) -> str | None:
-        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
-        return path or None
+        return choose_folder(self, "Add a photo folder", str(Path.home()))
 
     def _ask_confirm(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)

@@ -102,6 +102,10 @@ class MainWindow(QMainWindow):
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
         session.photo_requested.connect(self.open_viewer)
+        session.notice.connect(lambda text: self.statusBar().showMessage(text, 20000))
+        if session.read_only:
+            self.statusBar().showMessage(f"Read-only: {session.path.parent} cannot be written, so "
+                                         "the library can be viewed but not changed.")
         self.restore_state()
         self.refresh_setup()
         session.people.reload()

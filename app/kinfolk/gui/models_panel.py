@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
 from ..core.models import PackSpec, download_pack, import_file
@@ -19,6 +19,7 @@ from . import resources
 from .model_setup import SetupInfo, describe_setup, human_size
 from .preferences import MachineSettings
 from .tasks import TaskContext, TaskHandle, TaskRunner
+from .file_dialogs import choose_file
 
 
 class ModelsPanel(QWidget):
@@ -247,6 +248,5 @@ class ModelsPanel(QWidget):
         return self._download is not None
 
     def _ask_file(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model file", str(Path.home()),
-                                              "Model files (*.onnx *.zip);;All files (*)")
-        return path or None
+        return choose_file(self, "Import a model file", str(Path.home()),
+                           "Model files (*.onnx *.zip);;All files (*)")

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..core.library import Library
 from ..core.matching import Suggestion, list_suggestions
 from ..core.people import ClusterSummary, PersonSummary, list_clusters, list_people
-from ..db.connection import connect
+from ..db.connection import connect, translate_error
 from .tasks import TaskRunner
 from .widgets import Throttle
 
@@ -56,6 +56,7 @@ def rematch(library: Path, ctx) -> int:
 
 class PeopleData(QObject):
     loaded = Signal(object)  # PeopleSnapshot
+    problem = Signal(str)  # reading or matching failed (e.g. a disk I/O error): a line for the user
 
     def __init__(self, runner: TaskRunner, library: Path, parent: QObject | None = None,
                  interval: float = 0.3, rematch_delay_ms: int = 1500) -> None:
@@ -103,6 +104,7 @@ class PeopleData(QObject):
         self._busy = False
         self._again = False
         log.warning("reading people failed: %s", exc)
+        self.problem.emit(f"Could not read the people list: {translate_error(exc, self.library)}")
 
     def schedule_rematch(self) -> None:
         self._rematch_timer.start()
@@ -121,6 +123,7 @@ class PeopleData(QObject):
         def failed(exc: BaseException) -> None:
             self._rematching = False
             log.warning("matching faces to people failed: %s", exc)
+            self.problem.emit(f"Could not match faces to people: {translate_error(exc, lib)}")
 
         self.runner.run(lambda ctx: rematch(lib, ctx), name="match faces", on_success=done,
                         on_error=failed, on_cancelled=lambda: setattr(self, "_rematching", False))

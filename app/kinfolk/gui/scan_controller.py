@@ -67,6 +67,7 @@ class ScanController(QObject):
             opts = library.scan_options()
         if not folders:
             return False
+        opts.lock_owner = "the Kinfolk app"
         if self.workers:
             opts.workers = self.workers
         machine = self.machine

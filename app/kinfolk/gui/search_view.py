@@ -18,7 +18,7 @@ from typing import Callable
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
@@ -30,6 +30,7 @@ from .people_data import PeopleSnapshot
 from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
 from .session import Session
 from .widgets import EmptyState, fmt_count, heading
+from .file_dialogs import choose_folder
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 OTHER_FOLDER = "::other-folder::"  # the "Other folder…" entry of the folder filter
@@ -242,8 +243,7 @@ class SearchView(QWidget):
 
     def _ask_folder(self) -> str | None:
         roots = repo.list_folders(self.session.conn)
-        return QFileDialog.getExistingDirectory(self, "Only photos in this folder",
-                                                roots[0] if roots else "") or None
+        return choose_folder(self, "Only photos in this folder", roots[0] if roots else "")
 
     def focus_query(self) -> None:
         self.with_edit.setFocus()

@@ -3,6 +3,8 @@ and the scan controller. Views take a ``Session`` instead of reaching for global
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -11,12 +13,15 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..db.connection import connect
+from ..db.connection import (LibraryCorruptError, LibraryError, LibraryFullError, SchemaTooNewError, connect,
+                             is_read_only, translate_error)
 from .face_grid import ThumbnailStore
 from .people_data import PeopleData
 from .scan_controller import ScanController
 from .tasks import TaskRunner
 from .undo import Operation, perform
+
+log = logging.getLogger(__name__)
 
 
 class Session(QObject):
@@ -26,19 +31,21 @@ class Session(QObject):
     library_changed = Signal()  # folders or photos changed outside a scan: views refresh
     people_changed = Signal()  # names, groups or suggestions changed (naming, undo, organize)
     photo_requested = Signal(list, int)  # viewer items [("photo"|"face", id)], index: the window shows them
+    notice = Signal(str)  # something the user should know that needs no answer (status bar)
 
     def __init__(self, library: str | os.PathLike, models_dir: str | os.PathLike | None = None,
                  parent: QObject | None = None, workers: int | None = None) -> None:
         super().__init__(parent)
         self.path = Path(library)
         self.models_dir = models_dir
-        self.conn: sqlite3.Connection = connect(self.path)
+        self.conn: sqlite3.Connection = connect(self.path, check=True)
         self.runner = TaskRunner(parent=self)
         self.scans = ScanController(self.runner, self.path, self, models_dir=models_dir,
                                     workers=workers)
         self.undo = QUndoStack(self)
         self.people = PeopleData(self.runner, self.path, self)
         self.people_changed.connect(self.people.reload)
+        self.people.problem.connect(self.notice)
         self._stores: dict[int, ThumbnailStore] = {}
 
     def thumbnails(self, size: int) -> ThumbnailStore:
@@ -59,11 +66,36 @@ class Session(QObject):
             if rematch:
                 self.people.schedule_rematch()
 
-        return perform(self.undo, text, lambda: self.conn, op, changed)
+        return perform(self.undo, text, lambda: self.conn, self._retrying(text, op), changed)
+
+    @property
+    def read_only(self) -> bool:
+        """The library's folder or file cannot be written: it can be viewed, edits are refused."""
+        return is_read_only(self.conn)
+
+    def _retrying(self, text: str, op: Operation) -> Operation:
+        """``op``, run again once on a reopened connection if the library fails under it (a disk
+        I/O error, lost locks, busy): the edit is never dropped silently. A full disk, a damaged
+        or too new file are not retried (trying again cannot help); every failure propagates."""
+        def run(conn: sqlite3.Connection):
+            try:
+                return op(conn)
+            except (sqlite3.Error, LibraryError) as exc:
+                err = translate_error(exc, self.path)
+                if isinstance(err, (LibraryFullError, LibraryCorruptError, SchemaTooNewError)):
+                    raise err from exc
+                log.warning("%s failed (%s); reopening the library and trying again", text, exc)
+                self.reopen()
+                result = op(self.conn)
+                self.notice.emit(f"The library reported a problem ({err}). Kinfolk reopened it and "
+                                 f"saved your change ({text}).")
+                return result
+        return run
 
     def try_edit(self, text: str, op: Operation, error: Callable[[str], None],
                  rematch: bool = True) -> bool:
-        """``edit``, with a refused request reported through ``error``. True if it was done."""
+        """``edit``, with a refused request or a library failure reported through ``error``.
+        True if it was done."""
         from ..core.people import PeopleError
 
         try:
@@ -71,7 +103,20 @@ class Session(QObject):
         except PeopleError as exc:
             error(str(exc))
             return False
+        except (sqlite3.Error, LibraryError) as exc:
+            log.error("%s failed", text, exc_info=exc)
+            error(f"Your change ({text}) was not saved: {translate_error(exc, self.path)}")
+            return False
         return True
+
+    def reopen(self) -> None:
+        """Replace the GUI connection with a fresh one (after a failure the old one may have lost
+        its locks or its files)."""
+        old, self.conn = self.conn, None  # type: ignore[assignment]
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.close()
+        self.conn = connect(self.path)
 
     def show_photos(self, items, index: int = 0) -> None:
         """Ask for the photo viewer on ``items[index]`` (``("photo", id)`` or ``("face", id)``:
@@ -96,6 +141,7 @@ class Session(QObject):
         """Stop scans and tasks, then close the connection. Idempotent."""
         self.scans.cancel()
         self.people._rematch_timer.stop()
+        self.people._throttle._timer.stop()  # a pending reload must not start after the shutdown
         self.runner.shutdown()
         if self.conn is not None:
             self.conn.close()

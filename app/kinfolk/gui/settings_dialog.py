@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
 from .widgets import FolderListEditor, grow_to_fit
+from .file_dialogs import choose_folder
 
 PROVIDER_LABELS = {
     "auto": "Automatic (fastest available)",
@@ -287,8 +288,7 @@ class SettingsDialog(QDialog):
             min_face_size=self.min_face.value(), thresholds=self.thresholds(), model_id=self.model_id)
 
     def _ask_folder(self) -> str | None:
-        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
-        return path or None
+        return choose_folder(self, "Add a photo folder", str(Path.home()))
 
     def _ask_remove(self, path: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, "Remove folder?",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QVBoxLayout, QWidget)
 
 from . import resources
@@ -19,6 +19,7 @@ from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
 from .widgets import FolderListEditor, grow_to_fit, heading
+from .file_dialogs import choose_folder
 
 
 class WelcomeDialog(QDialog):
@@ -116,5 +117,4 @@ class WelcomeDialog(QDialog):
         super().reject()
 
     def _ask_folder(self) -> str | None:
-        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
-        return path or None
+        return choose_folder(self, "Add a photo folder", str(Path.home()))
