@@ -60,8 +60,15 @@ def translate_error(exc: sqlite3.Error, path: str | os.PathLike | None = None) -
     return exc
 
 
+def _decode_text(raw: bytes) -> str:
+    """TEXT columns as str; bytes that are not UTF-8 (file names stored losslessly, see
+    ``repo.fs_text``) come back as surrogate escapes, i.e. exactly the ``str`` the OS gave us."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _decode_text
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
