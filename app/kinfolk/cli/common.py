@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -36,8 +37,14 @@ def open_library(args, must_exist: bool = True):
 
 
 def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """UTF-8 JSON on stdout. A file name that is not valid UTF-8 holds surrogate escapes; they are
+    written as ``\\udcXX`` escapes (valid JSON; Python's ``json`` reads back the exact name)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def fmt_duration(seconds: float | None) -> str:

@@ -7,7 +7,7 @@ with the id of the model that made them; readers always filter by model id.
 File names are stored losslessly: a path that is not valid UTF-8 (``os.fsdecode`` gives it surrogate
 escapes) is stored as its exact bytes in the TEXT column (bound through :func:`fs_text` and
 ``CAST(? AS TEXT)``) and read back by the connection's text factory as the very same ``str``.
-Folder prefixes are matched with a byte range (:func:`_under`), which also uses the path index.
+Folder prefixes are matched with a byte range (:func:`under`), which also uses the path index.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def fs_text(path: str) -> str | bytes:
         return path.encode("utf-8", "surrogateescape")
 
 
-def _under(column: str, folder: str) -> tuple[str, list]:
+def under(column: str, folder: str) -> tuple[str, list]:
     """SQL condition "``column`` is ``folder`` or inside it", as a byte range on the path index."""
     prefix = folder.rstrip(os.sep) + os.sep
     upper = prefix[:-1] + chr(ord(os.sep) + 1)  # '/' + 1 = '0': every path starting with prefix
@@ -131,7 +131,7 @@ def set_folder_offline(conn: sqlite3.Connection, path: str, reason: str | None) 
 
 def remove_folder(conn: sqlite3.Connection, path: str) -> int:
     """Forget a folder and every photo under it (faces cascade). Returns the number of photos removed."""
-    cond, params = _under("path", path)
+    cond, params = under("path", path)
     with transaction(conn):
         conn.execute("DELETE FROM folders WHERE path = CAST(? AS TEXT)", (fs_text(path),))
         ids = [r[0] for r in conn.execute(f"SELECT id FROM photos WHERE {cond}", params)]
@@ -145,7 +145,7 @@ def indexed_photos(conn: sqlite3.Connection, roots: Iterable[str]) -> dict[str, 
     """Every indexed photo under any of ``roots`` (absolute paths), keyed by path."""
     out: dict[str, IndexedPhoto] = {}
     for root in roots:
-        cond, params = _under("path", root)
+        cond, params = under("path", root)
         for r in conn.execute(f"{_INDEXED} WHERE {cond}", params):
             out[r[1]] = IndexedPhoto(*r[:8], bool(r[8]))
     return out
@@ -192,8 +192,8 @@ def touch_photo(conn: sqlite3.Connection, photo_id: int, size: int, mtime_ns: in
 
 
 def delete_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    with transaction(conn):
-        _delete_photo_ids(conn, ids)
+    """Delete photos (faces, thumbnails and suggestions cascade). Call inside ``transaction``."""
+    _delete_photo_ids(conn, ids)
 
 
 def _delete_photo_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QGroupBox, QHBoxL
                                QStackedWidget, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
+from ..core.filenames import readable
 from ..core.scanner import ScanSummary
 from ..db import repo
 from ..db.connection import transaction
@@ -37,6 +38,10 @@ REASONS = {
     "too_large": "Image is too large",
     "unreadable": "Cannot be read",
     "internal": "Kinfolk failed on this photo",
+    "not_a_file": "Not a regular file",
+    "broken_link": "Link to a missing file",
+    "link_loop": "Link loop",
+    "path_too_long": "Path too long",
 }
 
 NO_FOLDERS_TEXT = ("Add the folders that hold your photos. Kinfolk looks through them on this "
@@ -164,9 +169,10 @@ class LibraryView(QWidget):
         selected = self._selected_folder()
         self.folders.clear()
         for path in repo.list_folders(self.session.conn):
-            it = QListWidgetItem(resources.icon("folder"), path)
+            it = QListWidgetItem(resources.icon("folder"), readable(path))
             it.setData(Qt.ItemDataRole.UserRole, path)
-            it.setToolTip(path if os.path.isdir(path) else f"{path}\n(not found: unplugged or moved?)")
+            it.setToolTip(readable(path) if os.path.isdir(path) else
+                          f"{readable(path)}\n(offline: unplugged or moved? Its photos are kept)")
             if not os.path.isdir(path):
                 it.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText))
             self.folders.addItem(it)
@@ -227,6 +233,44 @@ class LibraryView(QWidget):
                                 on_error=lambda e: (self._error("Could not remove the folder", e),
                                                     self.reload()))
 
+    def remove_missing_interactive(self) -> None:
+        """Say what removing the missing photos deletes, ask, then remove them (off the GUI thread)."""
+        path = self.session.path
+
+        def plan_work(ctx):
+            from ..core import missing
+            from ..db.connection import connect
+
+            conn = connect(path)
+            try:
+                return missing.plan(conn)
+            finally:
+                conn.close()
+
+        def ask(plan) -> None:
+            if not plan.photo_ids:
+                QMessageBox.information(self, "Kinfolk", plan.describe())
+                return
+            if not self.confirm("Remove missing photos?", plan.describe()):
+                return
+
+            def remove_work(ctx):
+                from ..core import missing
+                from ..db.connection import connect
+
+                conn = connect(path)
+                try:
+                    return missing.remove(conn, plan)
+                finally:
+                    conn.close()
+
+            self.session.runner.run(remove_work, name="remove missing photos",
+                                    on_success=lambda n: self.session.library_changed.emit(),
+                                    on_error=lambda e: self._error("Could not remove them", e))
+
+        self.session.runner.run(plan_work, name="plan removal", on_success=ask,
+                                on_error=lambda e: self._error("Could not read the library", e))
+
     def scan_now(self) -> None:
         self.session.scans.start()
         self._update_buttons()
@@ -262,9 +306,12 @@ class LibraryView(QWidget):
         self._refreshing = False
         self.snapshot = snap
         c = snap.counts
-        parts = [fmt_count(c["photos"] - c["errors"], "photo"), fmt_count(c["faces"], "face")]
+        missing = c.get("missing", 0)
+        parts = [fmt_count(c["photos"] - c["errors"] - missing, "photo"), fmt_count(c["faces"], "face")]
         if c["errors"]:
             parts.append(f"{c['errors']:,} could not be read")
+        if missing:
+            parts.append(f"{missing:,} missing (kept; File ▸ Remove Missing Photos… removes them)")
         self.summary.setText(" · ".join(parts))
         self.grid_model.set_face_ids(snap.face_ids)
         self.faces_stack.setCurrentWidget(self.grid if snap.face_ids else self.faces_empty)
@@ -296,8 +343,8 @@ class LibraryView(QWidget):
         warn = resources.icon("warning")
         items = []
         for path, reason, message in errors:
-            it = QTreeWidgetItem([os.path.basename(path), reason_text(reason), os.path.dirname(path),
-                                  message])
+            it = QTreeWidgetItem([readable(os.path.basename(path)), reason_text(reason),
+                                  readable(os.path.dirname(path)), message])
             it.setIcon(0, warn)
             it.setData(0, Qt.ItemDataRole.UserRole, path)
             it.setData(1, Qt.ItemDataRole.UserRole, reason)
