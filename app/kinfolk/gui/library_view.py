@@ -70,6 +70,7 @@ class LibraryView(QWidget):
         # Injected so tests drive the real view without modal dialogs.
         self.choose_folder: Callable[[], str | None] = self._ask_folder
         self.confirm: Callable[[str, str], bool] = self._ask_confirm
+        self._folder_list: list[str] = []
         self.snapshot: LibrarySnapshot | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -94,7 +95,7 @@ class LibraryView(QWidget):
         self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.folders.itemSelectionChanged.connect(self._update_buttons)
         self.folders.itemDoubleClicked.connect(
-            lambda it: QDesktopServices.openUrl(QUrl.fromLocalFile(it.data(Qt.ItemDataRole.UserRole))))
+            lambda it: QDesktopServices.openUrl(QUrl.fromLocalFile(self._folder_of(it))))
         blay.addWidget(self.folders, 1)
         buttons = QVBoxLayout()
         self.add_button = QPushButton(resources.icon("folder-add"), "Add folder…")
@@ -162,15 +163,20 @@ class LibraryView(QWidget):
     # -- folders ------------------------------------------------------------------------------
 
     def folder_paths(self) -> list[str]:
-        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
+        return [self._folder_of(self.folders.item(i)) for i in range(self.folders.count())]
+
+    def _folder_of(self, item: QListWidgetItem) -> str:
+        # Items hold an index into _folder_list: Qt strings cannot carry a name that is not UTF-8.
+        return self._folder_list[item.data(Qt.ItemDataRole.UserRole)]
 
     def reload(self) -> None:
         """Folder list now (a quick read), the rest in the background."""
         selected = self._selected_folder()
         self.folders.clear()
-        for path in repo.list_folders(self.session.conn):
+        self._folder_list = repo.list_folders(self.session.conn)
+        for i, path in enumerate(self._folder_list):
             it = QListWidgetItem(resources.icon("folder"), readable(path))
-            it.setData(Qt.ItemDataRole.UserRole, path)
+            it.setData(Qt.ItemDataRole.UserRole, i)
             it.setToolTip(readable(path) if os.path.isdir(path) else
                           f"{readable(path)}\n(offline: unplugged or moved? Its photos are kept)")
             if not os.path.isdir(path):
@@ -183,7 +189,7 @@ class LibraryView(QWidget):
 
     def _selected_folder(self) -> str | None:
         items = self.folders.selectedItems()
-        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        return self._folder_of(items[0]) if items else None
 
     def _update_buttons(self) -> None:
         scanning = self.session.scans.running
