@@ -171,3 +171,24 @@ def test_a_copy_of_a_forgotten_persons_photo_does_not_bring_them_back(tmp_path, 
     shutil.copyfile(pics / "copy-of-victim.jpg", pics / "second-copy.jpg")
     scan(lib, pics, onnx_backend)
     assert repo.counts(conn)["faces"] == faces_before - n
+
+
+def test_a_damaged_photo_keeps_its_names_until_it_is_restored(tmp_path, faces_dir, labels,
+                                                               onnx_backend):
+    pics = tmp_path / "pics"
+    photos = copy_photos(faces_dir, labels, pics, 3, where=lambda i: i not in ("none", "group"))
+    lib = tmp_path / "lib.sqlite"
+    scan(lib, pics, onnx_backend)
+    conn = connect(lib)
+    alice = name_photo_faces(conn, photos[0], "Alice")
+    original = photos[0].read_bytes()
+    photos[0].write_bytes(original[: len(original) // 3])  # a bad copy from a failing card
+    s = scan(lib, pics, onnx_backend)
+    assert s.errors == 1
+    row = next(r for r in repo.photos(conn) if r["path"] == str(photos[0]))
+    assert (row["status"], row["error_reason"]) == ("error", "truncated")
+    assert person_faces(conn, "Alice") == alice
+    photos[0].write_bytes(original)  # restored from the backup
+    s = scan(lib, pics, onnx_backend)
+    assert s.errors == 0 and s.processed == 1
+    assert person_faces(conn, "Alice") == alice

@@ -211,6 +211,7 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
 def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
     """Insert or replace one scanned photo and its faces. Call inside ``transaction``.
 
+    An error record for a photo already indexed keeps its faces (see below).
     A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
     an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
     the box of a forgotten face (of this photo row, or of any photo with the same content hash) are
@@ -227,6 +228,15 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))", values + (fs_text(rec.path),))
         photo_id = int(cur.lastrowid)
         old_faces: list[sqlite3.Row] = []
+    elif rec.status == "error":
+        # A photo that was read before and cannot be read now (damaged copy, permissions, a link
+        # to an unplugged drive) keeps the faces, names and content hash it had: the error is
+        # recorded, and when the file is fixed the rescan's faces inherit the names (IoU below).
+        photo_id = int(row[0])
+        conn.execute("UPDATE photos SET size=?, mtime_ns=?, status='error', error_reason=?, error=?, "
+                     "scanned_at=datetime('now'), missing_since=NULL WHERE id=?",
+                     (rec.size, rec.mtime_ns, rec.error_reason, rec.error, photo_id))
+        return photo_id
     else:
         photo_id = int(row[0])
         conn.execute(
