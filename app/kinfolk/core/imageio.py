@@ -29,6 +29,7 @@ import re
 import struct
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Sequence, Union
@@ -54,11 +55,13 @@ MAX_PIXELS = 250_000_000
 #: must be decoded whole, so this, not the pixel count, is what bounds a worker's memory.
 MAX_DECODE_BYTES = 1 << 30
 
-#: Decodes larger than this many bytes run one at a time in the process (``_BIG_DECODES``), so four
-#: workers meeting four huge PNGs need the memory of one, not four. Camera JPEGs (drafted) and
-#: ordinary photos never wait.
+#: Decodes larger than this many bytes run one at a time, on one dedicated thread (``_BIG_DECODER``),
+#: so four workers meeting four huge PNGs need the memory of one, not four. (One thread, not just a
+#: lock: glibc keeps freed memory in the arena of the thread that used it, so big decodes spread
+#: over four workers would still hold four images' worth.) Camera JPEGs (drafted) and ordinary
+#: photos never wait.
 BIG_DECODE_BYTES = 96 << 20
-_BIG_DECODES = threading.Semaphore(1)
+_BIG_DECODER = ThreadPoolExecutor(1, thread_name_prefix="kinfolk-big-decode")
 
 #: Bytes read to sniff a format (enough for an ISO-BMFF ``ftyp`` box with its compatible brands).
 SNIFF_BYTES = 64
@@ -627,7 +630,7 @@ def _decode_rgb(op: _Opened, jpeg_scale: int = 1, min_long_side: int | None = No
     With ``min_long_side``, the decoded image is box-reduced by the largest integer factor keeping
     its long side ≥ that, *before* the RGB conversion (which would copy a full-size image, three
     times for RGBA). Refuses decodes above :data:`MAX_DECODE_BYTES`; serializes those above
-    :data:`BIG_DECODE_BYTES`."""
+    :data:`BIG_DECODE_BYTES` (on ``_BIG_DECODER``). Fills in ``op``'s EXIF and orientation (:func:`_read_meta`)."""
     im = op.im
     if jpeg_scale > 1 and im.format in ("JPEG", "MPO"):
         im.draft("RGB", _draft_request(im.size, jpeg_scale))
@@ -636,19 +639,22 @@ def _decode_rgb(op: _Opened, jpeg_scale: int = 1, min_long_side: int | None = No
         raise ImageLoadError(
             "too_large", f"image too large to decode safely: {im.size[0]:,}×{im.size[1]:,} "
             f"{im.mode} needs {need / 2**20:,.0f} MB (limit {MAX_DECODE_BYTES / 2**20:,.0f} MB)")
-    big = need > BIG_DECODE_BYTES
-    if big:
-        _BIG_DECODES.acquire()
-    try:
-        im.load()
-        if min_long_side:
-            k = max(im.size) // min_long_side
-            if k >= 2:
-                im = _reduce(im, k) if im.mode in _REDUCIBLE_MODES else _to_rgb(im).reduce(k)
-        return _to_rgb(im)
-    finally:
-        if big:
-            _BIG_DECODES.release()
+    if need > BIG_DECODE_BYTES:
+        return _BIG_DECODER.submit(_load_reduced, op, min_long_side).result()
+    return _load_reduced(op, min_long_side)
+
+
+def _load_reduced(op: _Opened, min_long_side: int | None) -> Image.Image:
+    im = op.im
+    im.load()
+    _read_meta(op)  # before any reduction: for PNG, EXIF comes from the loaded image
+    if min_long_side:
+        k = max(im.size) // min_long_side
+        if k >= 2:
+            small = _reduce(im, k) if im.mode in _REDUCIBLE_MODES else _to_rgb(im).reduce(k)
+            im.close()  # free the full-size pixels now, before the next big decode starts
+            im = small
+    return _to_rgb(im)
 
 
 def _reduce(im: Image.Image, k: int) -> Image.Image:
@@ -736,7 +742,6 @@ def load_for_detection(path: PathLike, min_long_side: int = 640,
         f = guard.open()
         op = _open(f, guard)
         img = _decode_rgb(op, _jpeg_scale(max(op.size), min_long_side), min_long_side)
-        _read_meta(op)
         if max_long_side is not None:
             img = _fit(img, max_long_side, Image.Resampling.BILINEAR)
         img = _orient(img, op.orientation)
@@ -758,7 +763,6 @@ def load_full(path: PathLike, max_long_side: int | None = None) -> Image.Image:
         op = _open(guard.open(), guard)
         s = _jpeg_scale(max(op.size), max_long_side) if max_long_side else 1
         img = _decode_rgb(op, s)
-        _read_meta(op)
         if max_long_side is not None:
             img = _fit(img, max_long_side, Image.Resampling.LANCZOS)
         img = _orient(img, op.orientation)
@@ -786,7 +790,6 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
                 s = cand
                 break
         img = _decode_rgb(op, s)
-        _read_meta(op)
         img = _orient(img, op.orientation)
         full_w, full_h = _oriented_size(op.size, op.orientation)
         side = min(side, full_w, full_h)
