@@ -305,3 +305,32 @@ def test_scan_after_naming_recognizes_the_named_person(qtbot, win, tmp_path, fac
                         "WHERE p.path LIKE ?", (str(more) + "%",)).fetchall()
     conn.close()
     assert len(rows) >= 2 and all(pid == person.id for (pid,) in rows), rows
+
+
+def test_missing_photos_are_kept_until_removed_from_the_file_menu(qtbot, window, photo_folder):
+    """Issue 13: a rescan after photos vanished keeps them (marked missing, faces kept); File ▸
+    Remove Missing Photos… says what goes, asks, and only then removes them."""
+    w, lv = window, window.library_view
+    lv.add_folder(photo_folder)
+    wait_idle(qtbot, w)
+    before = db_counts(w)
+    gone = sorted(p for p in photo_folder.iterdir() if p.name != "broken.jpg")[:2]
+    for p in gone:
+        p.unlink()
+    w.scan_action.trigger()
+    wait_idle(qtbot, w)
+    assert w.session.scans.last_summary.missing == 2
+    assert db_counts(w) == before  # nothing deleted
+    assert "2 missing" in lv.summary.text() and "6 photos" in lv.summary.text()
+    asked = []
+    lv.confirm = lambda title, text: asked.append(text) or False
+    w.remove_missing_action.trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)
+    assert all(str(p) in asked[0] for p in gone) and "2 missing photo" in asked[0]
+    qtbot.wait(300)
+    assert db_counts(w) == before  # said no
+    lv.confirm = lambda title, text: True
+    w.remove_missing_action.trigger()
+    qtbot.waitUntil(lambda: db_counts(w)["photos"] == before["photos"] - 2, timeout=10000)
+    wait_idle(qtbot, w)
+    assert "missing" not in lv.summary.text()

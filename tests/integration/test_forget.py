@@ -38,7 +38,7 @@ def test_forgotten_embeddings_are_gone_from_the_file(tmp_path, faces_dir, labels
     # The boxes are remembered, without pixels or vectors.
     assert conn.execute("SELECT COUNT(*) FROM forgotten_faces").fetchone()[0] >= 1
     cols = [r[1] for r in conn.execute("PRAGMA table_info(forgotten_faces)")]
-    assert cols == ["photo_id", "x1", "y1", "x2", "y2"]
+    assert cols == ["photo_id", "photo_hash", "x1", "y1", "x2", "y2"]
     # A rescan of the (changed) photos does not recreate the forgotten faces.
     for p in pics.iterdir():
         p.touch()

@@ -49,10 +49,12 @@ def test_moved_changed_and_deleted_files(tmp_path, faces_dir, labels, onnx_backe
     # Changed content: overwrite photo 2 with photo 3's bytes (different size/mtime).
     shutil.copyfile(photos[3], photos[2])
     s = scan(lib, pics, onnx_backend)
-    assert (s.moved, s.deleted) == (1, 1)
+    assert (s.moved, s.missing) == (1, 1)
     assert s.processed == 2  # the moved file is hashed but not decoded; the changed one is rescanned
-    paths = {r["path"] for r in repo.photos(conn)}
-    assert str(moved_dst) in paths and str(moved_src) not in paths and str(photos[1]) not in paths
+    rows = {r["path"]: r for r in repo.photos(conn)}
+    assert str(moved_dst) in rows and str(moved_src) not in rows
+    # The deleted file is kept, marked missing (issue 13: nothing is deleted because a file is gone).
+    assert repo.presence(rows[str(photos[1])]) == "missing"
     # The moved photo kept its named face.
     row = conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
                        "WHERE p.path = ? AND f.person_id = 1", (str(moved_dst),)).fetchone()
@@ -146,7 +148,7 @@ def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels
     lib = tmp_path / "lib.sqlite"
     s = Scanner(lib, [pics], onnx_backend, ScanOptions(workers=2), progress=progress, control=token).run()
     assert s.cancelled and s.processed < len(photos)
-    assert s.deleted == 0
+    assert s.missing == 0
     again = scan(lib, pics, onnx_backend)
     assert again.unchanged + again.processed == len(photos) and again.unchanged >= 1
 

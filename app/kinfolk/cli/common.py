@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -19,9 +20,7 @@ def library_path(args) -> Path:
 
 
 def open_library(args, must_exist: bool = True):
-    from ..db.connection import connect
-
-    from ..db.connection import is_read_only
+    from ..db.connection import connect, is_read_only
 
     path = library_path(args)
     if must_exist and not path.exists():
@@ -34,8 +33,14 @@ def open_library(args, must_exist: bool = True):
 
 
 def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """UTF-8 JSON on stdout. A file name that is not valid UTF-8 holds surrogate escapes; they are
+    written as ``\\udcXX`` escapes (valid JSON; Python's ``json`` reads back the exact name)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def fmt_duration(seconds: float | None) -> str:

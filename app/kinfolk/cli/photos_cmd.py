@@ -2,6 +2,10 @@
 
 ``kinfolk photos --person A --person B [--any] [--not C] [--only] [--from DATE] [--to DATE]
 [--folder DIR] --json`` lists the photos with all of (or any of) the people.
+
+A photo's ``status`` is ``ok``, ``error`` (see ``reason``), ``missing`` (not found at the last scan;
+its faces are kept until ``--remove-missing``) or ``offline`` (its library folder could not be read at
+the last scan). ``--folders`` lists the library folders and whether each was online.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ def add_parser(sub, parents) -> None:
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     p.add_argument("--folder", metavar="DIR")
     p.add_argument("--errors", action="store_true", help="only photos that could not be read")
+    p.add_argument("--missing", action="store_true",
+                   help="only photos whose files were not found at the last scan")
+    p.add_argument("--folders", action="store_true",
+                   help="list the library folders and whether each could be read (offline)")
+    p.add_argument("--remove-missing", action="store_true",
+                   help="remove the missing photos (and their faces) from the library for good; "
+                        "says what it removes and asks first (with --folder: only under it)")
+    p.add_argument("--yes", action="store_true", help="with --remove-missing: do not ask")
     p.set_defaults(run=run)
 
 
@@ -30,16 +42,59 @@ def photo_rows(conn) -> list[dict]:
 
     return [{
         "path": r["path"],
-        "status": r["status"],
+        "status": repo.presence(r),
         "error": r["error"],
         "reason": r["error_reason"],
         "faces": r["faces"],
         "taken_at": r["taken_at"],
+        "missing_since": r["missing_since"],
     } for r in repo.photos(conn)]
 
 
+def folder_rows(conn) -> list[dict]:
+    from ..db import repo
+
+    return [{"path": f.path, "status": "offline" if f.offline else "online",
+             "offline_since": f.offline_since, "reason": f.offline_reason}
+            for f in repo.folder_states(conn)]
+
+
+def remove_missing(conn, args) -> int:
+    import os
+    import sys
+
+    from ..core import missing
+
+    plan = missing.plan(conn, os.path.abspath(args.folder) if args.folder else None)
+    print(plan.describe(), file=sys.stderr)
+    if not plan.photo_ids:
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("refusing to remove photos without confirmation: add --yes")
+        if input("Remove them? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing was removed.", file=sys.stderr)
+            return 1
+    n = missing.remove(conn, plan)
+    print(f"Removed {n} missing photo(s).", file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
+    from ..core.filenames import readable
+
     conn = open_library(args)
+    if args.remove_missing:
+        return remove_missing(conn, args)
+    if args.folders:
+        rows = folder_rows(conn)
+        if args.json:
+            print_json(rows)
+        else:
+            for r in rows:
+                state = f"offline since {r['offline_since']} ({r['reason']})" if r["reason"] else "online"
+                print(f"{readable(r['path'])}  {state}")
+        return 0
     searching = args.person or args.exclude or args.date_from or args.date_to or args.folder
     if searching:
         from ..core.people import PeopleError
@@ -56,15 +111,20 @@ def run(args) -> int:
             print_json(rows)
         else:
             for r in rows:
-                print(f"{r['path']}  {', '.join(r['people'])}")
+                print(f"{readable(r['path'])}  {', '.join(r['people'])}")
         return 0
     rows = photo_rows(conn)
     if args.errors:
         rows = [r for r in rows if r["status"] == "error"]
+    if args.missing:
+        rows = [r for r in rows if r["status"] == "missing"]
     if args.json:
         print_json(rows)
     else:
         for r in rows:
-            extra = f"{r['faces']} faces" if r["status"] == "ok" else f"{r['reason']}: {r['error']}"
-            print(f"{r['path']}  {extra}")
+            if r["status"] == "error":
+                extra = f"{r['reason']}: {r['error']}"
+            else:
+                extra = f"{r['faces']} faces" + ("" if r["status"] == "ok" else f" ({r['status']})")
+            print(f"{readable(r['path'])}  {extra}")
     return 0

@@ -54,15 +54,32 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _known_folder(args, folder: Path) -> bool:
+    path = library_path(args)
+    if not path.exists():
+        return False
+    from ..db import repo
+    from ..db.connection import connect
+
+    conn = connect(path)
+    try:
+        return str(folder.resolve()) in repo.list_folders(conn)
+    finally:
+        conn.close()
+
+
 def run(args) -> int:
     from ..core.backend_choice import make_backend
     from ..core.cancel import CancelToken
+    from ..core.filenames import readable
     from ..core.library import Library
-    from ..core.scanner import Scanner
+    from ..core.scanner import ScanError, Scanner
 
     folders = [Path(f).expanduser() for f in args.folders]
     for f in folders:
-        if not f.is_dir():
+        # A folder the library already knows may be offline (unplugged): scan reports it and keeps
+        # its photos. A new path that is not a folder is a typo.
+        if not f.is_dir() and not _known_folder(args, f):
             raise UserError(f"not a folder: {f}")
     backend = make_backend(args.backend, args.pack, args.models, args.providers)
     path = library_path(args)
@@ -83,11 +100,24 @@ def run(args) -> int:
     except KeyboardInterrupt:
         control.cancel()
         raise
+    except ScanError as exc:
+        raise UserError(str(exc)) from exc
     print(f"{s.found} photos ({s.processed} scanned, {s.unchanged} unchanged, {s.moved} moved, "
-          f"{s.deleted} removed), {s.faces} faces, {s.errors} errors in "
+          f"{s.missing} missing), {s.faces} faces, {s.errors} errors in "
           f"{fmt_duration(s.elapsed)} ({s.rate:.1f} photos/s)", file=sys.stderr)
+    for root, reason, msg in s.offline:
+        print(f"  offline: {readable(root)}: {msg}", file=sys.stderr)
+    if s.returned:
+        print(f"  {s.returned} photo(s) marked missing before are back, with their faces",
+              file=sys.stderr)
+    if s.missing:
+        print(f"  {s.missing} photo(s) were not found: they are kept with their faces and names; "
+              "'kinfolk photos --missing' lists them, 'kinfolk photos --remove-missing' removes them",
+              file=sys.stderr)
+    for path_, reason, msg in s.problems[:20]:
+        print(f"  {reason}: {readable(path_)}: {msg}", file=sys.stderr)
     for path_, reason, msg in s.error_list[:20]:
-        print(f"  {reason}: {path_}: {msg}", file=sys.stderr)
+        print(f"  {reason}: {readable(path_)}: {msg}", file=sys.stderr)
     if len(s.error_list) > 20:
         print(f"  ... and {len(s.error_list) - 20} more ('kinfolk photos --json' lists all)",
               file=sys.stderr)

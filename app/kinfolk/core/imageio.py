@@ -28,6 +28,8 @@ import os
 import re
 import struct
 import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Sequence, Union
@@ -47,6 +49,19 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: Largest photo we decode, in pixels (w × h of the stored image). Larger headers are refused as
 #: ``too_large`` before decoding; Pillow's own bomb guard is set to the same figure.
 MAX_PIXELS = 250_000_000
+
+#: Largest decode we attempt, in bytes of decoded pixels (after JPEG ``draft``): a 250 MP RGB PNG
+#: is 750 MB, a 250 MP RGBA one 1 GB. Formats without reduced-scale decoding (PNG, TIFF, WebP...)
+#: must be decoded whole, so this, not the pixel count, is what bounds a worker's memory.
+MAX_DECODE_BYTES = 1 << 30
+
+#: Decodes larger than this many bytes run one at a time, on one dedicated thread (``_BIG_DECODER``),
+#: so four workers meeting four huge PNGs need the memory of one, not four. (One thread, not just a
+#: lock: glibc keeps freed memory in the arena of the thread that used it, so big decodes spread
+#: over four workers would still hold four images' worth.) Camera JPEGs (drafted) and ordinary
+#: photos never wait.
+BIG_DECODE_BYTES = 96 << 20
+_BIG_DECODER = ThreadPoolExecutor(1, thread_name_prefix="kinfolk-big-decode")
 
 #: Bytes read to sniff a format (enough for an ISO-BMFF ``ftyp`` box with its compatible brands).
 SNIFF_BYTES = 64
@@ -226,7 +241,32 @@ def _setup() -> None:
         except ImportError:  # pragma: no cover - pillow-heif is a dependency
             log.warning("pillow-heif is not installed: HEIC photos cannot be read")
         Image.init()
+        _route_decoder_warnings()
         _setup_done = True
+
+
+_reading = threading.local()  # the path this thread is reading, for warnings
+
+
+def _route_decoder_warnings() -> None:
+    """Pillow (and pillow-heif, exifread) report damaged-but-readable files with ``warnings.warn``
+    ("Possibly corrupt EXIF data", "Truncated File Read", DecompressionBombWarning...), which
+    Python prints raw on stderr, once per code line, without the file. Send them to this module's
+    log instead (INFO, with the photo's path; ``kinfolk -v`` shows them); other warnings are untouched."""
+    previous = warnings.showwarning
+    pil_dir = os.path.dirname(Image.__file__)
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        fn = os.fspath(filename or "")
+        if fn.startswith(pil_dir) or fn == __file__ or os.sep + "pillow_heif" + os.sep in fn \
+                or os.sep + "exifread" + os.sep in fn:
+            where = getattr(_reading, "path", None)
+            log.info("%s%s: %s", f"{where}: " if where else "", category.__name__, message)
+            return
+        previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("always", module=r"(PIL|pillow_heif|exifread)(\.|$)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +383,7 @@ class _Guard:
         self.fmt: str | None = None
         self.size: int | None = None
         self.f: BinaryIO | None = None
+        _reading.path = path
 
     def open(self) -> BinaryIO:
         self.f = open(self.path, "rb")
@@ -357,6 +398,7 @@ class _Guard:
                 return False
             raise _classify(exc, self.path, self.fmt, self.size, self.f) from exc
         finally:
+            _reading.path = None
             if self.f is not None:
                 self.f.close()
 
@@ -582,13 +624,57 @@ def _jpeg_scale(long_side: int, target_long: int) -> int:
     return 1
 
 
-def _decode_rgb(op: _Opened, jpeg_scale: int = 1) -> Image.Image:
-    """Decode to an RGB image in stored orientation (JPEG at 1/``jpeg_scale``)."""
+def _decode_rgb(op: _Opened, jpeg_scale: int = 1, min_long_side: int | None = None) -> Image.Image:
+    """Decode to an RGB image in stored orientation (JPEG at 1/``jpeg_scale``).
+
+    With ``min_long_side``, the decoded image is box-reduced by the largest integer factor keeping
+    its long side ≥ that, *before* the RGB conversion (which would copy a full-size image, three
+    times for RGBA). Refuses decodes above :data:`MAX_DECODE_BYTES`; serializes those above
+    :data:`BIG_DECODE_BYTES` (on ``_BIG_DECODER``). Fills in ``op``'s EXIF and orientation (:func:`_read_meta`)."""
     im = op.im
     if jpeg_scale > 1 and im.format in ("JPEG", "MPO"):
         im.draft("RGB", _draft_request(im.size, jpeg_scale))
+    need = _decoded_bytes(im)
+    if need > MAX_DECODE_BYTES:
+        raise ImageLoadError(
+            "too_large", f"image too large to decode safely: {im.size[0]:,}×{im.size[1]:,} "
+            f"{im.mode} needs {need / 2**20:,.0f} MB (limit {MAX_DECODE_BYTES / 2**20:,.0f} MB)")
+    if need > BIG_DECODE_BYTES:
+        return _BIG_DECODER.submit(_load_reduced, op, min_long_side).result()
+    return _load_reduced(op, min_long_side)
+
+
+def _load_reduced(op: _Opened, min_long_side: int | None) -> Image.Image:
+    im = op.im
     im.load()
+    _read_meta(op)  # before any reduction: for PNG, EXIF comes from the loaded image
+    if min_long_side:
+        k = max(im.size) // min_long_side
+        if k >= 2:
+            small = _reduce(im, k) if im.mode in _REDUCIBLE_MODES else _to_rgb(im).reduce(k)
+            im.close()  # free the full-size pixels now, before the next big decode starts
+            im = small
     return _to_rgb(im)
+
+
+def _reduce(im: Image.Image, k: int) -> Image.Image:
+    """``im.reduce(k)`` without the full-size premultiplied copy Pillow makes for RGBA/LA (the
+    straight average differs only at soft alpha edges, which face detection does not care about)."""
+    if im.mode in ("RGBA", "LA") and hasattr(im.im, "reduce"):
+        return im._new(im.im.reduce((k, k), (0, 0) + im.size))
+    return im.reduce(k)
+
+
+# Modes Image.reduce accepts (it refuses 1, P and the 16-bit ones).
+_REDUCIBLE_MODES = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "CMYK", "YCbCr", "I", "F",
+                              "LAB", "HSV", "PA"})
+
+
+def _decoded_bytes(im: Image.Image) -> int:
+    """Bytes of pixels ``im.load()`` allocates (Pillow stores 3-band modes in 4 bytes per pixel)."""
+    per = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2, "LA": 4, "PA": 4,
+           "La": 4}.get(im.mode, 4)
+    return im.size[0] * im.size[1] * per
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -655,11 +741,7 @@ def load_for_detection(path: PathLike, min_long_side: int = 640,
     with _Guard(path) as guard:
         f = guard.open()
         op = _open(f, guard)
-        img = _decode_rgb(op, _jpeg_scale(max(op.size), min_long_side))
-        _read_meta(op)
-        k = max(img.size) // min_long_side
-        if k >= 2:
-            img = img.reduce(k)
+        img = _decode_rgb(op, _jpeg_scale(max(op.size), min_long_side), min_long_side)
         if max_long_side is not None:
             img = _fit(img, max_long_side, Image.Resampling.BILINEAR)
         img = _orient(img, op.orientation)
@@ -681,7 +763,6 @@ def load_full(path: PathLike, max_long_side: int | None = None) -> Image.Image:
         op = _open(guard.open(), guard)
         s = _jpeg_scale(max(op.size), max_long_side) if max_long_side else 1
         img = _decode_rgb(op, s)
-        _read_meta(op)
         if max_long_side is not None:
             img = _fit(img, max_long_side, Image.Resampling.LANCZOS)
         img = _orient(img, op.orientation)
@@ -709,7 +790,6 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
                 s = cand
                 break
         img = _decode_rgb(op, s)
-        _read_meta(op)
         img = _orient(img, op.orientation)
         full_w, full_h = _oriented_size(op.size, op.orientation)
         side = min(side, full_w, full_h)

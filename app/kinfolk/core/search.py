@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from ..db import repo
 from .people import resolve_person
 
 
@@ -30,10 +31,13 @@ class PhotoHit:
 
 
 def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
-    """Photos matching ``q``, newest first. Unknown names raise ``PeopleError``."""
+    """Photos matching ``q``, newest first. Unknown names raise ``PeopleError``.
+
+    Photos marked missing (not found at the last scan) are left out: they cannot be opened, and
+    their faces still count for the people views. Photos of an offline folder are included."""
     want = [resolve_person(conn, p) for p in q.people]
     avoid = [resolve_person(conn, p) for p in q.exclude]
-    where, params = ["p.status = 'ok'"], []
+    where, params = ["p.status = 'ok'", "p.missing_since IS NULL"], []
     if want:
         marks = ",".join("?" * len(want))
         if q.any_of:
@@ -58,9 +62,9 @@ def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
         where.append("p.taken_at < date(?, '+1 day')")
         params.append(q.date_to)
     if q.folder:
-        prefix = os.path.join(os.path.abspath(q.folder), "")
-        where.append("substr(p.path, 1, ?) = ?")
-        params += [len(prefix), prefix]
+        cond, cparams = repo.under("p.path", os.path.abspath(q.folder))
+        where.append(cond)
+        params += cparams
     rows = conn.execute(
         "SELECT p.id, p.path, p.taken_at, (SELECT group_concat(DISTINCT ps.name) FROM faces f "
         "JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = p.id) AS names "

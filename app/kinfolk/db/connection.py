@@ -151,8 +151,15 @@ def _open(path: Path, read_only: bool) -> sqlite3.Connection:
     return sqlite3.connect(uri + "&immutable=1", uri=True, **kw)
 
 
+def _decode_text(raw: bytes) -> str:
+    """TEXT columns as str; bytes that are not UTF-8 (file names stored losslessly, see
+    ``repo.fs_text``) come back as surrogate escapes, i.e. exactly the ``str`` the OS gave us."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _configure(conn: sqlite3.Connection, read_only: bool) -> None:
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _decode_text
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA busy_timeout = 10000")

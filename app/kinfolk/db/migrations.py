@@ -105,6 +105,28 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: nothing is deleted because files are missing (issue 13). A photo not found in a present
+    # folder is marked missing (``missing_since``) and keeps its faces; a root folder that is gone,
+    # empty or unreadable is marked offline. Forget records match by content (``photo_hash``) and
+    # outlive the photo row, so a copy or a returning file does not bring a forgotten person back.
+    """
+    ALTER TABLE photos ADD COLUMN missing_since TEXT;
+    ALTER TABLE folders ADD COLUMN offline_since TEXT;
+    ALTER TABLE folders ADD COLUMN offline_reason TEXT;
+
+    CREATE TABLE forgotten_faces_v2 (
+        photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+        photo_hash TEXT,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL
+    );
+    INSERT INTO forgotten_faces_v2(photo_id, photo_hash, x1, y1, x2, y2)
+        SELECT f.photo_id, p.hash, f.x1, f.y1, f.x2, f.y2
+        FROM forgotten_faces f LEFT JOIN photos p ON p.id = f.photo_id;
+    DROP TABLE forgotten_faces;
+    ALTER TABLE forgotten_faces_v2 RENAME TO forgotten_faces;
+    CREATE INDEX forgotten_photo ON forgotten_faces(photo_id);
+    CREATE INDEX forgotten_hash ON forgotten_faces(photo_hash);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

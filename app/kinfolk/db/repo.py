@@ -3,10 +3,16 @@
 Callers pass an open connection (``connection.connect``) and, for writes, wrap calls in
 ``connection.transaction`` where several must land together. Embeddings are stored as float32 blobs
 with the id of the model that made them; readers always filter by model id.
+
+File names are stored losslessly: a path that is not valid UTF-8 (``os.fsdecode`` gives it surrogate
+escapes) is stored as its exact bytes in the TEXT column (bound through :func:`fs_text` and
+``CAST(? AS TEXT)``) and read back by the connection's text factory as the very same ``str``.
+Folder prefixes are matched with a byte range (:func:`under`), which also uses the path index.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
@@ -57,33 +63,80 @@ class IndexedPhoto:
     hash: str | None
     status: str
     scan_model: str | None
+    error_reason: str | None = None
+    missing: bool = False  # not found at the last scan of its (present) folder
+
+
+_INDEXED = ("SELECT id, path, size, mtime_ns, hash, status, scan_model, error_reason, "
+            "missing_since IS NOT NULL FROM photos")
+
+
+def fs_text(path: str) -> str | bytes:
+    """A file name as an SQL parameter for ``CAST(? AS TEXT)``: the str itself, or its exact bytes
+    when it is not valid UTF-8 (sqlite3 cannot bind lone surrogates)."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape")
+
+
+def under(column: str, folder: str) -> tuple[str, list]:
+    """SQL condition "``column`` is ``folder`` or inside it", as a byte range on the path index."""
+    prefix = folder.rstrip(os.sep) + os.sep
+    upper = prefix[:-1] + chr(ord(os.sep) + 1)  # '/' + 1 = '0': every path starting with prefix
+    return (f"({column} = CAST(? AS TEXT) OR ({column} >= CAST(? AS TEXT) "
+            f"AND {column} < CAST(? AS TEXT)))",
+            [fs_text(folder.rstrip(os.sep) or os.sep), fs_text(prefix), fs_text(upper)])
 
 
 # ---------------------------------------------------------------------------------------- folders
 
+@dataclass(frozen=True)
+class FolderState:
+    """A library folder and whether it could be read at the last scan (None = online)."""
+
+    path: str
+    offline_since: str | None
+    offline_reason: str | None
+
+    @property
+    def offline(self) -> bool:
+        return self.offline_since is not None
+
+
 def add_folder(conn: sqlite3.Connection, path: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (?)", (path,))
+    conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (CAST(? AS TEXT))", (fs_text(path),))
 
 
 def list_folders(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT path FROM folders ORDER BY path")]
 
 
+def folder_states(conn: sqlite3.Connection) -> list[FolderState]:
+    return [FolderState(*r) for r in conn.execute(
+        "SELECT path, offline_since, offline_reason FROM folders ORDER BY path")]
+
+
+def set_folder_offline(conn: sqlite3.Connection, path: str, reason: str | None) -> None:
+    """Record that a folder could (``reason`` None) or could not be read; keeps the first time it
+    went offline."""
+    if reason is None:
+        conn.execute("UPDATE folders SET offline_since = NULL, offline_reason = NULL "
+                     "WHERE path = CAST(? AS TEXT)", (fs_text(path),))
+    else:
+        conn.execute("UPDATE folders SET offline_since = coalesce(offline_since, datetime('now')), "
+                     "offline_reason = ? WHERE path = CAST(? AS TEXT)", (reason, fs_text(path)))
+
+
 def remove_folder(conn: sqlite3.Connection, path: str) -> int:
     """Forget a folder and every photo under it (faces cascade). Returns the number of photos removed."""
+    cond, params = under("path", path)
     with transaction(conn):
-        conn.execute("DELETE FROM folders WHERE path = ?", (path,))
-        ids = [r[0] for r in conn.execute(
-            "SELECT id FROM photos WHERE path = ? OR substr(path, 1, ?) = ?",
-            (path, len(_as_dir(path)), _as_dir(path)))]
+        conn.execute("DELETE FROM folders WHERE path = CAST(? AS TEXT)", (fs_text(path),))
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM photos WHERE {cond}", params)]
         _delete_photo_ids(conn, ids)
     return len(ids)
-
-
-def _as_dir(path: str) -> str:
-    import os
-
-    return path if path.endswith(os.sep) else path + os.sep
 
 
 # ----------------------------------------------------------------------------------------- photos
@@ -92,41 +145,59 @@ def indexed_photos(conn: sqlite3.Connection, roots: Iterable[str]) -> dict[str, 
     """Every indexed photo under any of ``roots`` (absolute paths), keyed by path."""
     out: dict[str, IndexedPhoto] = {}
     for root in roots:
-        prefix = _as_dir(root)
-        for r in conn.execute(
-            "SELECT id, path, size, mtime_ns, hash, status, scan_model FROM photos "
-            "WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)):
-            out[r[1]] = IndexedPhoto(*r)
+        cond, params = under("path", root)
+        for r in conn.execute(f"{_INDEXED} WHERE {cond}", params):
+            out[r[1]] = IndexedPhoto(*r[:8], bool(r[8]))
     return out
 
 
+def missing_photos(conn: sqlite3.Connection) -> list[IndexedPhoto]:
+    """Every photo marked missing, anywhere in the library (candidates for a move)."""
+    return [IndexedPhoto(*r[:8], bool(r[8]))
+            for r in conn.execute(f"{_INDEXED} WHERE missing_since IS NOT NULL")]
+
+
 def find_by_hash(conn: sqlite3.Connection, digest: str) -> list[IndexedPhoto]:
-    return [IndexedPhoto(*r) for r in conn.execute(
-        "SELECT id, path, size, mtime_ns, hash, status, scan_model FROM photos WHERE hash = ?",
-        (digest,))]
+    return [IndexedPhoto(*r[:8], bool(r[8]))
+            for r in conn.execute(f"{_INDEXED} WHERE hash = ?", (digest,))]
+
+
+def mark_missing(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Photos not found in their (present) folder: kept with their faces, flagged until they return
+    or the user removes them (:func:`delete_photos`)."""
+    _each_chunk(conn, "UPDATE photos SET missing_since = datetime('now') "
+                      "WHERE missing_since IS NULL AND id IN ({})", ids)
+
+
+def mark_present(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    _each_chunk(conn, "UPDATE photos SET missing_since = NULL WHERE id IN ({})", ids)
+
+
+def _each_chunk(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> None:
+    for i in range(0, len(ids), 500):
+        chunk = [int(x) for x in ids[i:i + 500]]
+        conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def move_photo(conn: sqlite3.Connection, photo_id: int, path: str, size: int, mtime_ns: int) -> None:
     """A file that moved keeps its faces, names and decisions: only its path changes."""
-    conn.execute("UPDATE photos SET path = ?, size = ?, mtime_ns = ? WHERE id = ?",
-                 (path, size, mtime_ns, photo_id))
+    conn.execute("UPDATE photos SET path = CAST(? AS TEXT), size = ?, mtime_ns = ?, "
+                 "missing_since = NULL WHERE id = ?", (fs_text(path), size, mtime_ns, photo_id))
 
 
 def touch_photo(conn: sqlite3.Connection, photo_id: int, size: int, mtime_ns: int) -> None:
     """Same content, new mtime (e.g. copied back): record the new stat so it isn't hashed again."""
-    conn.execute("UPDATE photos SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, photo_id))
+    conn.execute("UPDATE photos SET size = ?, mtime_ns = ?, missing_since = NULL WHERE id = ?",
+                 (size, mtime_ns, photo_id))
 
 
 def delete_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    with transaction(conn):
-        _delete_photo_ids(conn, ids)
+    """Delete photos (faces, thumbnails and suggestions cascade). Call inside ``transaction``."""
+    _delete_photo_ids(conn, ids)
 
 
 def _delete_photo_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    for i in range(0, len(ids), 500):
-        chunk = list(ids[i:i + 500])
-        marks = ",".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", chunk)
+    _each_chunk(conn, "DELETE FROM photos WHERE id IN ({})", ids)
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -140,33 +211,45 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
 def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
     """Insert or replace one scanned photo and its faces. Call inside ``transaction``.
 
+    An error record for a photo already indexed keeps its faces (see below).
     A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
     an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
-    the box of a forgotten face are not stored at all (a rescan must not bring a forgotten person back).
+    the box of a forgotten face (of this photo row, or of any photo with the same content hash) are
+    not stored at all: neither a rescan nor a copy of the file brings a forgotten person back.
     """
-    row = conn.execute("SELECT id FROM photos WHERE path = ?", (rec.path,)).fetchone()
+    row = conn.execute("SELECT id FROM photos WHERE path = CAST(? AS TEXT)",
+                       (fs_text(rec.path),)).fetchone()
     values = (rec.size, rec.mtime_ns, rec.hash, rec.width, rec.height, rec.format, rec.taken_at,
               rec.taken_at_source, rec.status, rec.error_reason, rec.error, rec.scan_model)
     if row is None:
         cur = conn.execute(
             "INSERT INTO photos(size, mtime_ns, hash, width, height, format, taken_at, "
             "taken_at_source, status, error_reason, error, scan_model, path) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values + (rec.path,))
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))", values + (fs_text(rec.path),))
         photo_id = int(cur.lastrowid)
         old_faces: list[sqlite3.Row] = []
-        forgotten: list[tuple] = []
+    elif rec.status == "error":
+        # A photo that was read before and cannot be read now (damaged copy, permissions, a link
+        # to an unplugged drive) keeps the faces, names and content hash it had: the error is
+        # recorded, and when the file is fixed the rescan's faces inherit the names (IoU below).
+        photo_id = int(row[0])
+        conn.execute("UPDATE photos SET size=?, mtime_ns=?, status='error', error_reason=?, error=?, "
+                     "scanned_at=datetime('now'), missing_since=NULL WHERE id=?",
+                     (rec.size, rec.mtime_ns, rec.error_reason, rec.error, photo_id))
+        return photo_id
     else:
         photo_id = int(row[0])
         conn.execute(
             "UPDATE photos SET size=?, mtime_ns=?, hash=?, width=?, height=?, format=?, taken_at=?, "
             "taken_at_source=?, status=?, error_reason=?, error=?, scan_model=?, "
-            "scanned_at=datetime('now') WHERE id=?", values + (photo_id,))
+            "scanned_at=datetime('now'), missing_since=NULL WHERE id=?", values + (photo_id,))
         old_faces = conn.execute(
             "SELECT x1, y1, x2, y2, person_id, state FROM faces WHERE photo_id = ? "
             "AND person_id IS NOT NULL", (photo_id,)).fetchall()
-        forgotten = conn.execute(
-            "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ?", (photo_id,)).fetchall()
         conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+    forgotten = conn.execute(
+        "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ? OR photo_hash = ?",
+        (photo_id, rec.hash)).fetchall() if rec.faces else []
     for face in rec.faces:
         box = [float(v) for v in face.box]
         if any(_iou(box, tuple(f)) >= 0.5 for f in forgotten):
@@ -189,10 +272,23 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
 
 
 def photos(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
-    """Every photo with its face count, by path."""
+    """Every photo with its face count and ``offline`` (1 when it lies in a library folder that
+    was offline at the last scan), by path."""
     return conn.execute(
-        "SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS faces "
-        "FROM photos p ORDER BY p.path")
+        "SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS faces, "
+        "EXISTS (SELECT 1 FROM folders fo WHERE fo.offline_since IS NOT NULL AND "
+        " p.path >= fo.path || ? AND p.path < fo.path || ?) AS offline "
+        "FROM photos p ORDER BY p.path", (os.sep, chr(ord(os.sep) + 1)))
+
+
+def presence(row) -> str:
+    """A photo row's state for people: 'ok' | 'error' (could not be read) | 'missing' (not found at
+    the last scan; faces kept) | 'offline' (its folder could not be read; untouched)."""
+    if row["missing_since"]:
+        return "missing"
+    if row["offline"]:
+        return "offline"
+    return row["status"]
 
 
 def faces(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
@@ -221,7 +317,8 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     return {
         "photos": one("SELECT COUNT(*) FROM photos"),
-        "errors": one("SELECT COUNT(*) FROM photos WHERE status = 'error'"),
+        "errors": one("SELECT COUNT(*) FROM photos WHERE status = 'error' AND missing_since IS NULL"),
+        "missing": one("SELECT COUNT(*) FROM photos WHERE missing_since IS NOT NULL"),
         "faces": one("SELECT COUNT(*) FROM faces"),
         "persons": one("SELECT COUNT(*) FROM persons"),
     }
@@ -261,7 +358,8 @@ def face_ids(conn: sqlite3.Connection) -> list[int]:
 def error_photos(conn: sqlite3.Connection, limit: int = 10000) -> list[tuple[str, str, str]]:
     """(path, reason code, message) of photos that could not be read, by path."""
     return [(r[0], r[1] or "", r[2] or "") for r in conn.execute(
-        "SELECT path, error_reason, error FROM photos WHERE status = 'error' ORDER BY path LIMIT ?",
+        "SELECT path, error_reason, error FROM photos WHERE status = 'error' "
+        "AND missing_since IS NULL ORDER BY path LIMIT ?",
         (limit,))]
 
 

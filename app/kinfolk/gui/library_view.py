@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
                                QStackedWidget, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
+from ..core.filenames import readable
 from ..core.scanner import ScanSummary
 from ..db import repo
 from ..db.connection import transaction
@@ -38,6 +39,10 @@ REASONS = {
     "too_large": "Image is too large",
     "unreadable": "Cannot be read",
     "internal": "Kinfolk failed on this photo",
+    "not_a_file": "Not a regular file",
+    "broken_link": "Link to a missing file",
+    "link_loop": "Link loop",
+    "path_too_long": "Path too long",
 }
 
 NO_FOLDERS_TEXT = ("Add the folders that hold your photos. Kinfolk looks through them on this "
@@ -66,6 +71,7 @@ class LibraryView(QWidget):
         # Injected so tests drive the real view without modal dialogs.
         self.choose_folder: Callable[[], str | None] = self._ask_folder
         self.confirm: Callable[[str, str], bool] = self._ask_confirm
+        self._folder_list: list[str] = []
         self.snapshot: LibrarySnapshot | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -90,7 +96,7 @@ class LibraryView(QWidget):
         self.folders.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.folders.itemSelectionChanged.connect(self._update_buttons)
         self.folders.itemDoubleClicked.connect(
-            lambda it: QDesktopServices.openUrl(QUrl.fromLocalFile(it.data(Qt.ItemDataRole.UserRole))))
+            lambda it: QDesktopServices.openUrl(QUrl.fromLocalFile(self._folder_of(it))))
         blay.addWidget(self.folders, 1)
         buttons = QVBoxLayout()
         self.add_button = QPushButton(resources.icon("folder-add"), "Add folder…")
@@ -158,16 +164,22 @@ class LibraryView(QWidget):
     # -- folders ------------------------------------------------------------------------------
 
     def folder_paths(self) -> list[str]:
-        return [self.folders.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.folders.count())]
+        return [self._folder_of(self.folders.item(i)) for i in range(self.folders.count())]
+
+    def _folder_of(self, item: QListWidgetItem) -> str:
+        # Items hold an index into _folder_list: Qt strings cannot carry a name that is not UTF-8.
+        return self._folder_list[item.data(Qt.ItemDataRole.UserRole)]
 
     def reload(self) -> None:
         """Folder list now (a quick read), the rest in the background."""
         selected = self._selected_folder()
         self.folders.clear()
-        for path in repo.list_folders(self.session.conn):
-            it = QListWidgetItem(resources.icon("folder"), path)
-            it.setData(Qt.ItemDataRole.UserRole, path)
-            it.setToolTip(path if os.path.isdir(path) else f"{path}\n(not found: unplugged or moved?)")
+        self._folder_list = repo.list_folders(self.session.conn)
+        for i, path in enumerate(self._folder_list):
+            it = QListWidgetItem(resources.icon("folder"), readable(path))
+            it.setData(Qt.ItemDataRole.UserRole, i)
+            it.setToolTip(readable(path) if os.path.isdir(path) else
+                          f"{readable(path)}\n(offline: unplugged or moved? Its photos are kept)")
             if not os.path.isdir(path):
                 it.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText))
             self.folders.addItem(it)
@@ -178,7 +190,7 @@ class LibraryView(QWidget):
 
     def _selected_folder(self) -> str | None:
         items = self.folders.selectedItems()
-        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        return self._folder_of(items[0]) if items else None
 
     def _update_buttons(self) -> None:
         scanning = self.session.scans.running
@@ -228,6 +240,44 @@ class LibraryView(QWidget):
                                 on_error=lambda e: (self._error("Could not remove the folder", e),
                                                     self.reload()))
 
+    def remove_missing_interactive(self) -> None:
+        """Say what removing the missing photos deletes, ask, then remove them (off the GUI thread)."""
+        path = self.session.path
+
+        def plan_work(ctx):
+            from ..core import missing
+            from ..db.connection import connect
+
+            conn = connect(path)
+            try:
+                return missing.plan(conn)
+            finally:
+                conn.close()
+
+        def ask(plan) -> None:
+            if not plan.photo_ids:
+                QMessageBox.information(self, "Kinfolk", plan.describe())
+                return
+            if not self.confirm("Remove missing photos?", plan.describe()):
+                return
+
+            def remove_work(ctx):
+                from ..core import missing
+                from ..db.connection import connect
+
+                conn = connect(path)
+                try:
+                    return missing.remove(conn, plan)
+                finally:
+                    conn.close()
+
+            self.session.runner.run(remove_work, name="remove missing photos",
+                                    on_success=lambda n: self.session.library_changed.emit(),
+                                    on_error=lambda e: self._error("Could not remove them", e))
+
+        self.session.runner.run(plan_work, name="plan removal", on_success=ask,
+                                on_error=lambda e: self._error("Could not read the library", e))
+
     def scan_now(self) -> None:
         self.session.scans.start()
         self._update_buttons()
@@ -263,9 +313,12 @@ class LibraryView(QWidget):
         self._refreshing = False
         self.snapshot = snap
         c = snap.counts
-        parts = [fmt_count(c["photos"] - c["errors"], "photo"), fmt_count(c["faces"], "face")]
+        missing = c.get("missing", 0)
+        parts = [fmt_count(c["photos"] - c["errors"] - missing, "photo"), fmt_count(c["faces"], "face")]
         if c["errors"]:
             parts.append(f"{c['errors']:,} could not be read")
+        if missing:
+            parts.append(f"{missing:,} missing (kept; File ▸ Remove Missing Photos… removes them)")
         self.summary.setText(" · ".join(parts))
         self.grid_model.set_face_ids(snap.face_ids)
         self.faces_stack.setCurrentWidget(self.grid if snap.face_ids else self.faces_empty)
@@ -297,8 +350,8 @@ class LibraryView(QWidget):
         warn = resources.icon("warning")
         items = []
         for path, reason, message in errors:
-            it = QTreeWidgetItem([os.path.basename(path), reason_text(reason), os.path.dirname(path),
-                                  message])
+            it = QTreeWidgetItem([readable(os.path.basename(path)), reason_text(reason),
+                                  readable(os.path.dirname(path)), message])
             it.setIcon(0, warn)
             it.setData(0, Qt.ItemDataRole.UserRole, path)
             it.setData(1, Qt.ItemDataRole.UserRole, reason)

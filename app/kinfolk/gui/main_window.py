@@ -182,6 +182,9 @@ class MainWindow(QMainWindow):
         self.pause_action = self._action("&Pause Scan", self.scan_status.toggle_pause, "Ctrl+P",
                                          "pause")
         self.stop_action = self._action("S&top Scan", self.session.scans.cancel, "Ctrl+.", "stop")
+        self.remove_missing_action = self._action(
+            "Remove &Missing Photos…", self.library_view.remove_missing_interactive, None, None,
+            "Remove photos whose files were not found at the last scan (asks first)")
         self.settings_action = self._action("Se&ttings…", self.open_settings,
                                             QKeySequence.StandardKey.Preferences, "settings")
         if self.settings_action.shortcut().isEmpty():
@@ -193,6 +196,7 @@ class MainWindow(QMainWindow):
         for a in (self.add_folder_action, self.scan_action, self.pause_action, self.stop_action):
             m.addAction(a)
         m.addSeparator()
+        m.addAction(self.remove_missing_action)
         m.addAction(self.settings_action)
         m.addSeparator()
         m.addAction(self.quit_action)

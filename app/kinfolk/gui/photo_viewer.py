@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QListWid
                                QVBoxLayout, QWidget)
 
 from ..core import imageio, matching, people
+from ..core.filenames import readable
 from ..db import repo
 from ..db.repo import FaceInPhoto, PhotoInfo
 from . import desktop, resources
@@ -629,8 +630,11 @@ class PhotoViewer(QDialog):
         if gen != self._gen:
             return
         self.loading = False
-        reason = str(exc)
+        reason = readable(str(exc))
         self.load_error = "cannot be shown"
+        if getattr(exc, "reason", None) == "missing":
+            reason = ("The file is not there: moved, deleted, or on a drive that is not connected. "
+                      "Its faces and names are kept.")
         self.canvas.set_message(f"This photo cannot be shown:\n{reason}")
         self._update_status()
 

@@ -38,6 +38,10 @@ def describe_summary(s: ScanSummary) -> str:
     parts.append(fmt_count(s.faces, "new face"))
     if s.errors:
         parts.append(f"{s.errors:,} could not be read")
+    if s.missing:
+        parts.append(f"{s.missing:,} missing (kept with their faces)")
+    if s.offline:
+        parts.append(f"{fmt_count(len(s.offline), 'folder')} offline (photos kept)")
     return ", ".join(parts)
 
 
