@@ -68,11 +68,11 @@ def test_fast_form_matches_the_shipped_graph_on_real_faces(which, models_dir, re
     np.testing.assert_allclose(alone, together[:8], atol=1e-4)
 
 
-def test_sface_weights_are_dequantized_once_and_run_faster(models_dir, real_chips, tmp_path):
+def test_sface_weights_are_dequantized_once_prelu_split_and_faster(models_dir, real_chips, tmp_path):
     shipped = (models_dir / SHIPPED["sface_ort"][0]).read_bytes()
     form = rewrite(shipped)
     ops = {n.op_type for n in onnx.load_from_string(form.model).graph.node}
-    assert "DequantizeLinear" not in ops and "Conv" in ops
+    assert "DequantizeLinear" not in ops and "PRelu" not in ops and "Conv" in ops
 
     def cpu_per_face(model: bytes) -> float:
         so = ort.SessionOptions()
@@ -90,8 +90,8 @@ def test_sface_weights_are_dequantized_once_and_run_faster(models_dir, real_chip
         return best
 
     int8, fp32 = cpu_per_face(shipped), cpu_per_face(form.model)
-    print(f"\n[sface] CPU a face, 1 thread: int8 as shipped {int8 * 1e3:.1f} ms, dequantized {fp32 * 1e3:.1f} ms")
-    assert fp32 < 0.85 * int8  # measured 26 vs 42 ms
+    print(f"\n[sface] CPU a face, 1 thread: int8 as shipped {int8 * 1e3:.1f} ms, rewritten {fp32 * 1e3:.1f} ms")
+    assert fp32 < 0.7 * int8  # measured 17 vs 42 ms
 
 
 def test_rewritten_graph_is_cached_by_content(models_dir, tmp_path):
