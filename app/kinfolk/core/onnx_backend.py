@@ -74,16 +74,17 @@ class OnnxBackend:
         graph_cache: str | os.PathLike | None = None,
     ):
         """``threads``: intra-op threads per session (default: 1 on CPU, see ``providers``).
-        ``graph_cache``: where the recognizer's rewritten graph is cached (default: the user cache
+        ``graph_cache``: where the rewritten graphs are cached (default: the user cache
         dir; see ``graph_rewrite``)."""
-        from .graph_rewrite import fastest_form
-        from .providers import CPU, create_session, repair_model
+        from .providers import CPU, create_session
 
         self.pack_id = pack_id
         self.spec = recognizer
         self.model_id = recognizer.model_id
         self.embedding_dim = recognizer.dim
-        det_session = create_session(detector_path, override=providers_override, threads=threads)
+        det_session = create_session(self._fast(detector_path, graph_cache, batch=False)[0],
+                                     override=providers_override, threads=threads,
+                                     name=Path(detector_path).name)
         if detector_kind == "scrfd":
             from .scrfd import ScrfdDetector
 
@@ -94,22 +95,9 @@ class OnnxBackend:
             self.detector = YunetDetector(det_session, score_threshold=score_threshold)
         else:
             raise ValueError(f"unknown detector kind {detector_kind!r} (expected 'scrfd' or 'yunet')")
-        # The recognizer runs in its fastest equivalent form: weights dequantized once, batch freed
-        # where the graph allows it (checked against the shipped graph; see graph_rewrite).
-        if not Path(recognizer_path).is_file():
-            raise FileNotFoundError(f"model file not found: {os.fspath(recognizer_path)}")
-        shipped = Path(recognizer_path).read_bytes()
-        try:
-            shipped = repair_model(shipped)[0] or shipped
-        except ValueError:
-            pass  # not a protobuf: let onnxruntime report it in its own words below
-        try:
-            form = fastest_form(shipped, graph_cache)
-            log.info("%s: %s", Path(recognizer_path).name, form.note)
-            model, batched = form.model, form.batched
-        except Exception as exc:  # noqa: BLE001 - a rewrite failure only costs speed
-            log.warning("%s: runs as shipped (%s)", Path(recognizer_path).name, exc)
-            model, batched = shipped, False
+        # Both models run in their fastest equivalent form: weights dequantized once, PRelu split,
+        # the recognizer's batch freed where the graph allows it (checked; see graph_rewrite).
+        model, batched = self._fast(recognizer_path, graph_cache, batch=True)
         self._rec = create_session(model, override=providers_override, threads=threads,
                                    name=Path(recognizer_path).name)
         inp = self._rec.get_inputs()[0]
@@ -133,6 +121,28 @@ class OnnxBackend:
             if p not in providers:
                 providers.append(p)
         self.providers = providers
+
+    @staticmethod
+    def _fast(path: str | os.PathLike, graph_cache, batch: bool):
+        """(model bytes, batch is free) of the model at ``path`` in its fastest checked form, or as
+        shipped (repaired) if rewriting fails: a rewrite can only cost speed, never a scan."""
+        from .graph_rewrite import fastest_form
+        from .providers import repair_model
+
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"model file not found: {os.fspath(path)}")
+        shipped = Path(path).read_bytes()
+        try:
+            shipped = repair_model(shipped)[0] or shipped
+        except ValueError:
+            return shipped, False  # not a protobuf: let onnxruntime report it in its own words
+        try:
+            form = fastest_form(shipped, graph_cache, batch=batch)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("%s: runs as shipped (%s)", Path(path).name, exc)
+            return shipped, False
+        log.info("%s: %s", Path(path).name, form.note)
+        return form.model, form.batched
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in ``rgb`` (H, W, 3) uint8 RGB, best first; see ``ScrfdDetector.detect``."""
