@@ -265,3 +265,22 @@ def test_garbage_file_reaches_the_session_factory(tmp_path):
     path.write_bytes(b"\x0f not a model")
     session = create_session(path, available=[CPU], factory=FakeSession)
     assert session.model == str(path)
+
+
+def test_cpu_sessions_default_to_one_thread(model_file):
+    """The scanner's workers are the parallelism; intra-op threads on top of them oversubscribe."""
+    import onnxruntime as ort
+
+    cpu = create_session(model_file, available=[CPU], factory=FakeSession)
+    assert cpu.options.intra_op_num_threads == 1
+    assert cpu.options.inter_op_num_threads == 1
+    assert cpu.options.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
+    # A GPU session keeps onnxruntime's own choice for the few operators left on CPU.
+    gpu = create_session(model_file, available=[CUDA, CPU], factory=FakeSession)
+    assert gpu.get_providers() == [CUDA, CPU]
+    assert gpu.options.intra_op_num_threads == 0
+
+
+def test_session_from_bytes(model_file):
+    session = create_session(model_file.read_bytes(), available=[CPU], factory=FakeSession, name="m")
+    assert session.get_providers() == [CPU]

@@ -10,6 +10,8 @@ Contracts:
   any number of photos and returns float32 rows with unit L2 norm.
 - ``model_id`` names the recognizer that made an embedding. Embeddings with different ids are never
   compared (DESIGN.md §3).
+- ``embed_in_workers`` (optional, default False): True when batching across photos gains nothing
+  (a CPU recognizer), so the scanner embeds each photo's faces in the worker that found them.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
@@ -24,9 +25,12 @@ import numpy as np
 from .align import align_face
 from .backend import Detection
 
-#: Chips per ``run()`` for models with a dynamic batch dimension: big enough to amortise the call,
-#: small enough that a batch's activations stay in cache-friendly sizes.
-EMBED_CHUNK = 32
+#: Chips per ``run()`` for models with a free batch dimension. On CPU a batch saves nothing per
+#: face (measured, 1 thread: MobileFaceNet-512 9.8 ms a face alone, 9.3 in 4s, 12.0 in 32s; SFace
+#: fp32 25.6 / 25.7 / 28.3 in 16s: big batches fall out of the caches), so CPU runs take a few chips;
+#: GPUs gain from large batches.
+EMBED_CHUNK_CPU = 4
+EMBED_CHUNK_GPU = 32
 
 
 log = logging.getLogger(__name__)
@@ -42,19 +46,6 @@ class RecognizerSpec:
     std: float
     dim: int
     input_size: int = 112
-
-
-def _same_batched(session, input_name: str, size: int) -> bool:
-    """Does a batch of 3 give the same embeddings as 3 single runs? (A graph that hard-codes batch 1
-    inside fails here or returns different numbers.)"""
-    x = np.random.default_rng(0).uniform(-1, 1, (3, 3, size, size)).astype(np.float32)
-    batched = session.run(None, {input_name: x})[0]
-    if batched.shape[0] != 3:  # e.g. a Reshape to (1, -1) inside folds the batch into one row
-        return False
-    batched = batched.reshape(3, -1)
-    singles = np.concatenate([session.run(None, {input_name: x[i:i + 1]})[0].reshape(1, -1)
-                              for i in range(3)])
-    return batched.shape == singles.shape and bool(np.allclose(batched, singles, atol=1e-4, rtol=1e-3))
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -80,14 +71,20 @@ class OnnxBackend:
         threads: int | None = None,
         *,
         score_threshold: float = 0.5,
+        graph_cache: str | os.PathLike | None = None,
     ):
-        from .providers import create_session
+        """``threads``: intra-op threads per session (default: 1 on CPU, see ``providers``).
+        ``graph_cache``: where the rewritten graphs are cached (default: the user cache
+        dir; see ``graph_rewrite``)."""
+        from .providers import CPU, create_session
 
         self.pack_id = pack_id
         self.spec = recognizer
         self.model_id = recognizer.model_id
         self.embedding_dim = recognizer.dim
-        det_session = create_session(detector_path, override=providers_override, threads=threads)
+        det_session = create_session(self._fast(detector_path, graph_cache, batch=False)[0],
+                                     override=providers_override, threads=threads,
+                                     name=Path(detector_path).name)
         if detector_kind == "scrfd":
             from .scrfd import ScrfdDetector
 
@@ -98,7 +95,11 @@ class OnnxBackend:
             self.detector = YunetDetector(det_session, score_threshold=score_threshold)
         else:
             raise ValueError(f"unknown detector kind {detector_kind!r} (expected 'scrfd' or 'yunet')")
-        self._rec = create_session(recognizer_path, override=providers_override, threads=threads)
+        # Both models run in their fastest equivalent form: weights dequantized once, PRelu split,
+        # the recognizer's batch freed where the graph allows it (checked; see graph_rewrite).
+        model, batched = self._fast(recognizer_path, graph_cache, batch=True)
+        self._rec = create_session(model, override=providers_override, threads=threads,
+                                   name=Path(recognizer_path).name)
         inp = self._rec.get_inputs()[0]
         self._rec_input = inp.name
         shape = inp.shape
@@ -110,23 +111,38 @@ class OnnxBackend:
         out_dim = self._rec.get_outputs()[0].shape[-1]
         if isinstance(out_dim, int) and out_dim != recognizer.dim:
             raise ValueError(f"{os.fspath(recognizer_path)}: embeddings have {out_dim} dims, spec says {recognizer.dim}")
-        # A batch dimension fixed to 1 (OpenCV Zoo / faceplugin exports) is freed when the graph
-        # allows it (checked on random input against single runs); otherwise one run per chip.
-        self._batch = EMBED_CHUNK
-        if shape[0] == 1:
-            self._batch = 1
-            try:
-                freed = create_session(recognizer_path, override=providers_override, threads=threads,
-                                       free_batch=True)
-                if _same_batched(freed, inp.name, size):
-                    self._rec, self._batch = freed, EMBED_CHUNK
-            except Exception as exc:  # noqa: BLE001 - any failure means "keep batch 1"
-                log.info("%s: keeps batch 1 (%s)", os.fspath(recognizer_path), exc)
+        on_cpu = self._rec.get_providers()[0] == CPU
+        self._batch = (EMBED_CHUNK_CPU if on_cpu else EMBED_CHUNK_GPU) if batched else 1
+        #: On CPU, batching across photos saves nothing, so the scanner embeds each photo's faces in
+        #: the worker that found them (no hand-off, both cores share the work); a GPU gets batches.
+        self.embed_in_workers = on_cpu
         providers = list(det_session.get_providers())
         for p in self._rec.get_providers():
             if p not in providers:
                 providers.append(p)
         self.providers = providers
+
+    @staticmethod
+    def _fast(path: str | os.PathLike, graph_cache, batch: bool):
+        """(model bytes, batch is free) of the model at ``path`` in its fastest checked form, or as
+        shipped (repaired) if rewriting fails: a rewrite can only cost speed, never a scan."""
+        from .graph_rewrite import fastest_form
+        from .providers import repair_model
+
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"model file not found: {os.fspath(path)}")
+        shipped = Path(path).read_bytes()
+        try:
+            shipped = repair_model(shipped)[0] or shipped
+        except ValueError:
+            return shipped, False  # not a protobuf: let onnxruntime report it in its own words
+        try:
+            form = fastest_form(shipped, graph_cache, batch=batch)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("%s: runs as shipped (%s)", Path(path).name, exc)
+            return shipped, False
+        log.info("%s: %s", Path(path).name, form.note)
+        return form.model, form.batched
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in ``rgb`` (H, W, 3) uint8 RGB, best first; see ``ScrfdDetector.detect``."""

@@ -10,7 +10,13 @@ Which hardware runs a model is decided here and nowhere else (DESIGN.md §3):
 - Two export defects that make onnxruntime fail at ``run()`` are repaired in memory (``repair_model``):
   graph inputs no node reads (the original OpenCV Zoo SFace int8 file declares 29), and ``block_size``
   on per-tensor DequantizeLinear nodes (the OpenCV Zoo YuNet int8 file). This is a tiny protobuf
-  rewrite, so the ``onnx`` package is not needed.
+  rewrite applied to every small model before it is loaded (``graph_rewrite`` does the heavier
+  recognizer rewrites with the ``onnx`` package).
+- Threads: on CPU a session gets **one** intra-op thread unless told otherwise. Kinfolk's parallelism
+  is the scanner's workers (one photo each); intra-op threads on top of them oversubscribe the cores,
+  and every parallel operator then waits for its slowest thread, which the OS has just pre-empted for
+  another worker: on 2 cores the 512-d MobileFaceNet cost 66–87 ms a face inside a scan against
+  10 ms of CPU alone.
 
 The session factory is a parameter, so tests exercise the fallback without touching onnxruntime globals.
 """
@@ -97,48 +103,57 @@ def choose_providers(
 
 
 def session_options(threads: int | None = None, providers: Sequence[str] = ()):
-    """Our ``SessionOptions``: full graph optimisation, quiet logs, no spinning, optional thread count."""
+    """Our ``SessionOptions``: full graph optimisation, quiet logs, sequential execution, no spinning,
+    ``threads`` intra-op threads (default: 1 when running on CPU alone, onnxruntime's choice with a
+    GPU provider, whose CPU threads only run the few operators it lacks)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.log_severity_level = 3  # the shared models spam warnings at the default level
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.inter_op_num_threads = 1
+    if threads is None and list(providers) == [CPU]:
+        threads = 1
     if threads:
         so.intra_op_num_threads = int(threads)
-        so.inter_op_num_threads = 1
     # Idle worker threads sleep instead of spinning: the scanner runs decoding, detection and
     # embedding side by side on few cores, and spinning threads steal the cores the other stages need
     # (measured with 2-thread sessions on 2 busy cores: half the CPU time, no slower).
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.add_session_config_entry("session.inter_op.allow_spinning", "0")
     if "DmlExecutionProvider" in providers:
         # DirectML supports neither memory patterns nor parallel execution (onnxruntime docs).
         so.enable_mem_pattern = False
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     return so
 
 
 def create_session(
-    path: str | os.PathLike,
+    path: str | os.PathLike | bytes,
     providers: Sequence[str] | None = None,
     override: str | Sequence[str] | None = None,
     threads: int | None = None,
     *,
     available: Sequence[str] | None = None,
     factory: SessionFactory | None = None,
-    free_batch: bool = False,
+    name: str = "in-memory model",
 ):
-    """An inference session for the model at ``path``.
+    """An inference session for the model at ``path`` (or the model's bytes, called ``name`` in logs).
 
     ``providers`` (explicit list) wins over ``override`` (see ``choose_providers``); by default the
     providers are chosen from ``available`` (``onnxruntime.get_available_providers()``). If creating
     the session with a GPU provider raises, a warning is logged and CPU alone is tried. Models up to
     ``REPAIR_MAX_BYTES`` go through ``repair_model`` first. ``factory`` defaults to
-    ``onnxruntime.InferenceSession``; tests inject their own. ``free_batch`` declares a batch
-    dimension fixed to 1 as free (see ``free_batch_dim``; the caller must check the results).
+    ``onnxruntime.InferenceSession``; tests inject their own.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file not found: {path}")
+    if isinstance(path, bytes):
+        model_bytes: bytes | None = path
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"model file not found: {path}")
+        name = path.name
+        model_bytes = path.read_bytes() if path.stat().st_size <= REPAIR_MAX_BYTES else None
     if factory is None or available is None:
         import onnxruntime as ort
 
@@ -147,18 +162,15 @@ def create_session(
             available = ort.get_available_providers()
     chosen = list(providers) if providers else choose_providers(available, override)
 
-    model: Any = str(path)
-    if path.stat().st_size <= REPAIR_MAX_BYTES:
+    model: Any = model_bytes if isinstance(path, bytes) else str(path)
+    if model_bytes is not None and len(model_bytes) <= REPAIR_MAX_BYTES:
         try:
-            fixed, repairs = repair_model(path.read_bytes())
+            fixed, repairs = repair_model(model_bytes)
         except ValueError:  # not a protobuf: let onnxruntime report it in its own words
             fixed, repairs = None, []
         if fixed is not None:
-            log.info("%s: repaired in memory (%s)", path.name, "; ".join(repairs))
+            log.info("%s: repaired in memory (%s)", name, "; ".join(repairs))
             model = fixed
-        if free_batch:
-            freed = free_batch_dim(model if isinstance(model, bytes) else path.read_bytes())
-            model = freed if freed is not None else model
 
     def make(provs: list[str]):
         return factory(model, session_options(threads, provs), provs)
@@ -170,7 +182,7 @@ def create_session(
             raise
         log.warning(
             "could not create an ONNX Runtime session for %s with %s (%s); falling back to CPU",
-            path.name, ", ".join(chosen), exc,
+            name, ", ".join(chosen), exc,
         )
         return make([CPU])
 
@@ -343,57 +355,3 @@ def _repair(buf: memoryview) -> tuple[bytes | None, list[str]]:
         return None, []
     new_graph = _field_bytes(7, b"".join(parts))
     return bytes(buf[:g_start]) + new_graph + bytes(buf[g_end:]), repairs
-
-
-def _free_first_dim(value_info: memoryview) -> bytes | None:
-    """A ValueInfoProto whose tensor's first dimension ``dim_value: 1`` becomes ``dim_param: "N"``.
-    (ValueInfoProto.type=2 → TypeProto.tensor_type=1 → shape=2 → TensorShapeProto.dim=1 →
-    Dimension.dim_value=1 / dim_param=2.)"""
-
-    def rewrite(buf: memoryview, path: tuple[int, ...]) -> bytes | None:
-        out, changed, first_dim_seen = [], False, False
-        for number, wire, value, start, end in _fields(buf):
-            if not path:  # a Dimension
-                if number == 1 and wire == 0 and value == 1:
-                    out.append(_field_bytes(2, b"N"))
-                    changed = True
-                    continue
-            elif number == path[0] and wire == 2 and not (path == (1,) and first_dim_seen):
-                if path == (1,):
-                    first_dim_seen = True
-                inner = rewrite(value, path[1:])
-                if inner is not None:
-                    out.append(_field_bytes(number, inner))
-                    changed = True
-                    continue
-            out.append(bytes(buf[start:end]))
-        return b"".join(out) if changed else None
-
-    return rewrite(value_info, (2, 1, 2, 1))
-
-
-def free_batch_dim(model: bytes) -> bytes | None:
-    """``model`` with its inputs' and outputs' batch dimension, fixed to 1, declared free — or None.
-
-    Most OpenCV Zoo and community exports fix the batch to 1 though their graph is batch-agnostic;
-    freeing it lets the scanner embed many faces per run (~30 % less CPU per face for SFace). A graph
-    that hard-codes the batch inside (a Reshape to 1×…) fails or gives different numbers with a batch
-    of 2: callers compare a batch with single runs before trusting it.
-    """
-    buf = memoryview(model)
-    graph_field = next(((v, s, e) for f, w, v, s, e in _fields(buf) if f == 7 and w == 2), None)
-    if graph_field is None:
-        return None
-    graph, g_start, g_end = graph_field
-    parts, changed = [], False
-    for number, wire, value, start, end in _fields(graph):
-        if number in (11, 12) and wire == 2:
-            fixed = _free_first_dim(value)
-            if fixed is not None:
-                parts.append(_field_bytes(number, fixed))
-                changed = True
-                continue
-        parts.append(bytes(graph[start:end]))
-    if not changed:
-        return None
-    return bytes(buf[:g_start]) + _field_bytes(7, b"".join(parts)) + bytes(buf[g_end:])

@@ -368,6 +368,16 @@ def file_hash(path: str) -> str:
 
 # ------------------------------------------------------------------------------------------ scan
 
+def _attach_embeddings(results: list[_Result], emb: np.ndarray) -> None:
+    """Give the faces of ``results`` their rows of ``emb`` (in chip order) and drop the chips."""
+    i = 0
+    for r in results:
+        for face in (r.record.faces if r.chips else ()):
+            face.embedding = emb[i]
+            i += 1
+        r.chips = []
+
+
 class Scanner:
     """One scan of some folders into a library. Construct, then ``run()`` (blocking).
 
@@ -499,7 +509,10 @@ class Scanner:
         except Exception as exc:
             log.exception("face detection failed on %s", item.path)
             return _Result(record=self._error(rec, "internal", f"face detection failed: {exc}"))
-        return _Result(record=rec, chips=chips)
+        result = _Result(record=rec, chips=chips)
+        if chips and self._embed_in_workers:
+            _attach_embeddings([result], backend.embed(chips))
+        return result
 
     @staticmethod
     def _error(rec: repo.PhotoRecord, reason: str, message: str) -> repo.PhotoRecord:
@@ -509,8 +522,15 @@ class Scanner:
 
     # -- stage threads ------------------------------------------------------------------------
 
+    @property
+    def _embed_in_workers(self) -> bool:
+        """Embed in the decode workers (see ``FaceBackend.embed_in_workers``); the embedder thread
+        then only forwards results."""
+        return bool(getattr(self.backend, "embed_in_workers", False))
+
     def _embedder(self, inq: queue.Queue, outq: queue.Queue) -> None:
-        """Batches chips across photos for the recognizer; forwards results in order received."""
+        """Batches chips across photos for the recognizer (unless the workers embedded them);
+        forwards results in order received."""
         pending: list[_Result] = []
         n_chips = 0
 
@@ -518,14 +538,8 @@ class Scanner:
             nonlocal pending, n_chips
             chips = [c for r in pending for c in r.chips]
             if chips:
-                emb = self.backend.embed(chips)
-                i = 0
-                for r in pending:
-                    for face in (r.record.faces if r.chips else ()):
-                        face.embedding = emb[i]
-                        i += 1
+                _attach_embeddings(pending, self.backend.embed(chips))
             for r in pending:
-                r.chips = []
                 outq.put(r)
             pending, n_chips = [], 0
 
