@@ -8,8 +8,12 @@ Scans a labeled folder (``labels.csv``: ``file,identity``; ``none`` = no face, `
 - verification over the largest face of every single-person photo, all pairs: ROC AUC, EER (and its
   threshold), TAR at FAR 1e-2 and 1e-3, rank-1 identification (each face against all others);
 - clustering (the same ``grouping.organize`` the app runs, over *all* faces of the folder, group photos
-  included) scored on those labeled faces: BCubed precision/recall/F1 (an unclustered face counts as
-  its own singleton) and the share of labeled faces that landed in a group.
+  included) scored on those labeled faces: BCubed and pairwise precision/recall/F1 (an unclustered
+  face counts as its own singleton), the share of labeled faces that landed in a group, and the share
+  of identities seen in one photo only whose face was glued into a group anyway (a stranger merged
+  with someone).
+
+The LFW verification protocol (``kinfolk evaluate --pairs``) lives in ``lfw_pairs``.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ class EvalReport:
     bcubed_precision: float = 0.0
     bcubed_recall: float = 0.0
     bcubed_f1: float = 0.0
+    pairwise_precision: float = 0.0
+    pairwise_recall: float = 0.0
+    pairwise_f1: float = 0.0
+    one_photo_identities: int = 0
+    glued_one_photo: float = 0.0
     share_clustered: float = 0.0
     clusters: int = 0
     scan_seconds: float = 0.0
@@ -146,5 +155,8 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
     report.proposed_thresholds = asdict(proposed_thresholds(report))
     clusters = np.array([faces[rel][2] if faces[rel][2] is not None else -1 for rel in found])
     report.bcubed_precision, report.bcubed_recall, report.bcubed_f1 = metrics.bcubed(ident, clusters)
+    report.pairwise_precision, report.pairwise_recall, report.pairwise_f1 = metrics.pairwise(ident, clusters)
+    report.one_photo_identities = int(np.sum(np.unique(ident, return_counts=True)[1] == 1))
+    report.glued_one_photo = metrics.glued_singletons(ident, clusters)
     report.share_clustered = float(np.mean(clusters >= 0))
     return report
