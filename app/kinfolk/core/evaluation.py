@@ -5,8 +5,9 @@ Scans a labeled folder (``labels.csv``: ``file,identity``; ``none`` = no face, `
 
 - detection: labeled single-person photos where no face was found (misses); faces found in ``none``
   photos;
-- verification over the largest face of every single-person photo, all pairs: ROC AUC, EER (and its
-  threshold), TAR at FAR 1e-2 and 1e-3, rank-1 identification (each face against all others);
+- verification over the labeled face (the one nearest the centre) of every single-person photo,
+  all pairs: ROC AUC, EER (and its threshold), TAR at FAR 1e-2 and 1e-3, rank-1 identification
+  (each face against all others);
 - clustering (the same ``grouping.organize`` the app runs, over *all* faces of the folder, group photos
   included) scored on those labeled faces: BCubed and pairwise precision/recall/F1 (an unclustered
   face counts as its own singleton), the share of labeled faces that landed in a group, and the share
@@ -88,17 +89,19 @@ def is_single(identity: str) -> bool:
     return identity not in ("none", "group", "") and ";" not in identity
 
 
-def largest_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
-    """Relative path → (face id, embedding, cluster id) of the largest face in each photo."""
+def labeled_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
+    """Relative path → (face id, embedding, cluster id) of the face each photo's label names: the
+    one whose box centre is nearest the photo's centre (LFW's convention, and where a photographer
+    puts the subject; the largest face, used before, picked a bystander in some LFW photos)."""
     out: dict[str, tuple[int, np.ndarray, int | None]] = {}
-    area: dict[str, float] = {}
-    for fid, path, x1, y1, x2, y2, emb, cl in conn.execute(
-            "SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, f.embedding, f.cluster_id "
-            "FROM faces f JOIN photos p ON p.id = f.photo_id"):
+    best: dict[str, float] = {}
+    for fid, path, x1, y1, x2, y2, w, h, emb, cl in conn.execute(
+            "SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, p.width, p.height, f.embedding, f.cluster_id "
+            "FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id"):
         rel = Path(path).relative_to(folder).as_posix()
-        a = (x2 - x1) * (y2 - y1)
-        if a > area.get(rel, -1):
-            area[rel] = a
+        d = ((x1 + x2) / 2 - (w or 0) / 2) ** 2 + ((y1 + y2) / 2 - (h or 0) / 2) ** 2
+        if rel not in best or d < best[rel]:
+            best[rel] = d
             out[rel] = (fid, np.frombuffer(emb, np.float32), cl)
     return out
 
@@ -125,7 +128,7 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
         try:
             org = organize(conn, params)
             report.clusters = org.clusters
-            faces = largest_faces(conn, folder)
+            faces = labeled_faces(conn, folder)
             report.faces_in_no_face_photos = sum(
                 conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
                              "WHERE p.path = ?", (str(folder / rel),)).fetchone()[0]
