@@ -62,17 +62,17 @@ CancelFn = Callable[[], bool]
 class ClusterParams:
     """Clustering settings. Similarities are cosine similarities of the model's embeddings.
 
-    The similarity defaults suit ArcFace-family and SFace recognizers (same-person pairs mostly
-    0.5–0.8, different people mostly below 0.35); models on another scale (e.g. dlib) need their own,
-    derived from their calibrated verification thresholds.
+    The similarity defaults are those measured for SFace and MobileFaceNet-512 (same-person pairs
+    mostly 0.5–0.8, different people mostly below 0.35; ``grouping.MEASURED_CLUSTERING``); models on
+    another scale (e.g. dlib) need their own.
     """
 
     min_cluster_size: int = 2  # a person seen twice is a group
     k: int = 10  # neighbours per face in the graph
-    link_similarity: float = 0.45  # faces less similar than this are never linked
+    link_similarity: float = 0.40  # faces less similar than this are never linked
     merge_similarity: float = 0.45  # two groups merge only if this alike on average
-    pair_similarity: float = 0.5  # two lone faces pair up only if this alike
-    attach_threshold: float = 0.55  # a low-quality face joins a cluster at least this similar
+    pair_similarity: float = 0.55  # two lone faces pair up only if this alike
+    attach_threshold: float = 0.50  # a low-quality face joins a cluster at least this similar
     exact_limit: int = 12_000  # exact k-NN up to this many faces, the inverted-file index above
     cell_size: int = 384  # faces per k-means cell of the index
     n_probe: int = 8  # cells searched per cell
