@@ -5,6 +5,8 @@
     python tests/bench/bench_clustering.py --million       # adds 1,000,000 faces (needs ~6 GB free)
     python tests/bench/bench_clustering.py --no-naive      # skip the naive baseline
     python tests/bench/bench_clustering.py --real scrfd_sface_int8   # real embeddings (labeled photos)
+    python tests/bench/bench_clustering.py --real scrfd_sface_int8 --folder ../shared/data/lfw-dev \
+        --library /tmp/lfw-dev-sface.sqlite              # the crowd; the library is reused next time
 
 Each size runs in a child process, so "peak RSS" is that size's own: the whole process (Python,
 numpy, the embeddings themselves) at its highest, read from ``resource.getrusage``; "RSS before" is
@@ -101,9 +103,10 @@ def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
 
     out: dict = {"n": n, "zipf": zipf, "identities": int(labels.max() + 1),
                  "singletons": int(np.sum(np.bincount(labels) == 1)), "rss_before_mb": round(_peak_rss_mb())}
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     pred = cluster_embeddings(emb, params=ClusterParams())
     out["seconds"] = round(time.perf_counter() - t, 2)
+    out["cpu_seconds"] = round(time.process_time() - c, 2)  # all threads: wall time on a shared machine lies
     out["peak_rss_mb"] = round(_peak_rss_mb())
     out["traced_peak_mb"] = None
     if trace:
@@ -129,55 +132,84 @@ def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
     return out
 
 
-def run_real(pack: str) -> None:
-    """Real embeddings: every face of the labeled photos (group photos and background faces
-    included), embedded by ``pack`` through the real scan pipeline; clustered the way the app does
-    (the model's measured parameters) and with naive HDBSCAN, scored on the labeled faces."""
+def real_faces(library: Path, folder: Path) -> dict:
+    """Every face of a scanned labeled folder: embeddings, photo ids, quality, and the labeled subset
+    (the face nearest the centre of each single-person photo, as evaluation.labeled_faces) with its identities."""
+    from kinfolk.core.evaluation import is_single, read_labels
+    from kinfolk.db.connection import connect
+
+    labels = read_labels(folder / "labels.csv")
+    conn = connect(library)
+    rows = conn.execute("SELECT f.embedding, f.photo_id, f.quality, p.path, f.model_id, f.score, "
+                        "-(((f.x1 + f.x2) - p.width) * ((f.x1 + f.x2) - p.width) + "
+                        "((f.y1 + f.y2) - p.height) * ((f.y1 + f.y2) - p.height)) AS centred FROM faces f "
+                        "JOIN photos p ON p.id = f.photo_id ORDER BY f.id").fetchall()
+    conn.close()
+    emb = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), -1)
+    largest: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        rel = Path(r[3]).relative_to(folder).as_posix()
+        if is_single(labels.get(rel, "none")) and (rel not in largest or r[6] > rows[largest[rel]][6]):
+            largest[rel] = i
+    idx = np.array(sorted(largest.values()), np.int64)
+    return {"emb": emb, "photo": np.array([r[1] for r in rows]), "quality": np.array([r[2] for r in rows]),
+            "score": np.array([r[5] for r in rows]),
+            "model_id": rows[0][4] if rows else "", "idx": idx,
+            "truth": np.array([labels[Path(rows[i][3]).relative_to(folder).as_posix()] for i in idx])}
+
+
+def run_real(pack: str, folder: Path, library: Path | None, naive: bool) -> None:
+    """Real embeddings: every face of a labeled folder (group photos and background faces included),
+    embedded by ``pack`` through the real scan pipeline (``--library``: kept and rescanned, so a
+    second run only reads it back); clustered the way the app does (the model's measured parameters)
+    and scored on the labeled faces. ``--naive`` adds hdbscan.HDBSCAN(2, 1) and the plain DBSCAN
+    (cosine distance 0.4, min 2) the issue compared against."""
     import tempfile
 
     from kinfolk.core import metrics
     from kinfolk.core.backend_choice import make_backend
     from kinfolk.core.clustering import cluster_embeddings
-    from kinfolk.core.evaluation import is_single, read_labels
     from kinfolk.core.grouping import cluster_params_for
-    from kinfolk.core.scanner import Scanner
-    from kinfolk.core.thresholds import default_thresholds
-    from kinfolk.db.connection import connect
+    from kinfolk.core.quality import is_good_for_clustering
+    from kinfolk.core.scanner import ScanOptions, Scanner
 
     shared = Path(__file__).resolve().parents[3] / "shared"
     os.environ.setdefault("KINFOLK_MODELS", str(shared / "models"))
-    folder = (shared / "data" / "faces").resolve()
-    labels = read_labels(folder / "labels.csv")
+    folder = folder.resolve()
     backend = make_backend("dlib") if pack == "dlib" else make_backend("onnx", pack=pack)
     with tempfile.TemporaryDirectory() as tmp:
-        Scanner(Path(tmp) / "lib.sqlite", [folder], backend).run()
-        conn = connect(Path(tmp) / "lib.sqlite")
-        rows = conn.execute("SELECT f.embedding, f.photo_id, f.quality, p.path, "
-                            "(f.x2 - f.x1) * (f.y2 - f.y1) AS area FROM faces f "
-                            "JOIN photos p ON p.id = f.photo_id ORDER BY f.id").fetchall()
-    emb = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), -1)
-    photo = np.array([r[1] for r in rows])
-    largest: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        rel = Path(r[3]).relative_to(folder).as_posix()
-        if is_single(labels.get(rel, "none")) and (rel not in largest or r[4] > rows[largest[rel]][4]):
-            largest[rel] = i
-    idx = np.array(sorted(largest.values()))
-    truth = np.array([labels[Path(rows[i][3]).relative_to(folder).as_posix()] for i in idx])
-    params = cluster_params_for(default_thresholds(backend.model_id))
-    t = time.perf_counter()
-    pred = cluster_embeddings(emb, photo_ids=photo, good=np.array([r[2] >= 0.5 for r in rows]), params=params)
-    secs = time.perf_counter() - t
-    p, r, f = metrics.bcubed(truth, pred[idx])
-    import hdbscan
+        lib = library or Path(tmp) / "lib.sqlite"
+        t = time.perf_counter()
+        Scanner(lib, [folder], backend, ScanOptions(thumbnails=False)).run()
+        scan = time.perf_counter() - t
+        d = real_faces(lib, folder)
+    emb, idx, truth = d["emb"], d["idx"], d["truth"]
+    good = np.array([is_good_for_clustering(q, s, d["model_id"]) for q, s in zip(d["quality"], d["score"])])
+    params = cluster_params_for(backend.model_id)
 
+    def line(name: str, pred: np.ndarray, secs: float) -> str:
+        p, r, f = metrics.bcubed(truth, pred[idx])
+        pp, pr, pf = metrics.pairwise(truth, pred[idx])
+        glued = metrics.glued_singletons(truth, pred[idx])
+        return (f"  {name:<28} {secs:7.2f} s  BCubed P {p:.4f} R {r:.4f} F {f:.4f} | pairwise P {pp:.4f} "
+                f"R {pr:.4f} F {pf:.4f} | one-photo people grouped {glued:.1%}")
+
+    print(f"{folder.name}, {backend.model_id}: {len(emb)} faces, {len(idx)} labeled, "
+          f"{len(set(truth.tolist()))} people (scan {scan:.0f} s)")
     t = time.perf_counter()
-    base = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1).fit_predict(emb.astype(np.float64))
-    nsecs = time.perf_counter() - t
-    bp, br, bf = metrics.bcubed(truth, base[idx])
-    print(f"real embeddings ({backend.model_id}): {len(rows)} faces, {len(idx)} labeled; "
-          f"kinfolk {secs:.2f} s, P {p:.4f} R {r:.4f} F1 {f:.4f} | naive HDBSCAN(2, 1) {nsecs:.2f} s, "
-          f"P {bp:.4f} R {br:.4f} F1 {bf:.4f}")
+    pred = cluster_embeddings(emb, photo_ids=d["photo"], good=good, params=params)
+    print(line(f"kinfolk (link {params.link_similarity:.2f}, merge {params.merge_similarity:.2f})", pred,
+               time.perf_counter() - t))
+    if naive:
+        import hdbscan
+        from sklearn.cluster import DBSCAN
+
+        t = time.perf_counter()
+        base = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1).fit_predict(emb.astype(np.float64))
+        print(line("naive HDBSCAN(2, 1)", base, time.perf_counter() - t))
+        t = time.perf_counter()
+        base = DBSCAN(eps=0.4, min_samples=2, metric="cosine").fit_predict(emb)
+        print(line("DBSCAN(cosine 0.4, min 2)", base, time.perf_counter() - t))
 
 
 def main() -> None:
@@ -187,12 +219,15 @@ def main() -> None:
     ap.add_argument("--no-naive", action="store_true", help="skip naive hdbscan.HDBSCAN at 5,000")
     ap.add_argument("--zipf", type=float, default=1.6, help="cluster-size exponent (2.5: a crowd)")
     ap.add_argument("--trace", action="store_true", help="also measure tracemalloc's peak (a second run)")
-    ap.add_argument("--real", metavar="PACK", help="cluster the labeled photos' real embeddings instead")
+    ap.add_argument("--real", metavar="PACK", help="cluster a labeled folder's real embeddings instead")
+    ap.add_argument("--folder", type=Path, default=ROOT.parent / "shared" / "data" / "faces",
+                    help="with --real: the labeled folder (e.g. ../shared/data/lfw-dev)")
+    ap.add_argument("--library", type=Path, help="with --real: keep the scanned library here (reused)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size, JSON out
     ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.real:
-        run_real(args.real)
+        run_real(args.real, args.folder, args.library, not args.no_naive)
         return
     if args.one:
         print(json.dumps(run_one(args.one, args.naive, args.zipf, args.trace)))
@@ -201,7 +236,7 @@ def main() -> None:
     if args.million:
         sizes.append(1_000_000)
     print(f"cores: {os.cpu_count()}  zipf: {args.zipf}  (one child process per size)")
-    hdr = (f"{'n':>9} {'seconds':>8} {'RSS before MB':>13} {'peak RSS MB':>11} {'traced MB':>9} {'P':>6} "
+    hdr = (f"{'n':>9} {'seconds':>8} {'CPU s':>7} {'RSS before MB':>13} {'peak RSS MB':>11} {'traced MB':>9} {'P':>6} "
            f"{'R':>6} {'F1':>6} {'clusters':>8} {'singletons clustered':>20}")
     print(hdr)
     for n in sizes:
@@ -215,7 +250,7 @@ def main() -> None:
             print(f"{n:>9} failed:\n{res.stderr}")
             continue
         r = json.loads(res.stdout.strip().splitlines()[-1])
-        print(f"{n:>9} {r['seconds']:>8} {r['rss_before_mb']:>13} {r['peak_rss_mb']:>11} "
+        print(f"{n:>9} {r['seconds']:>8} {r['cpu_seconds']:>7} {r['rss_before_mb']:>13} {r['peak_rss_mb']:>11} "
               f"{str(r['traced_peak_mb']):>9} {r['precision']:>6} {r['recall']:>6} {r['f1']:>6} "
               f"{r['clusters']:>8} {str(r['singletons_clustered']):>20}")
         if "naive_seconds" in r:

@@ -101,3 +101,26 @@ def test_rank1_leave_one_out_and_gallery():
     g, gl = e[[0, 2]], ["a", "b"]
     assert metrics.rank1(e[[1, 3, 4]], ["a", "b", "c"], g, gl) == 1.0
     assert math.isnan(metrics.rank1(e[:1], ["z"], g, gl))
+
+
+def test_pairwise_hand_computed():
+    # true: a a a b b ; pred: 0 0 1 1 -1
+    # predicted pairs: (a1,a2) from cluster 0, (a3,b1) from cluster 1 → 2 pairs, 1 truly together
+    # true pairs: a: 3, b: 1 → 4; together and predicted: (a1,a2) → 1
+    p, r, f = metrics.pairwise(["a", "a", "a", "b", "b"], [0, 0, 1, 1, -1])
+    assert p == pytest.approx(1 / 2) and r == pytest.approx(1 / 4)
+    assert f == pytest.approx(2 * 0.5 * 0.25 / 0.75)
+
+
+def test_pairwise_noise_forms_no_pairs_and_degenerate_cases():
+    assert metrics.pairwise(["a", "a"], [-1, -1])[:2] == (1.0, 0.0)  # nothing predicted: precision 1
+    assert metrics.pairwise(["a", "a", "b"], [0, 0, 1]) == (1.0, 1.0, 1.0)
+    assert math.isnan(metrics.pairwise(["a", "b"], [0, 0])[1])  # no true pair: recall undefined
+    # one big wrong merge weighs quadratically: 3+3 faces in one cluster → 6 of 15 pairs right
+    assert metrics.pairwise([1, 1, 1, 2, 2, 2], [0] * 6)[0] == pytest.approx(6 / 15)
+
+
+def test_glued_singletons():
+    # c and d are seen once; c is glued into cluster 0, d stays alone → 1 of 2
+    assert metrics.glued_singletons(["a", "a", "c", "d"], [0, 0, 0, -1]) == 0.5
+    assert math.isnan(metrics.glued_singletons(["a", "a"], [0, 0]))

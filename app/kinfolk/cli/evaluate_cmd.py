@@ -1,4 +1,5 @@
-"""``kinfolk evaluate LABELS.csv [--folder DIR]``: accuracy on a labeled folder."""
+"""``kinfolk evaluate LABELS.csv [--folder DIR]``: accuracy on a labeled folder;
+``kinfolk evaluate --pairs PAIRS.txt --folder LFW_ROOT``: the LFW verification protocol."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from .common import UserError, print_json
 
 
 def add_parser(sub, parents) -> None:
-    p = sub.add_parser("evaluate", parents=[parents], help="measure accuracy on a labeled folder")
-    p.add_argument("labels", metavar="LABELS.csv")
-    p.add_argument("--folder", help="photo folder (default: the labels file's folder)")
+    p = sub.add_parser("evaluate", parents=[parents], help="measure accuracy on a labeled folder",
+                       description="Scan a labeled folder and report detection, verification and "
+                       "grouping accuracy; or, with --pairs, run the LFW verification protocol "
+                       "(10-fold accuracy over an LFW-layout pairs file).")
+    p.add_argument("labels", metavar="LABELS.csv", nargs="?")
+    p.add_argument("--folder", help="photo folder (default: the labels file's folder; with --pairs: "
+                   "the LFW-layout root holding NAME/NAME_0001.jpg)")
+    p.add_argument("--pairs", metavar="PAIRS.txt", help="LFW pairs file (LFW's pairs.txt layout)")
     p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto")
     p.add_argument("--pack")
     p.add_argument("--workers", type=int)
@@ -24,6 +30,10 @@ def run(args) -> int:
     from ..core.backend_choice import make_backend
     from ..core.evaluation import evaluate
 
+    if args.pairs:
+        return run_pairs(args)
+    if not args.labels:
+        raise UserError("give a labels file (LABELS.csv), or --pairs PAIRS.txt --folder LFW_ROOT")
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
     backend = make_backend(args.backend, args.pack, args.models)
@@ -46,5 +56,35 @@ def run(args) -> int:
         print(f"thresholds by the documented rule: match {t['match']:.3f}, suggest {t['suggest']:.2f}, "
               f"auto {t['auto']:.2f} (most similar different-person pair {r.impostor_max:.3f})")
     print(f"clustering: BCubed P {r.bcubed_precision:.4f} R {r.bcubed_recall:.4f} "
-          f"F1 {r.bcubed_f1:.4f}, {r.share_clustered:.1%} of faces in {r.clusters} groups")
+          f"F1 {r.bcubed_f1:.4f}; pairwise P {r.pairwise_precision:.4f} R {r.pairwise_recall:.4f} "
+          f"F1 {r.pairwise_f1:.4f}; {r.share_clustered:.1%} of faces in {r.clusters} groups")
+    if r.one_photo_identities:
+        print(f"one-photo identities wrongly grouped: {r.glued_one_photo:.1%} of {r.one_photo_identities}")
+    return 0
+
+
+def run_pairs(args) -> int:
+    from pathlib import Path
+
+    from ..core.backend_choice import make_backend
+    from ..core.lfw_pairs import evaluate_pairs
+
+    if args.labels:
+        raise UserError("--pairs takes no labels file: give --folder LFW_ROOT")
+    if not Path(args.pairs).is_file():
+        raise UserError(f"no such pairs file: {args.pairs}")
+    if not args.folder or not Path(args.folder).is_dir():
+        raise UserError("--pairs needs --folder LFW_ROOT, the folder holding NAME/NAME_0001.jpg")
+    backend = make_backend(args.backend, args.pack, args.models)
+    print(f"LFW pairs protocol with {backend.pack_id} ({backend.model_id})...", file=sys.stderr)
+    try:
+        r = evaluate_pairs(args.pairs, args.folder, backend)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print_json(r.as_dict())
+        return 0
+    print(f"model {r.model_id}: {r.pairs} pairs in {r.folds} folds over {r.images} images "
+          f"({len(r.images_without_face)} without a face)")
+    print(f"accuracy {r.accuracy:.2%} ± {r.accuracy_std:.2%} (10-fold, threshold from the other folds)")
     return 0

@@ -5,11 +5,16 @@ Scans a labeled folder (``labels.csv``: ``file,identity``; ``none`` = no face, `
 
 - detection: labeled single-person photos where no face was found (misses); faces found in ``none``
   photos;
-- verification over the largest face of every single-person photo, all pairs: ROC AUC, EER (and its
-  threshold), TAR at FAR 1e-2 and 1e-3, rank-1 identification (each face against all others);
+- verification over the labeled face (the one nearest the centre) of every single-person photo,
+  all pairs: ROC AUC, EER (and its threshold), TAR at FAR 1e-2 and 1e-3, rank-1 identification
+  (each face against all others);
 - clustering (the same ``grouping.organize`` the app runs, over *all* faces of the folder, group photos
-  included) scored on those labeled faces: BCubed precision/recall/F1 (an unclustered face counts as
-  its own singleton) and the share of labeled faces that landed in a group.
+  included) scored on those labeled faces: BCubed and pairwise precision/recall/F1 (an unclustered
+  face counts as its own singleton), the share of labeled faces that landed in a group, and the share
+  of identities seen in one photo only whose face was glued into a group anyway (a stranger merged
+  with someone).
+
+The LFW verification protocol (``kinfolk evaluate --pairs``) lives in ``lfw_pairs``.
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ class EvalReport:
     bcubed_precision: float = 0.0
     bcubed_recall: float = 0.0
     bcubed_f1: float = 0.0
+    pairwise_precision: float = 0.0
+    pairwise_recall: float = 0.0
+    pairwise_f1: float = 0.0
+    one_photo_identities: int = 0
+    glued_one_photo: float = 0.0
     share_clustered: float = 0.0
     clusters: int = 0
     scan_seconds: float = 0.0
@@ -79,17 +89,19 @@ def is_single(identity: str) -> bool:
     return identity not in ("none", "group", "") and ";" not in identity
 
 
-def largest_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
-    """Relative path → (face id, embedding, cluster id) of the largest face in each photo."""
+def labeled_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
+    """Relative path → (face id, embedding, cluster id) of the face each photo's label names: the
+    one whose box centre is nearest the photo's centre (LFW's convention, and where a photographer
+    puts the subject; the largest face, used before, picked a bystander in some LFW photos)."""
     out: dict[str, tuple[int, np.ndarray, int | None]] = {}
-    area: dict[str, float] = {}
-    for fid, path, x1, y1, x2, y2, emb, cl in conn.execute(
-            "SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, f.embedding, f.cluster_id "
-            "FROM faces f JOIN photos p ON p.id = f.photo_id"):
+    best: dict[str, float] = {}
+    for fid, path, x1, y1, x2, y2, w, h, emb, cl in conn.execute(
+            "SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, p.width, p.height, f.embedding, f.cluster_id "
+            "FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id"):
         rel = Path(path).relative_to(folder).as_posix()
-        a = (x2 - x1) * (y2 - y1)
-        if a > area.get(rel, -1):
-            area[rel] = a
+        d = ((x1 + x2) / 2 - (w or 0) / 2) ** 2 + ((y1 + y2) / 2 - (h or 0) / 2) ** 2
+        if rel not in best or d < best[rel]:
+            best[rel] = d
             out[rel] = (fid, np.frombuffer(emb, np.float32), cl)
     return out
 
@@ -116,7 +128,7 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
         try:
             org = organize(conn, params)
             report.clusters = org.clusters
-            faces = largest_faces(conn, folder)
+            faces = labeled_faces(conn, folder)
             report.faces_in_no_face_photos = sum(
                 conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
                              "WHERE p.path = ?", (str(folder / rel),)).fetchone()[0]
@@ -146,5 +158,8 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
     report.proposed_thresholds = asdict(proposed_thresholds(report))
     clusters = np.array([faces[rel][2] if faces[rel][2] is not None else -1 for rel in found])
     report.bcubed_precision, report.bcubed_recall, report.bcubed_f1 = metrics.bcubed(ident, clusters)
+    report.pairwise_precision, report.pairwise_recall, report.pairwise_f1 = metrics.pairwise(ident, clusters)
+    report.one_photo_identities = int(np.sum(np.unique(ident, return_counts=True)[1] == 1))
+    report.glued_one_photo = metrics.glued_singletons(ident, clusters)
     report.share_clustered = float(np.mean(clusters >= 0))
     return report

@@ -24,22 +24,46 @@ from .quality import is_good_for_clustering
 from .thresholds import Thresholds, thresholds_for
 
 
-def cluster_params_for(th: Thresholds, base: ClusterParams | None = None) -> ClusterParams:
-    """Clustering similarities on the model's own scale, from its measured thresholds.
+#: Clustering similarities per recognizer: (link, merge, pair, attach) of ``ClusterParams``, measured
+#: on real embeddings of lfw-dev (7,057 photos, 2,860 people, 2,031 seen once) and the labeled family
+#: photos together: one default for both (docs/evaluation.md has the per-model table and the sweep).
+#: On each model's different-person pairs of lfw-dev:
+#: - SFace int8: FAR 1e-3 at 0.38, 1e-4 0.46, 1e-5 0.54; 1 % of same-person pairs below 0.50;
+#: - MobileFaceNet-512: FAR 1e-3 0.35, 1e-4 0.43, 1e-5 0.51; 1 % of same-person pairs below 0.45.
+#: So: link at ≈ FAR 1e-3 (an edge worth looking at), merge ≈ FAR 1e-4 (the average of two groups),
+#: pair ≈ FAR 1e-5 (two lone faces), attach in between.
+#: - dlib: a compressed scale (different people ≈ 0.83 median, same ≈ 0.96); its same- and
+#:   different-person similarities overlap, so it is set for precision on the family photos.
+MEASURED_CLUSTERING: dict[str, tuple[float, float, float, float]] = {
+    "sface_2021dec_int8": (0.40, 0.45, 0.55, 0.50),
+    "sface_2021dec": (0.40, 0.45, 0.55, 0.50),  # the fp32 original of the int8 model
+    "faceplugin_mbf512": (0.40, 0.45, 0.55, 0.50),
+    "dlib_resnet_v1": (0.92, 0.92, 0.94, 0.95),
+}
 
-    Faces are linked only above ``th.cluster_link`` (by default ``auto``: above every
-    different-person pair measured; lower, a crowd's one-off faces pair up with look-alikes: on a
-    synthetic crowd, a link at the FAR 1e-3 level glued 26 % of the one-off faces, at ``auto`` 0.1 %).
-    Pairs above ``auto`` plus a sixth of the way to 1 count as surely the same person (no finer
-    split; low-quality faces attach there). ArcFace-scale models land near the ``ClusterParams``
-    defaults (0.45 / 0.55).
+
+def cluster_params_for(model_id: str, th: Thresholds | None = None,
+                       base: ClusterParams | None = None) -> ClusterParams:
+    """Clustering similarities on the model's own scale.
+
+    Measured models use ``MEASURED_CLUSTERING``. Others (e.g. the ArcFace packs, not measured here)
+    derive them from their thresholds ``th`` (default: ``thresholds.default_thresholds``): link at
+    ``th.cluster_link`` (by default ``auto``, above every different-person pair measured), merge and
+    pair stricter (ArcFace-scale models land near the measured ones), attach in between.
     """
     import dataclasses
 
+    from .thresholds import default_thresholds
+
     base = base or ClusterParams()
-    sure = th.auto + (1 - th.auto) / 6
-    return dataclasses.replace(base, link_similarity=th.cluster_link, min_similarity=sure,
-                               attach_threshold=sure)
+    if model_id in MEASURED_CLUSTERING:
+        link, merge, pair, attach = MEASURED_CLUSTERING[model_id]
+    else:
+        link = (th or default_thresholds(model_id)).cluster_link
+        merge, pair = link + (1 - link) / 20, link + (1 - link) / 6
+        attach = (merge + pair) / 2
+    return dataclasses.replace(base, link_similarity=link, merge_similarity=merge, pair_similarity=pair,
+                               attach_threshold=attach)
 
 
 @dataclass
@@ -65,14 +89,14 @@ def compute_groups(conn: sqlite3.Connection, model_id: str, params: ClusterParam
     snapshot. Writes nothing: the old groups stay visible while this runs."""
     with snapshot(conn):
         ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
-        meta = dict((r[0], (r[1], r[2])) for r in conn.execute(
-            "SELECT id, photo_id, quality FROM faces WHERE model_id = ? AND state = 'unassigned'",
+        meta = dict((r[0], (r[1], r[2], r[3])) for r in conn.execute(
+            "SELECT id, photo_id, quality, score FROM faces WHERE model_id = ? AND state = 'unassigned'",
             (model_id,)))
-        params = params or cluster_params_for(thresholds_for(conn, model_id))
+        params = params or cluster_params_for(model_id, thresholds_for(conn, model_id))
     if len(ids) < 2:
         return np.asarray(ids, np.int64), np.full(len(ids), -1, np.int64)
     photo_ids = np.array([meta[int(i)][0] for i in ids], np.int64)
-    good = np.array([is_good_for_clustering(meta[int(i)][1]) for i in ids], bool)
+    good = np.array([is_good_for_clustering(meta[int(i)][1], meta[int(i)][2], model_id) for i in ids], bool)
     labels = cluster_embeddings(emb, photo_ids=photo_ids, good=good, params=params,
                                 progress=progress, cancel=cancel)
     return np.asarray(ids, np.int64), np.asarray(labels, np.int64)

@@ -71,6 +71,51 @@ def bcubed(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, floa
     return precision, recall, f1
 
 
+def pairwise(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, float]:
+    """Pairwise (precision, recall, F1): over all pairs of faces, a pair is *predicted* together when
+    both share a (non-noise) cluster and *truly* together when both show one person.
+
+    precision = true-together pairs among predicted pairs, recall = predicted among true-together
+    pairs. Unlike BCubed it weighs big clusters quadratically, so one wrong merge of two large groups
+    costs far more here. Noise faces are singletons (they form no pair). No predicted pair → precision
+    1.0; no true pair → recall ``nan``.
+    """
+    t = np.asarray(labels_true)
+    p = np.asarray(labels_pred)
+    if t.shape != p.shape or t.ndim != 1:
+        raise ValueError(f"labels must be two 1-D arrays of one length, got {t.shape} and {p.shape}")
+    uniq, cp = _codes(p)
+    is_noise_code = np.array([u == noise_label for u in uniq], dtype=bool)
+    noise = is_noise_code[cp]
+    if noise.any():
+        cp[noise] = len(uniq) + np.arange(int(noise.sum()))
+    _, ct = _codes(t)
+
+    def pairs(codes: np.ndarray) -> float:
+        c = np.bincount(codes).astype(np.float64)
+        return float(np.sum(c * (c - 1) / 2))
+
+    cell = ct * (int(cp.max(initial=0)) + 1) + cp
+    together = pairs(np.unique(cell, return_inverse=True)[1].ravel())
+    predicted, true = pairs(cp), pairs(ct)
+    precision = together / predicted if predicted else 1.0
+    recall = together / true if true else math.nan
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return precision, recall, f1
+
+
+def glued_singletons(labels_true, labels_pred, noise_label=-1) -> float:
+    """Share of identities seen only once (one face in ``labels_true``) whose face was put in a
+    group anyway — a stranger glued to someone (``nan`` when there are none)."""
+    t = np.asarray(labels_true)
+    p = np.asarray(labels_pred)
+    _, ct = _codes(t)
+    single = np.bincount(ct)[ct] == 1
+    if not single.any():
+        return math.nan
+    return float(np.mean(p[single] != noise_label))
+
+
 def share_clustered(labels_pred, noise_label=-1) -> float:
     """Fraction of faces that landed in some cluster (not noise)."""
     p = np.asarray(labels_pred)
