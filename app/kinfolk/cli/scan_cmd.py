@@ -75,6 +75,8 @@ def run(args) -> int:
     print(f"{s.found} photos ({s.processed} scanned, {s.unchanged} unchanged, {s.moved} moved, "
           f"{s.deleted} removed), {s.faces} faces, {s.errors} errors in "
           f"{fmt_duration(s.elapsed)} ({s.rate:.1f} photos/s)", file=sys.stderr)
+    if s.regions is not None and (s.regions.photos_with_regions or s.regions.errors):
+        print(s.regions.summary() + " ('kinfolk xmp import' lists them)", file=sys.stderr)
     for path, reason, msg in s.error_list[:20]:
         print(f"  {reason}: {path}: {msg}", file=sys.stderr)
     if len(s.error_list) > 20:

@@ -2,17 +2,21 @@
 
 Deletes the person's name, every face of theirs (embedding, landmarks, thumbnail crop), their
 suggestions and rejections, and keeps only where those faces were (photo + box, no pixels, no vectors)
-in ``forgotten_faces`` so that a rescan does not recreate them. ``secure_delete`` zeroes the freed
+in ``forgotten_faces`` so that a rescan does not recreate them. Regions naming them that were read
+from photo metadata but matched no face are dropped the same way (their boxes remembered), and their
+regions are removed from every XMP sidecar Kinfolk wrote (``core.sidecar_writer``). ``secure_delete`` zeroes the freed
 content; a TRUNCATE checkpoint then folds the WAL into the file and empties it, so the bytes are gone
 from disk, not just unlinked (tests/integration/test_forget.py searches the raw file to prove it).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
 from ..db.connection import checkpoint, transaction
+from . import sidecar_writer
 from .people import resolve_person
 
 
@@ -25,11 +29,15 @@ class ForgetPlan:
     faces: int
     photos: int
     suggestions: int
+    sidecars: int = 0
 
     def describe(self) -> str:
         return (f"Forget {self.name}: delete the name, {self.faces} face(s) with their face "
                 f"signatures and thumbnails in {self.photos} photo(s), and {self.suggestions} "
-                "pending suggestion(s). The photos themselves are not touched. This cannot be undone.")
+                "pending suggestion(s)"
+                + (f", and remove the name from {self.sidecars} XMP sidecar(s) Kinfolk wrote"
+                   if self.sidecars else "")
+                + ". The photos themselves are not touched. This cannot be undone.")
 
 
 def plan(conn: sqlite3.Connection, person: str | int) -> ForgetPlan:
@@ -38,13 +46,21 @@ def plan(conn: sqlite3.Connection, person: str | int) -> ForgetPlan:
     faces, photos = conn.execute("SELECT COUNT(*), COUNT(DISTINCT photo_id) FROM faces "
                                  "WHERE person_id = ?", (pid,)).fetchone()
     sugg = conn.execute("SELECT COUNT(*) FROM suggestions WHERE person_id = ?", (pid,)).fetchone()[0]
-    return ForgetPlan(pid, name, faces, photos, sugg)
+    sidecars = sum(1 for (regions,) in conn.execute("SELECT regions FROM xmp_sidecars")
+                   if any(str(r[0]).casefold() == name.casefold() for r in json.loads(regions)))
+    return ForgetPlan(pid, name, faces, photos, sugg, sidecars)
 
 
-def forget(conn: sqlite3.Connection, p: ForgetPlan) -> None:
-    """Carry out a plan the user confirmed. Not undoable, by design."""
+def forget(conn: sqlite3.Connection, p: ForgetPlan) -> list[dict]:
+    """Carry out a plan the user confirmed. Not undoable, by design. Returns the sidecars that could
+    not be cleaned ({sidecar, message}: e.g. a read-only disk); the library is forgotten anyway."""
     pid = p.person_id
+    failures = sidecar_writer.forget_person(conn, p.name)
     with transaction(conn):
+        conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) "
+                     "SELECT photo_id, x1, y1, x2, y2 FROM imported_regions "
+                     "WHERE name = ? COLLATE NOCASE", (p.name,))
+        conn.execute("DELETE FROM imported_regions WHERE name = ? COLLATE NOCASE", (p.name,))
         conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) "
                      "SELECT photo_id, x1, y1, x2, y2 FROM faces WHERE person_id = ?", (pid,))
         # Faces first (thumbnails, suggestions and rejections cascade), then the person.
@@ -52,3 +68,4 @@ def forget(conn: sqlite3.Connection, p: ForgetPlan) -> None:
         conn.execute("DELETE FROM faces WHERE person_id = ?", (pid,))
         conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
     checkpoint(conn)
+    return failures
