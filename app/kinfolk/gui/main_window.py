@@ -32,6 +32,7 @@ from .session import Session
 from .settings_dialog import SettingsDialog
 from .suggestions_view import SuggestionsView
 from .welcome_dialog import WelcomeDialog
+from .xmp_actions import SidecarActions, describe_import
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,10 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         for a in (self.add_folder_action, self.scan_action, self.pause_action, self.stop_action):
             m.addAction(a)
+        m.addSeparator()
+        self.sidecars = SidecarActions(self.session, self)
+        m.addAction(self.sidecars.write_action)
+        m.addAction(self.sidecars.sync_action)
         m.addSeparator()
         m.addAction(self.settings_action)
         m.addSeparator()
@@ -349,7 +354,9 @@ class MainWindow(QMainWindow):
     # -- scan outcomes ------------------------------------------------------------------------
 
     def _scan_finished(self, summary: ScanSummary) -> None:
-        self.statusBar().showMessage(describe_summary(summary), 15000)
+        imported = describe_import(summary)
+        self.statusBar().showMessage(describe_summary(summary) + (f" {imported}." if imported else ""),
+                                     15000)
         if self.session.scans.backend_description:
             self.model_label.setToolTip(self.model_label.toolTip().split("\nLast scan:")[0]
                                         + f"\nLast scan: {self.session.scans.backend_description}")

@@ -1,0 +1,62 @@
+"""File → Write Names to XMP Sidecars… and Keep XMP Sidecars in Sync, on a library of drawn people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from kinfolk.core.people import rename
+from kinfolk.core.xmp_regions import read_regions
+from kinfolk.gui.main_window import MainWindow
+
+from . import synthetic_library
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, session_factory):
+    synthetic_library.build(tmp_path / "photos", tmp_path / "drawn.sqlite")
+    w = MainWindow(session_factory("drawn.sqlite"), QSettings())
+    qtbot.addWidget(w)
+    w.show()
+    yield w, tmp_path / "photos"
+    w.close()
+
+
+def names_in(sidecar: Path) -> set[str]:
+    return {r.name for r in read_regions(sidecar.read_bytes(), str(sidecar))}
+
+
+def test_write_names_from_the_file_menu(qtbot, window):
+    w, photos = window
+    file_menu = w.menuBar().actions()[0].menu()
+    assert w.sidecars.write_action in file_menu.actions()
+    w.sidecars.write()
+    qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
+    rep = w.sidecars.last_report
+    assert rep.written and not rep.errors
+    conn = w.session.conn
+    for item in rep.written:
+        photo_id = conn.execute("SELECT id FROM photos WHERE path = ?", (item["photo"],)).fetchone()[0]
+        confirmed = {r[0] for r in conn.execute(
+            "SELECT p.name FROM faces f JOIN persons p ON p.id = f.person_id "
+            "WHERE f.photo_id = ? AND f.state = 'confirmed'", (photo_id,))}
+        assert names_in(Path(item["sidecar"])) == confirmed
+    assert not list(photos.glob("*.xmp.tmp")) and not list(photos.glob(".*.tmp"))
+
+
+def test_sync_follows_edits_and_undo(qtbot, window):
+    w, photos = window
+    w.sidecars.sync_action.setChecked(True)  # turning it on writes every sidecar once
+    qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
+    with_anna = [p for p in photos.glob("*.xmp") if "Anna Berg" in names_in(p)]
+    assert with_anna
+    w.sidecars.last_report = None
+    w.session.edit("Rename", lambda c: rename(c, "Anna Berg", "Anna Lind"))
+    qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
+    assert all("Anna Lind" in names_in(p) and "Anna Berg" not in names_in(p) for p in with_anna)
+    w.sidecars.last_report = None
+    w.undo_stack.undo()
+    qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
+    assert all("Anna Berg" in names_in(p) and "Anna Lind" not in names_in(p) for p in with_anna)
