@@ -243,3 +243,41 @@ def test_cli_contract(library, capsys):
     assert set(rep) >= {"named", "agreed", "unmatched", "conflicts", "errors", "people"}
     assert rep["agreed"] >= len(cases) - 1  # already imported by the scan
     assert [u["name"] for u in rep["unmatched"]] == ["Nobody Here"]
+
+
+def test_embedded_regions_in_every_format(tmp_path, faces_dir, onnx_backend):
+    """HEIC and PNG as they come, TIFF and WebP converted from a JPEG; ExifTool embeds the region."""
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    shutil.copyfile(faces_dir / "deepface/pde_0045.heic", pics / "dicaprio.heic")
+    shutil.copyfile(faces_dir / "face_recognition/pfa_0005.png", pics / "miranda.png")
+    with Image.open(faces_dir / "deepface/pde_0009.jpg") as im:
+        im.convert("RGB").save(pics / "damon.tif")
+        im.convert("RGB").save(pics / "damon.webp", quality=90)
+    names = {"dicaprio.heic": "Leonardo", "miranda.png": "Lin-Manuel", "damon.tif": "Matt T",
+             "damon.webp": "Matt W"}
+    boxes = {}
+    for fname, name in names.items():
+        p = pics / fname
+        box, disp = largest_face(onnx_backend, p)
+        with _open_any(p) as im:
+            stored, o = im.size, im.getexif().get(0x0112, 1)
+        exiftool("-overwrite_original", mwg_arg(name, to_stored(loose(box, disp), o), stored), p)
+        boxes[fname] = box
+    lib = tmp_path / "lib.sqlite"
+    summary = Scanner(lib, [pics], onnx_backend, ScanOptions()).run()
+    assert not summary.regions.errors
+    conn = connect(lib)
+    got = {Path(r[0]).name: (r[1], r[2:]) for r in conn.execute(
+        "SELECT ph.path, p.name, f.x1, f.y1, f.x2, f.y2 FROM faces f JOIN persons p ON p.id = f.person_id "
+        "JOIN photos ph ON ph.id = f.photo_id WHERE f.source = 'imported' AND f.state = 'confirmed'")}
+    assert {k: v[0] for k, v in got.items()} == names
+    for fname, (_, box) in got.items():
+        assert iou(box, boxes[fname]) > 0.9, fname
+
+
+def _open_any(path: Path):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    return Image.open(path)

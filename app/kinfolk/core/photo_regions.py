@@ -24,6 +24,7 @@ from .xmp_regions import XmpError, read_regions
 log = logging.getLogger(__name__)
 
 MAX_SIDECAR_BYTES = 16 * 1024 * 1024  # a sidecar is kilobytes; anything this big is not one
+MAX_NAME = 200  # characters kept of a name read from a file (untrusted input)
 
 
 @dataclass
@@ -117,6 +118,9 @@ def photo_regions(photo: str, header: PhotoHeader, picasa: PicasaFolder | None =
     if picasa is not None:
         found += picasa.regions(Path(photo).name)
     for r in found:
+        r.name = " ".join("".join(c for c in r.name if c.isprintable()).split())[:MAX_NAME]
+        if not r.name:
+            continue
         if not any(iou(r.box, k.box) >= 0.5 and r.displayed == k.displayed for k in out.regions):
             out.regions.append(r)
     return out
