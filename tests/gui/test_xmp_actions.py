@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from kinfolk.core.people import rename
 from kinfolk.core.xmp_regions import read_regions
 from kinfolk.gui.main_window import MainWindow
 
-from . import synthetic_library
+from . import synthetic_library, xmp_drawn
 
 
 @pytest.fixture
@@ -60,3 +61,26 @@ def test_sync_follows_edits_and_undo(qtbot, window):
     w.undo_stack.undo()
     qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
     assert all("Anna Berg" in names_in(p) and "Anna Lind" not in names_in(p) for p in with_anna)
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="ExifTool not installed")
+def test_import_names_shows_what_happened(qtbot, window, tmp_path):
+    w, photos = window
+    expected = xmp_drawn.write_regions(tmp_path / "drawn.sqlite")
+    assert w.sidecars.import_action in w.menuBar().actions()[0].menu().actions()
+    w.sidecars.import_names()
+    qtbot.waitUntil(lambda: w.sidecars.summary_dialog is not None, timeout=20_000)
+    rep = w.sidecars.last_import
+    assert len(rep.named) == expected["named"] and rep.people == ["Emma Sato"]
+    assert [c["kinfolk_name"] for c in rep.conflicts] == ["Anna Berg"]
+    assert [u["name"] for u in rep.unmatched] == ["Grandpa Joe"]
+    table = w.sidecars.summary_dialog.table
+    rows = [tuple(table.topLevelItem(i).text(c) for c in range(3)) for i in range(table.topLevelItemCount())]
+    assert rows[0][1:] == ("Anna Svensson", "you named this face Anna Berg")
+    assert rows[1][1:] == ("Grandpa Joe", "no face found here")
+    assert sum(r[2] == "named" for r in rows) == expected["named"]
+    # Emma is now a person with confirmed faces; Anna kept her face.
+    conn = w.session.conn
+    assert conn.execute("SELECT COUNT(*) FROM faces f JOIN persons p ON p.id = f.person_id "
+                        "WHERE p.name = 'Emma Sato' AND f.state = 'confirmed'").fetchone()[0] == expected["named"]
+    w.sidecars.summary_dialog.close()

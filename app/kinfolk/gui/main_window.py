@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addSeparator()
         self.sidecars = SidecarActions(self.session, self)
+        m.addAction(self.sidecars.import_action)
         m.addAction(self.sidecars.write_action)
         m.addAction(self.sidecars.sync_action)
         m.addSeparator()
@@ -362,6 +363,7 @@ class MainWindow(QMainWindow):
                                         + f"\nLast scan: {self.session.scans.backend_description}")
         if not summary.cancelled and not self._closing:
             self.organize()
+            self.sidecars.show_import(summary.regions)
 
     def _scan_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Kinfolk", f"The scan stopped:\n{message}")
