@@ -172,3 +172,16 @@ def test_person_filter_and_unreadable_sidecar(named, capsys):
     assert (pics / "damon6.jpg.xmp").read_text() == "<x:xmpmeta this is not xml"  # left alone
     assert not (pics / "aniston8.jpg.xmp").exists()  # not this person
 
+
+
+def test_kinfolks_own_sidecar_does_not_undo_a_removal(named):
+    from kinfolk.core.region_import import import_regions
+
+    lib, conn, pics, _ = named
+    write_sidecars(conn, naming="ext")  # sync is off: the sidecars keep the name after the edit
+    fid = conn.execute("SELECT f.id FROM faces f JOIN persons p ON p.id = f.person_id JOIN photos ph "
+                       "ON ph.id = f.photo_id WHERE ph.path = ?", (str(pics / "damon6.jpg"),)).fetchone()[0]
+    people.unassign(conn, [fid])
+    rep = import_regions(conn)
+    assert not rep.named and [u["name"] for u in rep.unmatched] == ["Zed"]  # the other app's region
+    assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (fid,)).fetchone()[0] is None

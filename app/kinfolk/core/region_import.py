@@ -12,12 +12,15 @@ photo almost never overlap by 0.3). Then, per pair:
 - the user confirmed another person, said "not this person", or hid the face as a stranger, or the
   person already has another face in the photo → nothing changes: a *conflict*, listed.
 A region with no face under it is *unmatched*: kept in ``imported_regions`` and listed, not lost.
-A region on the box of a forgotten face is skipped (forgetting is final; its name is not reported).
+A region on the box of a forgotten face is skipped (forgetting is final; its name is not reported),
+and so is a region Kinfolk itself wrote into a sidecar (``xmp_sidecars``): it tells nothing new, and
+reading it back would undo a later "Remove" made while sidecar sync was off.
 Importing again is idempotent: each photo's ``imported_regions`` rows are replaced.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -30,6 +33,7 @@ from .imageio import ImageLoadError
 from .photo_regions import PhotoHeader, photo_regions, read_header
 from .picasa_ini import PicasaFolder
 from .regions import iou, to_oriented_box
+from .xmp_regions import OwnedRegion
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +110,14 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
     size = header.oriented_size
     forgotten = [tuple(r) for r in conn.execute(
         "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ?", (photo_id,))]
+    owned: dict[str, list[OwnedRegion]] = {}
+    for file in {r.file for r in found.regions}:
+        row = conn.execute("SELECT regions FROM xmp_sidecars WHERE path = ?", (file,)).fetchone()
+        owned[file] = [OwnedRegion.from_json(v) for v in json.loads(row[0])] if row else []
     regions, boxes = [], []
     for r in found.regions:
+        if any(o.matches(r.name, r.box) for o in owned[r.file]):
+            continue
         box = to_oriented_box(r, header.orientation, size)
         if any(iou(box, f) >= FORGOTTEN_IOU for f in forgotten):
             rep.forgotten += 1
