@@ -97,3 +97,44 @@ def test_picasa_ini(tmp_path):
     # Leading zeros dropped by Picasa: rect64(c000c000) = left 0, top 0, right 0.75, bottom 0.75.
     named = PicasaFolder(tmp_path, {"deadbeefdeadbeef": "Ben"}).regions("IMG_1.JPG")
     assert named[1].name == "Ben" and named[1].box == pytest.approx((0, 0, 0.75, 0.75), abs=1e-4)
+
+
+def test_migration_from_a_library_without_sources(tmp_path):
+    """A library made before this feature: its faces become 'detected'; an imported face that gets
+    another person becomes 'detected' again (the trigger)."""
+    import sqlite3
+
+    from kinfolk.db.connection import connect
+    from kinfolk.db.migrations import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(path)
+    raw.executescript(MIGRATIONS[0])
+    raw.execute("PRAGMA user_version = 1")
+    raw.execute("INSERT INTO photos(id, path, size, mtime_ns, status) VALUES (1, '/a.jpg', 1, 1, 'ok')")
+    raw.execute("INSERT INTO persons(id, name) VALUES (1, 'Anna'), (2, 'Ben')")
+    raw.execute("INSERT INTO faces(id, photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
+                "embedding, person_id, state) VALUES (1, 1, 0, 0, 1, 1, x'', 1, 1, 'm', x'', 1, 'confirmed')")
+    raw.commit()
+    raw.close()
+    conn = connect(path)
+    assert conn.execute("SELECT source FROM faces WHERE id = 1").fetchone()[0] == "detected"
+    conn.execute("UPDATE faces SET source = 'imported' WHERE id = 1")
+    conn.execute("UPDATE faces SET state = 'confirmed' WHERE id = 1")  # same person: still imported
+    assert conn.execute("SELECT source FROM faces WHERE id = 1").fetchone()[0] == "imported"
+    conn.execute("UPDATE faces SET person_id = 2 WHERE id = 1")
+    assert conn.execute("SELECT source FROM faces WHERE id = 1").fetchone()[0] == "detected"
+    assert conn.execute("SELECT COUNT(*) FROM imported_regions").fetchone()[0] == 0
+
+
+def test_picasa_contacts_xml(tmp_path):
+    from kinfolk.core.picasa_ini import contacts_from_xml
+
+    (tmp_path / "contacts.xml").write_text(
+        '<contacts><contact id="ABCDEF0123456789" name="Carl Nilsson" modified_time="x" '
+        'local_contact="1"/></contacts>')
+    assert contacts_from_xml(tmp_path / "contacts.xml") == {"abcdef0123456789": "Carl Nilsson"}
+    (tmp_path / "evil.xml").write_text(
+        '<!DOCTYPE c [<!ENTITY e SYSTEM "file:///etc/passwd">]><contacts><contact id="1" name="&e;"/>'
+        '</contacts>')
+    assert contacts_from_xml(tmp_path / "evil.xml") == {}
