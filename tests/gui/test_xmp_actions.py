@@ -84,3 +84,21 @@ def test_import_names_shows_what_happened(qtbot, window, tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM faces f JOIN persons p ON p.id = f.person_id "
                         "WHERE p.name = 'Emma Sato' AND f.state = 'confirmed'").fetchone()[0] == expected["named"]
     w.sidecars.summary_dialog.close()
+
+
+def test_write_dialog_remembers_the_sidecar_naming(qtbot, window, monkeypatch):
+    from kinfolk.core.sidecar_writer import sidecar_naming
+    from kinfolk.gui import xmp_actions
+
+    w, photos = window
+
+    def choose_lightroom(dlg):
+        dlg.combo.setCurrentIndex(1)
+        return xmp_actions.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(xmp_actions.WriteDialog, "exec", choose_lightroom)
+    assert w.sidecars.ask_write()
+    qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
+    assert sidecar_naming(w.session.conn) == "replace"
+    written = [Path(x["sidecar"]) for x in w.sidecars.last_report.written]
+    assert written and all(p.name.count(".") == 1 and p.suffix == ".xmp" for p in written)

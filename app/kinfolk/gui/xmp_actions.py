@@ -14,8 +14,8 @@ import os
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+                               QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import sidecar_writer
 from ..core.region_import import ImportReport, import_regions
@@ -87,19 +87,10 @@ class SidecarActions(QObject):
     # -- write all ------------------------------------------------------------------------------
 
     def ask_write(self) -> bool:
-        naming = sidecar_writer.sidecar_naming(self.session.conn)
-        example = "photo.jpg.xmp" if naming == "ext" else "photo.xmp"
-        box = QMessageBox(QMessageBox.Icon.Question, "Write names to XMP sidecars",
-                          "Kinfolk will save the names of confirmed faces in a sidecar file next to "
-                          f"each photo ({example}), where digiKam, Lightroom and other apps read them. "
-                          "Sidecars already there are updated, keeping everything else in them. "
-                          "The photos themselves are not changed.",
-                          QMessageBox.StandardButton.Cancel, self.window)
-        write = box.addButton("Write", QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(write)
-        box.exec()
-        if box.clickedButton() is not write:
+        dlg = WriteDialog(sidecar_writer.sidecar_naming(self.session.conn), self.window)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
             return False
+        sidecar_writer.set_sync(self.session.conn, self.sync_action.isChecked(), dlg.naming())
         self.write()
         return True
 
@@ -175,6 +166,40 @@ def describe_import(summary) -> str | None:
     if rep is None or not (rep.photos_with_regions or rep.errors):
         return None
     return rep.summary()
+
+
+class WriteDialog(QDialog):
+    """Confirms a write and asks which sidecar naming the user's other app reads."""
+
+    NAMINGS = (("ext", "photo.jpg.xmp (digiKam, darktable)"),
+               ("replace", "photo.xmp (Lightroom, Capture One)"))
+
+    def __init__(self, naming: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Write names to XMP sidecars")
+        lay = QVBoxLayout(self)
+        text = QLabel("Kinfolk will save the names of confirmed faces in a sidecar file next to each "
+                      "photo, where digiKam, Lightroom and other apps read them. Sidecars already "
+                      "there are updated, keeping everything else in them. The photos themselves "
+                      "are not changed.")
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        row = QFormLayout()
+        self.combo = QComboBox()
+        for key, label in self.NAMINGS:
+            self.combo.addItem(label, key)
+        self.combo.setCurrentIndex(0 if naming == "ext" else 1)
+        row.addRow("Sidecar files:", self.combo)
+        lay.addLayout(row)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        write = buttons.addButton("Write", QDialogButtonBox.ButtonRole.AcceptRole)
+        write.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def naming(self) -> str:
+        return self.combo.currentData()
 
 
 class ImportSummaryDialog(QDialog):
