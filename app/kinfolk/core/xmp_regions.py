@@ -288,7 +288,7 @@ def merge(existing: bytes | str | None, remove: Iterable[OwnedRegion], add: Sequ
     kept_mwg: list[tuple[str, Box]] = []
     for prop in _properties(root, _q(MWG_RS, "Regions")):
         for bag_li in _items(_fields(prop).get(_q(MWG_RS, "RegionList"))):
-            r = mwg_regions_of_li(bag_li)
+            r = mwg_region_of_li(bag_li)
             if r and any(o.matches(r[0], r[1]) for o in remove):
                 _drop(root, bag_li)
             elif r:
@@ -330,7 +330,7 @@ def merge(existing: bytes | str | None, remove: Iterable[OwnedRegion], add: Sequ
     return serialize(root, prefixes), [stored_add[i] for i in keep_idx]
 
 
-def mwg_regions_of_li(li: ET.Element) -> tuple[str, Box] | None:
+def mwg_region_of_li(li: ET.Element) -> tuple[str, Box] | None:
     f = _fields(li)
     area = f.get(_q(MWG_RS, "Area"))
     if not isinstance(area, ET.Element):
