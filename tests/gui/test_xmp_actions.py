@@ -13,6 +13,7 @@ from kinfolk.core.xmp_regions import read_regions
 from kinfolk.gui.main_window import MainWindow
 
 from . import synthetic_library, xmp_drawn
+from .helpers import wait_people
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_sync_follows_edits_and_undo(qtbot, window):
     w.undo_stack.undo()
     qtbot.waitUntil(lambda: w.sidecars.last_report is not None, timeout=20_000)
     assert all("Anna Berg" in names_in(p) and "Anna Lind" not in names_in(p) for p in with_anna)
+    wait_people(qtbot, w)  # the views' refresh after the edits, before the window closes
 
 
 @pytest.mark.skipif(shutil.which("exiftool") is None, reason="ExifTool not installed")
@@ -84,6 +86,7 @@ def test_import_names_shows_what_happened(qtbot, window, tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM faces f JOIN persons p ON p.id = f.person_id "
                         "WHERE p.name = 'Emma Sato' AND f.state = 'confirmed'").fetchone()[0] == expected["named"]
     w.sidecars.summary_dialog.close()
+    wait_people(qtbot, w)
 
 
 def test_write_dialog_remembers_the_sidecar_naming(qtbot, window, monkeypatch):

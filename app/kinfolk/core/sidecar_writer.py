@@ -251,10 +251,11 @@ def _photo_path(conn: sqlite3.Connection, photo_id: int | None, sidecar: str) ->
 
 
 def sync_after_edit(conn: sqlite3.Connection, face_ids: Iterable[int] = (),
-                    person_ids: Iterable[int] = ()) -> WriteReport | None:
+                    person_ids: Iterable[int] = (), old_names: Iterable[str] = ()) -> WriteReport | None:
     """If the user asked for it (``xmp.sync_sidecars``), rewrite the sidecars of the photos an edit
     touched: the photos of ``face_ids`` and of every face of ``person_ids`` (a rename or merge), plus
-    photos whose sidecars name those people. None when sync is off."""
+    photos whose Kinfolk regions carry one of ``old_names`` (the names before the edit). None when
+    sync is off."""
     if not sync_enabled(conn):
         return None
     ids: set[int] = set()
@@ -265,9 +266,11 @@ def sync_after_edit(conn: sqlite3.Connection, face_ids: Iterable[int] = (),
             f"SELECT photo_id FROM faces WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
     for p in persons:
         ids |= {r[0] for r in conn.execute("SELECT photo_id FROM faces WHERE person_id = ?", (p,))}
-    if persons:  # a renamed or merged person: sidecars still holding the old name
-        ids |= {r[0] for r in conn.execute(
-            "SELECT photo_id FROM xmp_sidecars WHERE photo_id IS NOT NULL")}
+    folded = {n.casefold() for n in old_names}
+    if folded:  # a renamed or merged person: sidecars still holding the old name
+        ids |= {photo_id for photo_id, regions in conn.execute(
+            "SELECT photo_id, regions FROM xmp_sidecars WHERE photo_id IS NOT NULL")
+            if any(str(r[0]).casefold() in folded for r in json.loads(regions))}
     if not ids:
         return WriteReport()
     return write_sidecars(conn, naming=sidecar_naming(conn), photo_ids=ids)

@@ -140,6 +140,7 @@ class SidecarActions(QObject):
         changes = changes if isinstance(changes, list) else [changes] if changes else []
         faces = {f for c in changes for f in c.faces}
         persons = {p for c in changes for p in c.persons_before}
+        names = {b["name"] for c in changes for b in c.persons_before.values() if b}
         if not faces and not persons:
             return
         path = self.session.path
@@ -147,7 +148,7 @@ class SidecarActions(QObject):
         def work(ctx):
             conn = connect(path)
             try:
-                return sidecar_writer.sync_after_edit(conn, faces, persons)
+                return sidecar_writer.sync_after_edit(conn, faces, persons, names)
             finally:
                 conn.close()
 
