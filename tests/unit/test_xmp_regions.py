@@ -138,3 +138,24 @@ def test_picasa_contacts_xml(tmp_path):
         '<!DOCTYPE c [<!ENTITY e SYSTEM "file:///etc/passwd">]><contacts><contact id="1" name="&e;"/>'
         '</contacts>')
     assert contacts_from_xml(tmp_path / "evil.xml") == {}
+
+
+def test_forget_drops_imported_regions_but_not_someone_elses_face(tmp_path):
+    from kinfolk.core import forget
+    from kinfolk.db.connection import connect
+
+    conn = connect(tmp_path / "lib.sqlite")
+    conn.execute("INSERT INTO photos(id, path, size, mtime_ns, status) VALUES (1, '/a.jpg', 1, 1, 'ok')")
+    conn.execute("INSERT INTO persons(id, name) VALUES (1, 'Anna'), (2, 'Ben')")
+    conn.execute("INSERT INTO faces(id, photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
+                 "embedding, person_id, state) VALUES (1, 1, 10, 10, 50, 50, x'', 1, 1, 'm', x'', 2, 'confirmed')")
+    conn.executemany("INSERT INTO imported_regions(photo_id, name, x1, y1, x2, y2, origin, file, status, "
+                     "face_id) VALUES (1, ?, ?, ?, ?, ?, 'mwg', '/a.jpg', ?, ?)",
+                     [("Anna", 10, 10, 50, 50, "conflict", 1), ("anna", 200, 200, 240, 240, "unmatched", None),
+                      ("Carl", 300, 300, 340, 340, "unmatched", None)])
+    conn.commit()
+    forget.forget(conn, forget.plan(conn, "Anna"))
+    assert [r[0] for r in conn.execute("SELECT name FROM imported_regions")] == ["Carl"]
+    # Only the unmatched region's box is remembered; Ben's face (under the conflicting one) is not.
+    assert [tuple(r) for r in conn.execute("SELECT x1, y1, x2, y2 FROM forgotten_faces")] == [(200, 200, 240, 240)]
+    assert conn.execute("SELECT person_id FROM faces WHERE id = 1").fetchone()[0] == 2

@@ -3,10 +3,12 @@
 Deletes the person's name, every face of theirs (embedding, landmarks, thumbnail crop), their
 suggestions and rejections, and keeps only where those faces were (photo + box, no pixels, no vectors)
 in ``forgotten_faces`` so that a rescan does not recreate them. Regions naming them that were read
-from photo metadata but matched no face are dropped the same way (their boxes remembered), and their
-regions are removed from every XMP sidecar Kinfolk wrote (``core.sidecar_writer``). ``secure_delete`` zeroes the freed
-content; a TRUNCATE checkpoint then folds the WAL into the file and empties it, so the bytes are gone
-from disk, not just unlinked (tests/integration/test_forget.py searches the raw file to prove it).
+from photo metadata are dropped too (the boxes of those that matched no face are remembered the
+same way; a conflicting one lies on someone else's face, which must not be forgotten), and their
+regions are removed from every XMP sidecar Kinfolk wrote (``core.sidecar_writer``).
+``secure_delete`` zeroes the freed content; a TRUNCATE checkpoint then folds the WAL into the file
+and empties it, so the bytes are gone from disk, not just unlinked (tests/integration/test_forget.py
+searches the raw file to prove it).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def forget(conn: sqlite3.Connection, p: ForgetPlan) -> list[dict]:
     with transaction(conn):
         conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) "
                      "SELECT photo_id, x1, y1, x2, y2 FROM imported_regions "
-                     "WHERE name = ? COLLATE NOCASE", (p.name,))
+                     "WHERE name = ? COLLATE NOCASE AND status = 'unmatched'", (p.name,))
         conn.execute("DELETE FROM imported_regions WHERE name = ? COLLATE NOCASE", (p.name,))
         conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) "
                      "SELECT photo_id, x1, y1, x2, y2 FROM faces WHERE person_id = ?", (pid,))
