@@ -29,7 +29,7 @@ MAX_NAME = 200  # characters kept of a name read from a file (untrusted input)
 
 @dataclass
 class PhotoHeader:
-    stored_size: tuple[int, int]  # before EXIF orientation
+    stored_size: tuple[int, int]  # before EXIF orientation (HEIC: before the EXIF/irot turn libheif applies)
     orientation: int
     xmp: bytes | None
 
@@ -59,7 +59,12 @@ def read_header(path: str | os.PathLike) -> PhotoHeader:
     with imageio._Guard(path) as guard:
         op = imageio._open(guard.open(), guard)
         imageio._read_meta(op)
-        return PhotoHeader(op.size, op.orientation, _packet(op.im))
+        size, orientation = op.size, op.orientation
+        heif = op.im.info.get("original_orientation")  # pillow-heif: pixels already turned by it
+        if orientation == 1 and isinstance(heif, int) and 2 <= heif <= 8:
+            orientation = heif
+            size = (size[1], size[0]) if heif in (5, 6, 7, 8) else size
+        return PhotoHeader(size, orientation, _packet(op.im))
 
 
 def sidecar_path(photo: str, naming: str = "ext") -> str:
