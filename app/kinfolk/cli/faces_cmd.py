@@ -23,6 +23,7 @@ def face_rows(conn) -> list[dict]:
         "model": r["model_id"],
         "cluster": r["cluster_id"],
         "person": r["person"],
+        "source": r["source"],  # "detected", or "imported": the name came from the photo's metadata
     } for r in repo.faces(conn)]
 
 

@@ -31,6 +31,8 @@ def run(args) -> int:
         if answer.strip().lower() != plan.name.lower():
             print("Nothing was deleted.", file=sys.stderr)
             return 1
-    forget.forget(conn, plan)
+    failures = forget.forget(conn, plan)
     print(f"{plan.name} is forgotten.", file=sys.stderr)
+    for f in failures:
+        print(f"  could not remove the name from {f['sidecar']}: {f['message']}", file=sys.stderr)
     return 0

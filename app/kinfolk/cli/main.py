@@ -11,11 +11,11 @@ import logging
 import sys
 
 from . import (calibrate_cmd, cluster_cmd, evaluate_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
-               scan_cmd, suggestions_cmd, verify_cmd)
+               scan_cmd, suggestions_cmd, verify_cmd, xmp_cmd)
 from .common import UserError
 
 COMMANDS = [scan_cmd, cluster_cmd, people_cmd, naming_cmd, suggestions_cmd, photos_cmd, faces_cmd,
-            forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd]
+            forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd, xmp_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

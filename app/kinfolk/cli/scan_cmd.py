@@ -116,6 +116,8 @@ def run(args) -> int:
               file=sys.stderr)
     for path_, reason, msg in s.problems[:20]:
         print(f"  {reason}: {readable(path_)}: {msg}", file=sys.stderr)
+    if s.regions is not None and (s.regions.photos_with_regions or s.regions.errors):
+        print(s.regions.summary() + " ('kinfolk xmp import' lists them)", file=sys.stderr)
     for path_, reason, msg in s.error_list[:20]:
         print(f"  {reason}: {readable(path_)}: {msg}", file=sys.stderr)
     if len(s.error_list) > 20:

@@ -54,6 +54,7 @@ from .filenames import readable
 from .imageio import ImageLoadError, load_for_detection, sniff_format
 from .quality import face_quality
 from .scan_lock import ScanLock
+from .region_import import import_regions
 from .thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class ScanSummary:
     error_list: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
     offline: list[tuple[str, str, str]] = field(default_factory=list)  # (root, reason, message)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
+    regions: object = None  # region_import.ImportReport: names read from the scanned photos' metadata
 
     @property
     def rate(self) -> float:
@@ -400,6 +402,7 @@ class Scanner:
         self._moved_ids: set[int] = set()
         self._returned_ids: list[int] = []
         self._walk: Walk | None = None
+        self._written_ids: list[int] = []  # photos (re)written: their metadata's names are imported
         self._failure: BaseException | None = None
 
     # -- plan ---------------------------------------------------------------------------------
@@ -586,7 +589,7 @@ class Scanner:
                     elif r.touch:
                         repo.touch_photo(conn, *r.touch)
                     elif r.record:
-                        repo.write_photo(conn, r.record)
+                        self._written_ids.append(repo.write_photo(conn, r.record))
             batch, last_commit = [], time.monotonic()
 
         try:
@@ -722,6 +725,8 @@ class Scanner:
             writer.join()
             if self._failure is not None:
                 raise self._stopped(self._failure)
+            if self._written_ids:  # names that travel with the photos (XMP, .picasa.ini)
+                self.summary.regions = import_regions(conn, self._written_ids)
             self.summary.cancelled = self.control.cancelled
             if not self.summary.cancelled:
                 gone = [ph.id for ph in missing.values() if ph.id not in self._moved_ids]

@@ -127,6 +127,45 @@ MIGRATIONS: list[str] = [
     CREATE INDEX forgotten_photo ON forgotten_faces(photo_id);
     CREATE INDEX forgotten_hash ON forgotten_faces(photo_hash);
     """,
+    # 3: where a face's name came from, and face regions read from photo metadata.
+    """
+    -- 'imported': the face's person was set from a named region in the photo's metadata (XMP,
+    -- .picasa.ini). Giving the face another person (or none) makes it 'detected' again.
+    ALTER TABLE faces ADD COLUMN source TEXT NOT NULL DEFAULT 'detected'
+        CHECK (source IN ('detected', 'imported'));
+    CREATE TRIGGER faces_source_follows_person AFTER UPDATE OF person_id ON faces
+        WHEN NEW.source = 'imported' AND NEW.person_id IS NOT OLD.person_id
+    BEGIN
+        UPDATE faces SET source = 'detected' WHERE id = NEW.id;
+    END;
+
+    -- Named regions read from metadata that did not name a face: no detected face under them
+    -- ('unmatched'), or the user decided otherwise ('conflict', face_id = the face). Kept so that
+    -- nothing read is lost; replaced for a photo each time its metadata is imported again.
+    -- Boxes are in oriented full-size pixels, like faces.
+    CREATE TABLE imported_regions (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,
+        origin TEXT NOT NULL,
+        file TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('unmatched', 'conflict')),
+        face_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+        detail TEXT
+    );
+    CREATE INDEX imported_regions_photo ON imported_regions(photo_id);
+
+    -- XMP sidecars Kinfolk wrote, and the regions it owns in each (JSON [[name, x1, y1, x2, y2]],
+    -- normalized, stored-image space), so a rewrite or a forget removes exactly those.
+    CREATE TABLE xmp_sidecars (
+        path TEXT PRIMARY KEY,
+        photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+        regions TEXT NOT NULL,
+        created INTEGER NOT NULL DEFAULT 0,
+        written_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -295,7 +295,7 @@ def faces(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
     """Every face with its photo path and person name (no embeddings), by photo then position."""
     return conn.execute(
         "SELECT f.id, p.path AS photo, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.model_id, "
-        "f.cluster_id, f.state, f.person_id, ps.name AS person, f.match_similarity "
+        "f.cluster_id, f.state, f.person_id, ps.name AS person, f.match_similarity, f.source "
         "FROM faces f JOIN photos p ON p.id = f.photo_id "
         "LEFT JOIN persons ps ON ps.id = f.person_id ORDER BY p.path, f.x1")
 

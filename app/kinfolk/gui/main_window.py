@@ -32,6 +32,7 @@ from .session import Session
 from .settings_dialog import SettingsDialog
 from .suggestions_view import SuggestionsView
 from .welcome_dialog import WelcomeDialog
+from .xmp_actions import SidecarActions, describe_import
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,11 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m.addSeparator()
         m.addAction(self.remove_missing_action)
+        self.sidecars = SidecarActions(self.session, self)
+        m.addAction(self.sidecars.import_action)
+        m.addAction(self.sidecars.write_action)
+        m.addAction(self.sidecars.sync_action)
+        m.addSeparator()
         m.addAction(self.settings_action)
         m.addSeparator()
         m.addAction(self.quit_action)
@@ -357,12 +363,15 @@ class MainWindow(QMainWindow):
     # -- scan outcomes ------------------------------------------------------------------------
 
     def _scan_finished(self, summary: ScanSummary) -> None:
-        self.statusBar().showMessage(describe_summary(summary), 15000)
+        imported = describe_import(summary)
+        self.statusBar().showMessage(describe_summary(summary) + (f" {imported}." if imported else ""),
+                                     15000)
         if self.session.scans.backend_description:
             self.model_label.setToolTip(self.model_label.toolTip().split("\nLast scan:")[0]
                                         + f"\nLast scan: {self.session.scans.backend_description}")
         if not summary.cancelled and not self._closing:
             self.organize()
+            self.sidecars.show_import(summary.regions)
 
     def _scan_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Kinfolk", f"The scan stopped:\n{message}")

@@ -28,6 +28,11 @@ class ChangeCommand(QUndoCommand):
         self._changed = changed
         self._first = True
 
+    @property
+    def change(self) -> "Change | list[Change]":
+        """What the command did (read by sidecar sync to know which photos it touched)."""
+        return self._change
+
     def redo(self) -> None:
         if self._first:  # already done when pushed
             self._first = False
