@@ -185,3 +185,26 @@ def test_hide_a_group_of_strangers_and_bring_them_back(lib):
     change = people.unhide_strangers(lib)
     assert change.result == len(c)
     assert lib.execute("SELECT COUNT(*) FROM faces WHERE state = 'ignored'").fetchone()[0] == 0
+
+
+def test_one_named_face_gives_suggestions_not_automatic_names(lib):
+    """Naming one face names only that face: its look-alikes are asked about, not assigned."""
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:1], "Anna")
+    report = match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
+    assert report.assigned == 0
+    assert {s.face_id for s in list_suggestions(lib)} == set(a[1:])
+
+
+def test_journaled_match_undoes_what_matching_assigned(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    before = lib.execute("SELECT id, person_id, state, cluster_id FROM faces ORDER BY id").fetchall()
+    change = people.journaled_match(lib, lambda c: match_faces(c, "m", TH))
+    assert set(change.faces) == set(a[2:]) and change.automatic
+    # A later decision of the user on one of those faces is never overwritten by the undo.
+    people.move_faces(lib, [a[2]], "Anna")
+    change.undo(lib)
+    after = {r[0]: tuple(r[1:]) for r in lib.execute("SELECT id, person_id, state, cluster_id FROM faces")}
+    assert after[a[2]][1] == "confirmed"
+    assert all(after[r[0]] == tuple(r[1:]) for r in before if r[0] != a[2])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..db.connection import transaction
 
@@ -63,6 +63,9 @@ class Change:
     rejections_removed: set[tuple[int, int]] = field(default_factory=set)
     suggestions_removed: list[tuple] = field(default_factory=list)
     result: object = None
+    # A change made by matching, not by the user: undo only puts back faces that are still as
+    # matching left them ('auto'), so it never overwrites a later decision of the user.
+    automatic: bool = False
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
@@ -93,9 +96,10 @@ class Change:
                         f"ON CONFLICT(id) DO UPDATE SET "
                         + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
                         [before[c] for c in cols])
+            guard = " AND state = 'auto'" if self.automatic else ""
             for fid, values in self.faces.items():
                 conn.execute(f"UPDATE faces SET {', '.join(c + ' = ?' for c in _FACE_COLS)} "
-                             "WHERE id = ?", (*values, fid))
+                             "WHERE id = ?" + guard, (*values, fid))
             for fid, pid in self.rejections_added:
                 conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
                              (fid, pid))
@@ -108,6 +112,23 @@ class Change:
             for pid, before in self.persons_before.items():
                 if before is None:  # created by the operation
                     conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+
+
+def journaled_match(conn: sqlite3.Connection, match: Callable[[sqlite3.Connection], object]) -> Change:
+    """Run ``match(conn)`` (e.g. ``core.matching.match_faces`` for each model) and return what it
+    did as an undoable ``Change``: the before-images of the faces it assigned automatically.
+
+    Matching after an edit is a consequence of that edit: the GUI appends this change to the edit's
+    undo step, so undoing a wrong "Yes" also takes back the faces that followed it. Suggestions are
+    not journaled: they are rewritten by the next match (which runs after every undo)."""
+    before = {r[0]: tuple(r[1:]) for r in conn.execute(
+        f"SELECT id, {', '.join(_FACE_COLS)} FROM faces WHERE state = 'unassigned'")}
+    change = Change("Recognized automatically", automatic=True)
+    change.result = match(conn)
+    for (fid,) in conn.execute("SELECT id FROM faces WHERE state = 'auto'"):
+        if fid in before:
+            change.faces[fid] = before[fid]
+    return change
 
 
 def _chunks(ids: Sequence[int], n: int = 500):

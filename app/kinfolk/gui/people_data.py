@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.matching import Suggestion, list_suggestions
-from ..core.people import ClusterSummary, PersonSummary, list_clusters, list_people
+from ..core.people import (Change, ClusterSummary, PersonSummary, journaled_match, list_clusters,
+                           list_people)
 from ..db.connection import connect
 from .tasks import TaskRunner
 from .widgets import Throttle
@@ -47,23 +49,27 @@ def read_people(library: Path) -> PeopleSnapshot:
         conn.close()
 
 
-def rematch(library: Path, ctx) -> int:
-    """Match unassigned faces of every model against the named people (worker thread)."""
+def rematch(library: Path, ctx) -> Change:
+    """Match unassigned faces of every model against the named people (worker thread). Returns
+    the faces it assigned automatically as an undoable ``Change`` (``result``: faces suggested)."""
     from ..core.grouping import models_in_library
     from ..core.matching import match_faces
 
+    def match(conn) -> int:
+        return sum(match_faces(conn, m, cancel=ctx.token).suggested for m in models_in_library(conn))
+
     conn = connect(library)
     try:
-        n = 0
-        for model_id in models_in_library(conn):
-            n += match_faces(conn, model_id, cancel=ctx.token).suggested
-        return n
+        return journaled_match(conn, match)
     finally:
         conn.close()
 
 
 class PeopleData(QObject):
     loaded = Signal(object)  # PeopleSnapshot
+    # (Change made by matching, the anchor() value when that matching started): the session ties it
+    # to the undo step it followed from.
+    rematched = Signal(object, object)
 
     def __init__(self, runner: TaskRunner, library: Path, parent: QObject | None = None,
                  interval: float = 0.3, rematch_delay_ms: int = 1500) -> None:
@@ -80,6 +86,7 @@ class PeopleData(QObject):
         self._rematch_timer.setInterval(rematch_delay_ms)
         self._rematch_timer.timeout.connect(self._rematch_now)
         self._rematching = False
+        self.anchor: Callable[[], object] = lambda: None  # what a re-match follows from (undo step)
 
     def reload(self) -> None:
         self._throttle.trigger()
@@ -121,9 +128,11 @@ class PeopleData(QObject):
             return
         self._rematching = True
         lib = self.library
+        anchor = self.anchor()
 
-        def done(n) -> None:
+        def done(change: Change) -> None:
             self._rematching = False
+            self.rematched.emit(change, anchor)
             self.reload()
 
         def failed(exc: BaseException) -> None:

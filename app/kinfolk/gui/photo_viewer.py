@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import (QByteArray, QPoint, QPointF, QRectF, QSettings, QSize, QStringListModel, Qt,
+from PySide6.QtCore import (QByteArray, QEvent, QPoint, QPointF, QRectF, QSettings, QSize, QStringListModel, Qt,
                             Signal)
 from PySide6.QtGui import (QAction, QColor, QFont, QFontMetricsF, QImage, QKeySequence, QPainter,
                            QPainterPath, QPalette, QPen, QPixmap)
-from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QAbstractButton, QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMenu, QMessageBox, QPushButton, QSizePolicy, QSplitter, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -475,9 +475,9 @@ class PhotoViewer(QDialog):
         top.addWidget(self.title, 1)
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the photo in your usual photo app")
-        self.open_button.clicked.connect(lambda: self.photo and self.open_file(self.photo.path))
+        self.open_button.clicked.connect(self.open_photo)
         self.reveal_button = QPushButton(resources.icon("folder"), "Show in folder")
-        self.reveal_button.clicked.connect(lambda: self.photo and self.reveal(self.photo.path))
+        self.reveal_button.clicked.connect(self.reveal_photo)
         top.addWidget(self.open_button)
         top.addWidget(self.reveal_button)
         lay.addLayout(top)
@@ -520,6 +520,13 @@ class PhotoViewer(QDialog):
         self._store.ready.connect(self._neighbour_thumbnails)
         session.people_changed.connect(self.reload_faces)
         session.people.loaded.connect(self._people_loaded)
+        # Enter belongs to the name box (a dialog would also "click" its default button, Open), and
+        # ← / → always change photo, even after a button was clicked (buttons use arrows to move focus).
+        for b in self.findChildren(QAbstractButton):
+            if isinstance(b, QPushButton):
+                b.setAutoDefault(False)
+                b.setDefault(False)
+            b.installEventFilter(self)
         self._restore()
 
     # -- navigation ---------------------------------------------------------------------------
@@ -570,6 +577,32 @@ class PhotoViewer(QDialog):
     def previous(self) -> None:
         if self.index > 0:
             self.show_index(self.index - 1)
+
+    def eventFilter(self, obj, event) -> bool:
+        if (isinstance(obj, QAbstractButton) and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            self.next() if event.key() == Qt.Key.Key_Right else self.previous()
+            return True
+        return super().eventFilter(obj, event)
+
+    def open_photo(self) -> bool:
+        """Open the photo in the system's photo app; say so when that is not possible."""
+        if self.photo is None:
+            return False
+        ok = bool(self.open_file(self.photo.path))
+        if not ok:
+            self.error(f"No app could open {Path(self.photo.path).name}. Is the file still there, "
+                       "and is a photo viewer set as the default for this kind of file?")
+        return ok
+
+    def reveal_photo(self) -> bool:
+        if self.photo is None:
+            return False
+        ok = bool(self.reveal(self.photo.path))
+        if not ok:
+            self.error(f"Could not show {Path(self.photo.path).name} in its folder.")
+        return ok
 
     def keyPressEvent(self, event) -> None:
         key = event.key()

@@ -16,7 +16,7 @@ from .face_grid import ThumbnailStore
 from .people_data import PeopleData
 from .scan_controller import ScanController
 from .tasks import TaskRunner
-from .undo import Operation, perform
+from .undo import Operation, attach_consequences, perform, top_command
 
 
 class Session(QObject):
@@ -39,6 +39,11 @@ class Session(QObject):
         self.undo = QUndoStack(self)
         self.people = PeopleData(self.runner, self.path, self)
         self.people_changed.connect(self.people.reload)
+        # Faces matching recognizes after an edit are undone with that edit.
+        self.people.anchor = lambda: top_command(self.undo)
+        self.people.rematched.connect(
+            lambda change, anchor: self.conn is not None
+            and attach_consequences(self.undo, anchor, change, self.conn))
         self._stores: dict[int, ThumbnailStore] = {}
 
     def thumbnails(self, size: int) -> ThumbnailStore:
