@@ -94,3 +94,88 @@ def test_undo_of_a_wrong_yes_takes_back_the_faces_that_followed(qtbot, win):
     w.redo_action.trigger()
     wait_people(qtbot, w)
     assert face_rows(w)[loose[0]][:2] == (anna, "confirmed")
+
+
+def activate(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
+def sidebar_click(qtbot, w, key: str) -> None:
+    row = [k for k in w.pages].index(key)
+    rect = w.sidebar.visualItemRect(w.sidebar.item(row))
+    qtbot.mouseClick(w.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.current_page() == key
+
+
+def test_groups_keyboard_sidebar_typing_naming_notice_and_ctrl_z(qtbot, win):
+    """Issue 14.3/14.4: after clicking "Unnamed groups" in the sidebar, typing goes to the name box;
+    Enter names the group and the status bar says so with an Undo; Ctrl+Z in the (focused, empty)
+    name box undoes the naming, not the typing."""
+    w, gv = win, win.groups_view
+    activate(qtbot, w)
+    sidebar_click(qtbot, w, "groups")
+    group = w.session.people.snapshot.clusters[0]
+    gv.cards.select_key(("group", group.id))
+    w.sidebar.setFocus()
+    qtbot.keyClicks(w.sidebar, "Anna")
+    assert gv.name_edit.text() == "Anna" and gv.name_edit.hasFocus()
+    gen = w.session.people.generation
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Return)
+    wait_people(qtbot, w, gen)
+    assert [p.name for p in w.session.people.snapshot.people] == ["Anna"]
+    assert w.notice.isVisible() and w.notice.label.text().startswith("Name group Anna.")
+    assert w.notice.undo_button.isVisible()
+
+    gen = w.session.people.generation
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_people(qtbot, w, gen)
+    assert gv.name_edit.text() == ""
+    assert w.session.people.snapshot.people == [], "Ctrl+Z must undo the naming"
+    assert any(c.id == group.id for c in w.session.people.snapshot.clusters)
+
+
+def test_delete_on_a_persons_faces_is_not_name_and_says_so(qtbot, win):
+    """Issue 14.3: Delete on the selected faces of a person's Faces tab = "Not <name>"."""
+    w, pv = win, win.people_view
+    activate(qtbot, w)
+    group = w.session.people.snapshot.clusters[0]
+    name_group_by_typing(qtbot, w, group.id, "Anna")
+    anna = next(p for p in w.session.people.snapshot.people if p.name == "Anna")
+    w.show_page("people")
+    pv.open_person(anna.id)
+    page = pv.person_page
+    page.tabs.setCurrentIndex(1)
+    assert page.reject_button.text() == "Not Anna"
+    first = page.faces_model.face_ids[0]
+    page.faces.setFocus()
+    page.faces.setCurrentIndex(page.faces_model.index(0))
+    assert page.faces.selected_face_ids() == [first]
+    gen = w.session.people.generation
+    qtbot.keyClick(page.faces, Qt.Key.Key_Delete)
+    wait_people(qtbot, w, gen)
+    conn = w.session.conn
+    assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (first,)).fetchone()[0] is None
+    assert conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ?", (first,)).fetchone()
+    assert w.notice.label.text().startswith("Not Anna.")
+
+
+def test_viewer_arrows_after_a_button_and_a_failed_open(qtbot, win):
+    """Issue 14.3: ← / → change photo even after a panel button was clicked; a failed Open says so."""
+    w = win
+    group = w.session.people.snapshot.clusters[0]
+    ids = people.face_ids_of_cluster(w.session.conn, group.id)
+    w.session.show_face(ids[0], ids)
+    v = wait_viewer(qtbot, w)
+    errors = []
+    v.error = errors.append
+    qtbot.mouseClick(v.panel.why_button, Qt.MouseButton.LeftButton)
+    v.panel.why_button.setFocus()
+    qtbot.keyClick(v.panel.why_button, Qt.Key.Key_Right)
+    assert v.index == 1
+    qtbot.keyClick(v.panel.why_button, Qt.Key.Key_Left)
+    assert v.index == 0
+    v.open_file = lambda path: False
+    qtbot.mouseClick(v.open_button, Qt.MouseButton.LeftButton)
+    assert errors and "could open" in errors[0]
+    qtbot.waitUntil(lambda: not v.loading, timeout=10000)

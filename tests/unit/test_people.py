@@ -80,11 +80,8 @@ def test_suggestions_between_thresholds_and_rejection_is_remembered(lib):
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
     # Even with a permissive auto threshold the rejected face is not given back to Ben.
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
-    # Naming a group that holds the rejected face leaves that face out...
-    lib.execute("UPDATE faces SET cluster_id = 9 WHERE id IN (?, ?)", (b[1], b[2]))
-    people.name_cluster(lib, 9, "Ben")
-    assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
-    # ...but the user moving that very face to Ben overrides the old rejection (and undo restores it).
+    # Matching leaves the rejected face out; the user moving that very face to Ben overrides the old
+    # rejection (and undo restores it).
     change = people.move_faces(lib, [b[1]], "Ben")
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] == 1
     change.undo(lib)
@@ -208,3 +205,25 @@ def test_journaled_match_undoes_what_matching_assigned(lib):
     after = {r[0]: tuple(r[1:]) for r in lib.execute("SELECT id, person_id, state, cluster_id FROM faces")}
     assert after[a[2]][1] == "confirmed"
     assert all(after[r[0]] == tuple(r[1:]) for r in before if r[0] != a[2])
+
+
+def test_merging_a_group_takes_all_its_faces_and_leaves_no_remnant_group(lib):
+    """Issue 14.4: merge means merge. Faces once rejected for the person go too (the user named the
+    faces they saw); a face in a photo the person is already in is left out, leaves the group, and
+    the change says so."""
+    a, b = faces_of(lib, 0), faces_of(lib, 1)
+    photo_of = dict(lib.execute("SELECT id, photo_id FROM faces").fetchall())
+    named = next(f for f in a if any(photo_of[g] == photo_of[f] for g in b))
+    clash = next(g for g in b if photo_of[g] == photo_of[named])  # B's face in Anna's photo
+    rest = [f for f in a if f != named]
+    people.name_faces(lib, [named], "Anna")
+    people.reject(lib, [rest[0]], "Anna")
+    group = rest + [clash]
+    lib.execute(f"UPDATE faces SET cluster_id = 7 WHERE id IN ({','.join('?' * len(group))})", group)
+    change = people.name_cluster(lib, 7, "anna")
+    anna = {r[0] for r in lib.execute("SELECT id FROM faces WHERE person_id = 1")}
+    assert anna == set(a)
+    assert people.face_ids_of_cluster(lib, 7) == []
+    assert change.note == "1 face left out: Anna is already in that photo."
+    change.undo(lib)
+    assert sorted(people.face_ids_of_cluster(lib, 7)) == sorted(group)

@@ -66,6 +66,7 @@ class Change:
     # A change made by matching, not by the user: undo only puts back faces that are still as
     # matching left them ('auto'), so it never overwrites a later decision of the user.
     automatic: bool = False
+    note: str = ""  # what the user should know beyond the description ("2 faces left out: …")
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
@@ -237,6 +238,7 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
         "SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))}
     done = []
     rows = []
+    same_photo = 0
     for chunk in _chunks(face_ids):
         q = ",".join("?" * len(chunk))
         rows += conn.execute(f"SELECT id, photo_id, person_id FROM faces WHERE id IN ({q}) "
@@ -245,6 +247,7 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
         if fid in rejected:
             continue
         if current != person_id and photo_id in taken_photos:
+            same_photo += 1
             continue
         taken_photos.add(photo_id)
         conn.execute("UPDATE faces SET person_id = ?, state = ?, cluster_id = NULL, "
@@ -256,12 +259,25 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
             q = ",".join("?" * len(chunk))
             change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
             conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
+    skipped = len(set(face_ids)) - len(done)
+    if skipped:
+        name = conn.execute("SELECT name FROM persons WHERE id = ?", (person_id,)).fetchone()[0]
+        why = []
+        if same_photo:
+            why.append(f"{name} is already in {'that photo' if same_photo == 1 else 'those photos'}")
+        if skipped - same_photo:
+            why.append(f"you said {'it is' if skipped - same_photo == 1 else 'they are'} not {name}")
+        change.note = (f"{skipped} face{'s' if skipped != 1 else ''} left out: " + "; ".join(why)
+                       + ".")
     return done
 
 
 def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change:
     """Give a group a name: its faces become confirmed faces of that person (an existing name merges).
-    ``change.result`` is the person id."""
+    The user named the faces they saw, so all of them go (an earlier "not this person" for one of
+    them is lifted); only a face in a photo the person is already in is left out (one person per
+    photo), and it leaves the group too, so a merge never leaves a remnant group behind
+    (``change.note`` says so). ``change.result`` is the person id."""
     name = _clean_name(name)
     faces = face_ids_of_cluster(conn, cluster_id)
     if not faces:
@@ -269,7 +285,11 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
     change = Change(f"Name group as {name}")
     with transaction(conn):
         pid = _get_or_create(conn, name, change)
-        _assign(conn, faces, pid, change)
+        done = set(_assign(conn, faces, pid, change, explicit=True))
+        left = [f for f in faces if f not in done]
+        for chunk in _chunks(left):
+            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE id IN ({','.join('?' * len(chunk))})",
+                         chunk)
     change.result = pid
     return change
 

@@ -23,7 +23,7 @@ from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
 from .people_view import confirm_drop, drop_on_person, person_cards
 from .session import Session
-from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer
+from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer, pass_undo_to_window
 
 
 def group_cards(snap: PeopleSnapshot) -> list[Card]:
@@ -62,6 +62,7 @@ class GroupsView(QWidget):
         self.name_edit.setAccessibleName("Name for the selected group")
         self.name_edit.setClearButtonEnabled(True)
         self.name_edit.returnPressed.connect(self.name_selected)
+        pass_undo_to_window(self.name_edit)
         row.addWidget(self.name_edit, 1)
         self.name_button = QPushButton("Name")
         self.name_button.setDefault(True)
@@ -145,6 +146,10 @@ class GroupsView(QWidget):
             return True
         return super().eventFilter(obj, event)
 
+    def type_target(self) -> QLineEdit | None:
+        """Where typing goes when this page is shown and the sidebar has the focus."""
+        return self.name_edit if self.name_edit.isEnabled() and self.name_edit.isVisible() else None
+
     # -- content ------------------------------------------------------------------------------
 
     def show_snapshot(self, snap: PeopleSnapshot) -> None:
@@ -206,7 +211,7 @@ class GroupsView(QWidget):
         if not self.session.try_edit(
                 text, lambda c: [people.name_cluster(c, g, name) for g in groups], self.error):
             return False
-        self.name_edit.clear()
+        self.name_edit.setText("")  # forgets the typing: Ctrl+Z now undoes the naming
         self.name_edit.setFocus()
         return True
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
@@ -20,6 +20,7 @@ from ..db import repo
 from ..db.connection import transaction
 from . import preferences as prefs
 from . import resources
+from .edit_notice import EditNotice
 from .groups_view import GroupsView
 from .library_view import LibraryView
 from .model_setup import SetupInfo, describe_setup
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         for key, label, icon, _ in PAGES:
             self.add_page(key, label, icon, views[key])
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.installEventFilter(self)  # typing after a click on the sidebar: to the page
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -98,6 +100,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_label)
 
         self._build_menus()
+        self.notice = EditNotice(lambda: self.undo_action.trigger())
+        self.statusBar().addWidget(self.notice, 1)
+        session.edited.connect(self.notice.show_notice)
         session.scans.finished.connect(self._scan_finished)
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
@@ -144,6 +149,20 @@ class MainWindow(QMainWindow):
         self.viewer.raise_()
         self.viewer.activateWindow()
         return self.viewer
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        """Letters typed while the sidebar has the focus go to the page's name box (if it has
+        one), so "click Unnamed groups, type a name, Enter" works."""
+        if (obj is self.sidebar and event.type() == QEvent.Type.KeyPress and event.text()
+                and event.text().isprintable() and not event.text().isspace()
+                and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier):
+            page = self.stack.currentWidget()
+            target = page.type_target() if hasattr(page, "type_target") else None
+            if target is not None:
+                target.setFocus()
+                target.insert(event.text())
+                return True
+        return super().eventFilter(obj, event)
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))

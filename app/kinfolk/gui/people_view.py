@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
                                QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
@@ -152,7 +152,7 @@ class PersonPage(QWidget):
         self.hint = QLabel("Select faces that are not this person:")
         actions.addWidget(self.hint)
         self.reject_button = QPushButton("Not this person")
-        self.reject_button.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.reject_button.setToolTip("Delete: the selected faces are not this person")
         self.reject_button.clicked.connect(self.reject_selected)
         self.move_button = QPushButton("Move to…")
         self.move_button.clicked.connect(self.move_selected)
@@ -169,6 +169,13 @@ class PersonPage(QWidget):
         self.faces.face_activated.connect(
             lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
         flay.addWidget(self.faces, 1)
+        # Delete (and Backspace, as on a Mac) on the selected faces = "Not <name>". A shortcut on the
+        # grid, not on the button: setText() would drop a button's shortcut, and Delete in any
+        # other field of the window must not reject faces.
+        for key in (QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)):
+            sc = QShortcut(QKeySequence(key), self.faces)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(self.reject_selected)
         self.tabs.addTab(faces_tab, "Faces")
         lay.addWidget(self.tabs, 1)
         self._update_buttons()

@@ -25,6 +25,7 @@ class Session(QObject):
 
     library_changed = Signal()  # folders or photos changed outside a scan: views refresh
     people_changed = Signal()  # names, groups or suggestions changed (naming, undo, organize)
+    edited = Signal(str)  # what an edit (or matching after it) did, in words: the window says it
     photo_requested = Signal(list, int)  # viewer items [("photo"|"face", id)], index: the window shows them
 
     def __init__(self, library: str | os.PathLike, models_dir: str | os.PathLike | None = None,
@@ -41,9 +42,7 @@ class Session(QObject):
         self.people_changed.connect(self.people.reload)
         # Faces matching recognizes after an edit are undone with that edit.
         self.people.anchor = lambda: top_command(self.undo)
-        self.people.rematched.connect(
-            lambda change, anchor: self.conn is not None
-            and attach_consequences(self.undo, anchor, change, self.conn))
+        self.people.rematched.connect(self._rematched)
         self._stores: dict[int, ThumbnailStore] = {}
 
     def thumbnails(self, size: int) -> ThumbnailStore:
@@ -64,7 +63,17 @@ class Session(QObject):
             if rematch:
                 self.people.schedule_rematch()
 
-        return perform(self.undo, text, lambda: self.conn, op, changed)
+        change = perform(self.undo, text, lambda: self.conn, op, changed)
+        notes = [c.note for c in (change if isinstance(change, list) else [change]) if c.note]
+        self.edited.emit(" ".join([f"{text}."] + notes))
+        return change
+
+    def _rematched(self, change, anchor) -> None:
+        if self.conn is not None and attach_consequences(self.undo, anchor, change, self.conn) \
+                and anchor in [self.undo.command(i) for i in range(self.undo.index())]:
+            n = len(change.faces)
+            self.edited.emit(f"{anchor.text()}: Kinfolk then recognized {n} more "
+                             f"face{'s' if n != 1 else ''} automatically.")
 
     def try_edit(self, text: str, op: Operation, error: Callable[[str], None],
                  rematch: bool = True) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QDialog, QDialogButtonBox, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
@@ -62,6 +62,24 @@ class EmptyState(QWidget):
     def set_text(self, title: str, text: str) -> None:
         self.title.setText(title)
         self.text.setText(text)
+
+
+class _UndoPassThrough(QObject):
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == event.Type.ShortcutOverride and isinstance(obj, QLineEdit):
+            if ((event.matches(QKeySequence.StandardKey.Undo) and not obj.isUndoAvailable())
+                    or (event.matches(QKeySequence.StandardKey.Redo) and not obj.isRedoAvailable())):
+                event.ignore()
+                return True  # not the line edit's: the window's Undo / Redo takes it
+        return False
+
+
+def pass_undo_to_window(edit: QLineEdit) -> None:
+    """Ctrl+Z in ``edit`` undoes typing while there is typing to undo, else the window's last edit
+    (a name box that always has the focus must not swallow Undo). Clear such a box with
+    ``setText("")``, which forgets its typing history; ``clear()`` would make it undoable."""
+    f = _UndoPassThrough(edit)
+    edit.installEventFilter(f)
 
 
 def grow_to_fit(window: QWidget) -> None:
