@@ -179,3 +179,45 @@ def test_viewer_arrows_after_a_button_and_a_failed_open(qtbot, win):
     qtbot.mouseClick(v.open_button, Qt.MouseButton.LeftButton)
     assert errors and "could open" in errors[0]
     qtbot.waitUntil(lambda: not v.loading, timeout=10000)
+
+
+def test_naming_one_face_names_only_it_and_suggestion_cards_can_be_checked(qtbot, win):
+    """Issue 14.4: naming one face in the viewer names that face only (its look-alikes are asked
+    about); issue 14.2: each suggestion card shows the suggested person's face beside the unknown
+    one, and how sure Kinfolk is in words; Y answers from the keyboard and the status bar says so."""
+    from kinfolk.gui.cards import PartnerRole
+
+    w, sv = win, win.suggestions_view
+    unknown, loose = two_named_one_not(qtbot, w)
+    w.session.show_face(loose[0])
+    v = wait_viewer(qtbot, w)
+    gen = w.session.people.generation
+    v.panel.name_edit.setFocus()
+    qtbot.keyClicks(v.panel.name_edit, "Cara")
+    qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)
+    wait_people(qtbot, w, gen)
+    qtbot.waitUntil(lambda: not w.session.people.busy and bool(w.session.people.snapshot.suggestions),
+                    timeout=20000)
+    cara = people.person_by_name(w.session.conn, "Cara")
+    assert people.face_ids_of_person(w.session.conn, cara) == [loose[0]]
+    v.close()
+
+    activate(qtbot, w)
+    sidebar_click(qtbot, w, "suggestions")
+    cards = [c for c in sv.model.cards if c.title == "Cara?"]
+    assert {c.key[1] for c in cards} == set(loose[1:])
+    for c in cards:
+        assert c.partner_face_id == loose[0]  # Cara's face, beside the unknown one
+        assert c.detail in ("Very likely", "Probably", "Maybe") and not any(ch.isdigit() for ch in c.detail)
+    row = sv.model.row_of(cards[0].key)
+    qtbot.waitUntil(lambda: sv.model.store.has(loose[0]), timeout=10000)
+    assert sv.model.data(sv.model.index(row), PartnerRole) is not None
+    assert sv.cards.visualRect(sv.model.index(row)).width() >= 2 * sv.cards.cover
+
+    sv.cards.setFocus()
+    sv.cards.select_key(cards[0].key)
+    gen = w.session.people.generation
+    qtbot.keyClick(sv.cards, Qt.Key.Key_Y)
+    wait_people(qtbot, w, gen)
+    assert cards[0].key[1] in people.face_ids_of_person(w.session.conn, cara)
+    assert w.notice.label.text().startswith("Confirm 1 suggestion.")

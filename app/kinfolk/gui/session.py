@@ -72,8 +72,9 @@ class Session(QObject):
         if self.conn is not None and attach_consequences(self.undo, anchor, change, self.conn) \
                 and anchor in [self.undo.command(i) for i in range(self.undo.index())]:
             n = len(change.faces)
-            self.edited.emit(f"{anchor.text()}: Kinfolk then recognized {n} more "
-                             f"face{'s' if n != 1 else ''} automatically.")
+            self.edited.emit(f"{anchor.text()}. Kinfolk then recognized {n} more "
+                             f"face{'s' if n != 1 else ''} automatically (Undo takes "
+                             f"{'them' if n != 1 else 'it'} back too).")
 
     def try_edit(self, text: str, op: Operation, error: Callable[[str], None],
                  rematch: bool = True) -> bool:

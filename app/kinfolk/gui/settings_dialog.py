@@ -246,7 +246,10 @@ class SettingsDialog(QDialog):
             self.thr_note.setText(
                 f"Measured on {cal.faces} confirmed faces of {cal.people} people: ROC AUC "
                 f"{cal.auc:.4f}, equal error rate {cal.eer:.1%}. Automatic assignment is set for "
-                f"about {cal.target_far:g} false matches per comparison. Click OK to use these.")
+                f"about {cal.target_far:g} false matches per comparison"
+                + (f", and kept above every face you answered “No” to ({cal.rejections})"
+                   if cal.rejections else "")
+                + ". Click OK to use these.")
 
         def failed(exc: BaseException) -> None:
             self.measure_button.setEnabled(True)
