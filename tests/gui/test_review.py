@@ -221,3 +221,62 @@ def test_naming_one_face_names_only_it_and_suggestion_cards_can_be_checked(qtbot
     wait_people(qtbot, w, gen)
     assert cards[0].key[1] in people.face_ids_of_person(w.session.conn, cara)
     assert w.notice.label.text().startswith("Confirm 1 suggestion.")
+
+
+def menu_action(menu, text: str):
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def test_pull_a_face_out_not_a_face_and_review_single_faces_by_keyboard(qtbot, win):
+    """Issue 14.5: right-click a face in a group to pull it out or to say it is not a face; faces
+    in no group are reviewed one by one with the keyboard only."""
+    w, gv = win, win.groups_view
+    activate(qtbot, w)
+    w.show_page("groups")
+    group = w.session.people.snapshot.clusters[0]
+    gv.cards.select_key(("group", group.id))
+    ids = list(gv.faces_model.face_ids)
+    assert len(ids) >= 3 and not gv.review_button.isVisible()
+
+    # Right-click the first face: "Remove from this group".
+    pos = gv.faces.visualRect(gv.faces_model.index(0)).center()
+    menu = gv.faces.context_menu_at(pos)
+    gen = w.session.people.generation
+    menu_action(menu, "Remove from this group").trigger()
+    wait_people(qtbot, w, gen)
+    pulled = ids[0]
+    assert pulled not in gv.faces_model.face_ids
+    assert w.notice.label.text().startswith("Remove a face from the group.")
+    assert gv.review_button.isVisible() and gv.review_button.text() == "1 face in no group…"
+
+    # Right-click the next one: "Not a face" — gone from the group and from the library's faces.
+    pos = gv.faces.visualRect(gv.faces_model.index(0)).center()
+    victim = gv.faces_model.face_ids[0]
+    gen = w.session.people.generation
+    menu_action(gv.faces.context_menu_at(pos), "Not a face").trigger()
+    wait_people(qtbot, w, gen)
+    conn = w.session.conn
+    assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is None
+    assert conn.execute("SELECT COUNT(*) FROM not_faces").fetchone()[0] == 1
+    assert victim not in gv.faces_model.face_ids
+
+    # Review faces in no group: the name box is ready, type + Enter names it and moves on.
+    qtbot.mouseClick(gv.review_button, Qt.MouseButton.LeftButton)
+    v = wait_viewer(qtbot, w)
+    assert v.review and v.selected == pulled
+    activate(qtbot, v)
+    assert v.panel.name_edit.hasFocus()
+    gen = w.session.people.generation
+    qtbot.keyClicks(v.panel.name_edit, "Zoe")
+    qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)
+    wait_people(qtbot, w, gen)
+    zoe = people.person_by_name(conn, "Zoe")
+    assert people.face_ids_of_person(conn, zoe) == [pulled]
+    assert "last one" in v.panel.empty.text()
+    # Undo (Ctrl+Z in the viewer) brings the "not a face" back too, step by step.
+    for _ in range(2):
+        gen = w.session.people.generation
+        qtbot.keyClick(v, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        wait_people(qtbot, w, gen)
+    assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is not None
+    assert conn.execute("SELECT COUNT(*) FROM not_faces").fetchone()[0] == 0

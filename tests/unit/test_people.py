@@ -227,3 +227,36 @@ def test_merging_a_group_takes_all_its_faces_and_leaves_no_remnant_group(lib):
     assert change.note == "1 face left out: Anna is already in that photo."
     change.undo(lib)
     assert sorted(people.face_ids_of_cluster(lib, 7)) == sorted(group)
+
+
+def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
+    """Issue 14.5: "Not a face" removes the face from groups, people and suggestions, a rescan of
+    the photo does not bring it back, and undo restores it exactly."""
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.5))
+    victim = a[2]
+    assert any(s.face_id == victim for s in list_suggestions(lib))
+    before = lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()
+    photo = lib.execute("SELECT path FROM photos WHERE id = ?", (before["photo_id"],)).fetchone()[0]
+    change = people.mark_not_face(lib, [victim])
+    assert lib.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is None
+    assert not any(s.face_id == victim for s in list_suggestions(lib))
+    change.undo(lib)
+    assert tuple(lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()) == tuple(before)
+    assert any(s.face_id == victim for s in list_suggestions(lib))
+    people.mark_not_face(lib, [victim])
+    # A rescan finds the same faces in the photo again: the one that is not a face stays out.
+    boxes = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
+                        (before["photo_id"],)).fetchall()
+    faces = [repo.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
+                             score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
+             for b in boxes]
+    faces.append(repo.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
+                                 landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
+                                 embedding=np.frombuffer(before["embedding"], np.float32)))
+    with transaction(lib):
+        repo.write_photo(lib, repo.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
+                                               faces=faces))
+    n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
+    assert n == len(boxes)

@@ -67,6 +67,8 @@ class Change:
     # matching left them ('auto'), so it never overwrites a later decision of the user.
     automatic: bool = False
     note: str = ""  # what the user should know beyond the description ("2 faces left out: …")
+    deleted_faces: list[tuple[dict, bytes | None]] = field(default_factory=list)  # row, thumbnail
+    not_faces_added: list[int] = field(default_factory=list)  # rowids in not_faces
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
@@ -88,6 +90,15 @@ class Change:
 
     def undo(self, conn: sqlite3.Connection) -> None:
         with transaction(conn):
+            for rowid in self.not_faces_added:
+                conn.execute("DELETE FROM not_faces WHERE rowid = ?", (rowid,))
+            for row, jpeg in self.deleted_faces:  # before anything that points at them
+                cols = list(row)
+                conn.execute(f"INSERT INTO faces({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [row[c] for c in cols])
+                if jpeg is not None:
+                    conn.execute("INSERT OR REPLACE INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
+                                 (row["id"], jpeg))
             # Persons first (faces may point at a person that the operation deleted).
             for pid, before in self.persons_before.items():
                 if before is not None:
@@ -468,3 +479,50 @@ def set_birth_date(conn: sqlite3.Connection, person: str | int, birth_date: str 
                          "FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.taken_at < ?)",
                          (pid, birth_date))
     return change
+
+
+def mark_not_face(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """"Not a face" (a dog, a pattern the detector mistook): the faces are deleted with their
+    embeddings and crops, and their boxes remembered in ``not_faces`` so a rescan does not bring
+    them back. They leave every group, person and suggestion. Undoable."""
+    change = Change("Not a face")
+    with transaction(conn):
+        for fid in face_ids:
+            row = conn.execute("SELECT * FROM faces WHERE id = ?", (fid,)).fetchone()
+            if row is None:
+                continue
+            row = dict(row)
+            thumb = conn.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", (fid,)).fetchone()
+            change.keep_suggestions(conn, "face_id = ?", (fid,))
+            change.rejections_removed |= {(r[0], r[1]) for r in conn.execute(
+                "SELECT face_id, person_id FROM face_rejections WHERE face_id = ?", (fid,))}
+            for (pid,) in conn.execute("SELECT id FROM persons WHERE cover_face_id = ?", (fid,)):
+                change.keep_person(conn, pid)
+            change.deleted_faces.append((row, thumb[0] if thumb else None))
+            change.not_faces_added.append(int(conn.execute(
+                "INSERT INTO not_faces(photo_id, x1, y1, x2, y2) VALUES (?, ?, ?, ?, ?)",
+                (row["photo_id"], row["x1"], row["y1"], row["x2"], row["y2"])).lastrowid))
+            conn.execute("DELETE FROM faces WHERE id = ?", (fid,))  # cascades crops, suggestions
+    n = len(change.deleted_faces)
+    change.description = "Not a face" if n == 1 else f"{n} boxes are not faces"
+    return change
+
+
+def pull_out_of_group(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """Take faces out of their unnamed group (they were grouped with people they are not): they
+    stay unassigned, in no group, and are reviewed one by one with the other single faces."""
+    change = Change("Remove from group")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for chunk in _chunks(face_ids):
+            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE state = 'unassigned' AND id IN "
+                         f"({','.join('?' * len(chunk))})", chunk)
+    return change
+
+
+def single_face_ids(conn: sqlite3.Connection) -> list[int]:
+    """Faces in no group, on no person and with no pending suggestion (a one-time guest, a face
+    pulled out of a group), best quality first: what "Review single faces" walks through."""
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM faces f WHERE state = 'unassigned' AND cluster_id IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM suggestions s WHERE s.face_id = f.id) ORDER BY quality DESC, id")]

@@ -142,7 +142,8 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
 
     A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
     an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
-    the box of a forgotten face are not stored at all (a rescan must not bring a forgotten person back).
+    the box of a forgotten face are not stored at all (a rescan must not bring a forgotten person back),
+    nor are faces on a box the user said is not a face (``not_faces``).
     """
     row = conn.execute("SELECT id FROM photos WHERE path = ?", (rec.path,)).fetchone()
     values = (rec.size, rec.mtime_ns, rec.hash, rec.width, rec.height, rec.format, rec.taken_at,
@@ -165,7 +166,8 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
             "SELECT x1, y1, x2, y2, person_id, state FROM faces WHERE photo_id = ? "
             "AND person_id IS NOT NULL", (photo_id,)).fetchall()
         forgotten = conn.execute(
-            "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ?", (photo_id,)).fetchall()
+            "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ? UNION ALL "
+            "SELECT x1, y1, x2, y2 FROM not_faces WHERE photo_id = ?", (photo_id, photo_id)).fetchall()
         conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
     for face in rec.faces:
         box = [float(v) for v in face.box]

@@ -315,6 +315,24 @@ class FaceGridView(QListView):
         self.verticalScrollBar().setSingleStep(icon_size // 3)
         self.setAccessibleName("Faces")
         self.doubleClicked.connect(lambda ix: self.face_activated.emit(ix.data(FaceIdRole)))
+        # Right-click: the view that owns the grid builds a menu for the selected face ids.
+        self.menu_for: "Callable[[list[int]], QMenu | None] | None" = None
+
+    def context_menu_at(self, pos) -> "QMenu | None":
+        """The right-click menu at ``pos`` (viewport coordinates): the face under it is selected
+        first unless it already is (then the whole selection is meant)."""
+        ix = self.indexAt(pos)
+        if self.menu_for is None or not ix.isValid():
+            return None
+        if not self.selectionModel().isSelected(ix):
+            self.setCurrentIndex(ix)
+        ids = self.selected_face_ids()
+        return self.menu_for(ids) if ids else None
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.context_menu_at(event.pos())
+        if menu is not None:
+            menu.exec(event.globalPos())
 
     def keyPressEvent(self, event) -> None:
         ix = self.currentIndex()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from ..core import people
@@ -46,6 +46,11 @@ class GroupsView(QWidget):
         top.addStretch()
         self.summary = QLabel()
         top.addWidget(self.summary)
+        self.review_button = QPushButton("Faces in no group…")
+        self.review_button.setToolTip("Faces that are in no group (a one-time guest, a face you took "
+                                      "out of a group): name them one by one, keyboard only")
+        self.review_button.setAutoDefault(False)
+        top.addWidget(self.review_button)
         lay.addLayout(top)
 
         self.stack = QStackedWidget()
@@ -122,6 +127,8 @@ class GroupsView(QWidget):
         self.faces.setModel(self.faces_model)
         self.faces.face_activated.connect(
             lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
+        self.faces.menu_for = self.face_menu
+        self.faces.setToolTip("Right-click a face that does not belong here")
         flay.addWidget(self.faces)
         split.addWidget(faces_box)
         split.setStretchFactor(0, 3)
@@ -156,6 +163,8 @@ class GroupsView(QWidget):
         current = self.cards.current_card()
         selected_row = self.cards.currentIndex().row()
         self.model.set_cards(group_cards(snap))
+        self.review_button.setText(f"{fmt_count(snap.singles, 'face')} in no group…")
+        self.review_button.setVisible(snap.singles > 0)
         n = len(snap.clusters)
         self.summary.setText(f"{fmt_count(n, 'group')}, largest first" if n else "")
         self.stack.setCurrentWidget(self.page if n else self.empty)
@@ -230,6 +239,28 @@ class GroupsView(QWidget):
         return self.session.try_edit(
             "Hide group" if len(groups) == 1 else f"Hide {len(groups)} groups",
             lambda c: [people.hide_cluster(c, g) for g in groups], self.error, rematch=False)
+
+    def face_menu(self, ids: list[int]) -> QMenu:
+        """Right-click on faces of the group: pull them out, or say they are no face at all."""
+        menu = QMenu(self)
+        n = len(ids)
+        menu.addAction("Remove from this group" if n == 1 else f"Remove {n} faces from this group",
+                       lambda: self.pull_out(ids))
+        menu.addAction("Not a face" if n == 1 else f"These {n} are not faces",
+                       lambda: self.not_a_face(ids))
+        menu.addSeparator()
+        menu.addAction("Show in photo", lambda: self.session.show_face(ids[0], self.faces_model.face_ids))
+        return menu
+
+    def pull_out(self, ids: list[int]) -> bool:
+        text = "Remove a face from the group" if len(ids) == 1 else f"Remove {len(ids)} faces from the group"
+        return self.session.try_edit(text, lambda c: people.pull_out_of_group(c, ids), self.error,
+                                     rematch=False)
+
+    def not_a_face(self, ids: list[int]) -> bool:
+        text = "Not a face" if len(ids) == 1 else f"{len(ids)} boxes are not faces"
+        return self.session.try_edit(text, lambda c: people.mark_not_face(c, ids), self.error,
+                                     rematch=False)
 
     def _ask_person(self, names: list[str]) -> str | None:
         return ask_name(self, "Merge into…", "Whose faces are these?", names, existing_only=True)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
+from ..core import people
 from ..core.scanner import ScanSummary
 from ..db import repo
 from ..db.connection import transaction
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_label)
 
         self._build_menus()
+        self.groups_view.review_button.clicked.connect(self.review_single_faces)
         self.notice = EditNotice(lambda: self.undo_action.trigger())
         self.statusBar().addWidget(self.notice, 1)
         session.edited.connect(self.notice.show_notice)
@@ -140,12 +142,12 @@ class MainWindow(QMainWindow):
                 item.setText(f"{label} ({counts[key]:,})" if counts[key] else label)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, item.text())
 
-    def open_viewer(self, items: list, index: int = 0) -> PhotoViewer:
+    def open_viewer(self, items: list, index: int = 0, review: bool = False) -> PhotoViewer:
         """The photo viewer (one window, reused) on ``items[index]``."""
         if self.viewer is None:
             self.viewer = PhotoViewer(self.session, self, self.settings)
         self.viewer.show()
-        self.viewer.show_items(items, index)
+        self.viewer.show_items(items, index, review=review)
         self.viewer.raise_()
         self.viewer.activateWindow()
         return self.viewer
@@ -163,6 +165,15 @@ class MainWindow(QMainWindow):
                 target.insert(event.text())
                 return True
         return super().eventFilter(obj, event)
+
+    def review_single_faces(self) -> PhotoViewer | None:
+        """The viewer on every face that is in no group, one by one: type a name and Enter (next
+        face), Enter alone skips, Ctrl+Delete = not a face, Esc ends."""
+        ids = people.single_face_ids(self.session.conn)
+        if not ids:
+            self.statusBar().showMessage("Every face is in a group or named: nothing to review.", 8000)
+            return None
+        return self.open_viewer([("face", f) for f in ids], 0, review=True)
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))
@@ -228,6 +239,9 @@ class MainWindow(QMainWindow):
                                            tip="Match faces to named people and regroup the rest")
         self.unhide_action = self._action("Show &Hidden Strangers", self.unhide_strangers,
                                           tip="Bring back the faces of groups you hid")
+        self.review_action = self._action("Review Faces in &No Group…", self.review_single_faces,
+                                          tip="Name faces that are in no group, one by one")
+        m.addAction(self.review_action)
         m.addAction(self.regroup_action)
         m.addAction(self.unhide_action)
 

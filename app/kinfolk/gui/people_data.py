@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.matching import Suggestion, list_suggestions
 from ..core.people import (Change, ClusterSummary, PersonSummary, journaled_match, list_clusters,
-                           list_people)
+                           list_people, single_face_ids)
 from ..db.connection import connect
 from .tasks import TaskRunner
 from .widgets import Throttle
@@ -31,6 +31,7 @@ class PeopleSnapshot:
     people: list[PersonSummary] = field(default_factory=list)  # hidden ones included
     clusters: list[ClusterSummary] = field(default_factory=list)  # largest first
     suggestions: list[Suggestion] = field(default_factory=list)  # most likely first
+    singles: int = 0  # faces in no group, on nobody, not suggested (reviewed one by one)
 
     @property
     def names(self) -> list[str]:
@@ -44,7 +45,7 @@ def read_people(library: Path) -> PeopleSnapshot:
     conn = connect(library)
     try:
         return PeopleSnapshot(list_people(conn, include_hidden=True), list_clusters(conn),
-                              list_suggestions(conn))
+                              list_suggestions(conn), len(single_face_ids(conn)))
     finally:
         conn.close()
 

@@ -168,6 +168,7 @@ class PersonPage(QWidget):
         self.faces.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
         self.faces.face_activated.connect(
             lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
+        self.faces.menu_for = self.face_menu
         flay.addWidget(self.faces, 1)
         # Delete (and Backspace, as on a Mac) on the selected faces = "Not <name>". A shortcut on the
         # grid, not on the button: setText() would drop a button's shortcut, and Delete in any
@@ -245,6 +246,21 @@ class PersonPage(QWidget):
         if not name:
             return False
         return self.view.run_edit(f"Move to {name}", lambda c: people.name_faces(c, ids, name))
+
+    def face_menu(self, ids: list[int]) -> QMenu | None:
+        """Right-click on the person's faces: the same edits as the buttons, and "Not a face"."""
+        if self.person is None:
+            return None
+        menu = QMenu(self)
+        n, name = len(ids), self.person.name
+        menu.addAction(f"Not {name}", self.reject_selected)
+        menu.addAction("Move to…", self.move_selected)
+        if n == 1:
+            menu.addAction("Use as cover", self.cover_from_selection)
+        menu.addAction("Not a face" if n == 1 else f"These {n} are not faces",
+                       lambda: self.view.run_edit("Not a face" if n == 1 else f"{n} boxes are not faces",
+                                                  lambda c: people.mark_not_face(c, ids)))
+        return menu
 
     def cover_from_selection(self) -> bool:
         ids = self.faces.selected_face_ids()

@@ -68,7 +68,7 @@ def face_label(f: FaceInPhoto) -> str:
     if f.suggested:
         return f"{f.suggested}?"
     if f.cluster_id is not None:
-        return "Unknown (group)"
+        return "Unnamed group"
     return "Unknown"
 
 
@@ -364,9 +364,13 @@ class FacePanel(QWidget):
         self.not_button = QPushButton("Not")
         self.move_button = QPushButton("Move to…")
         self.move_button.setToolTip("This face is someone else you already named")
+        self.not_face_button = QPushButton("Not a face")
+        self.not_face_button.setToolTip("The detector was wrong (a dog, a pattern): remove this box "
+                                        "for good, also after a rescan (Ctrl+Delete)")
         self.why_button = QPushButton(resources.icon("suggestions"), "Why is this face here?")
         self.why_button.setCheckable(True)
-        for b in (self.yes_button, self.not_button, self.move_button, self.why_button):
+        for b in (self.yes_button, self.not_button, self.move_button, self.not_face_button,
+                  self.why_button):
             lay.addWidget(b)
         self.why_box = QWidget()
         wlay = QVBoxLayout(self.why_box)
@@ -396,7 +400,7 @@ class FacePanel(QWidget):
         lay.addStretch()
         self._face_widgets = [self.crop, self.name_label, self.state_label, self.name_edit,
                               self.name_button, self.yes_button, self.not_button, self.move_button,
-                              self.why_button]
+                              self.not_face_button, self.why_button]
 
     def show_nothing(self, text: str) -> None:
         for w in self._face_widgets:
@@ -446,6 +450,7 @@ class PhotoViewer(QDialog):
         self.loading = False
         self.load_error: str | None = None
         self._gen = 0
+        self.review = False  # one-by-one review: every answer moves on to the next face
         self._task = None
         self._crop_gen = 0
         self.sharp_crop: int | None = None  # the face whose crop from the original is shown
@@ -502,6 +507,12 @@ class PhotoViewer(QDialog):
         p.yes_button.clicked.connect(self.confirm_selected)
         p.not_button.clicked.connect(self.reject_selected)
         p.move_button.clicked.connect(self.move_selected)
+        p.not_face_button.clicked.connect(self.not_face_selected)
+        not_face = QAction(self)
+        not_face.setShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_Delete))
+        not_face.triggered.connect(self.not_face_selected)
+        self.addAction(not_face)
+        p.name_edit.installEventFilter(self)  # review: ← / → in an empty name box change face
         p.why_button.toggled.connect(lambda on: on and self.explain_selected())
         p.neighbours.itemDoubleClicked.connect(
             lambda it: self.session.show_face(it.data(Qt.ItemDataRole.UserRole)))
@@ -531,9 +542,12 @@ class PhotoViewer(QDialog):
 
     # -- navigation ---------------------------------------------------------------------------
 
-    def show_items(self, items: Sequence[ViewerItem], index: int = 0) -> None:
-        """Show ``items[index]``; ← / → walk through ``items``."""
+    def show_items(self, items: Sequence[ViewerItem], index: int = 0, review: bool = False) -> None:
+        """Show ``items[index]``; ← / → walk through ``items``. ``review``: faces one by one, the
+        name box always ready; naming a face (or "Not a face") moves on to the next one, Enter on
+        an empty box skips it."""
         self.items = list(items)
+        self.review = review
         self.show_index(index)
 
     def show_index(self, index: int) -> None:
@@ -579,6 +593,14 @@ class PhotoViewer(QDialog):
             self.show_index(self.index - 1)
 
     def eventFilter(self, obj, event) -> bool:
+        if (obj is self.panel.name_edit and event.type() == QEvent.Type.KeyPress
+                and not obj.text() and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.next() if event.key() == Qt.Key.Key_Right else self.previous()
+                return True
+            if self.review and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._advance()  # nothing typed: skip this face
+                return True
         if (isinstance(obj, QAbstractButton) and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
@@ -724,6 +746,8 @@ class PhotoViewer(QDialog):
         p.not_button.setText(f"Not {who}" if who else "Not")
         p.not_button.setToolTip(f"This is not {who}: never suggest it for them again" if who else "")
         p.move_button.setEnabled(any(n != f.person for n in names))
+        if self.review and not f.person:
+            p.name_edit.setFocus()
         if changed or not keep_edit:
             self._show_crop(f)
         if p.why_button.isChecked():
@@ -775,8 +799,29 @@ class PhotoViewer(QDialog):
         fid = f.id
         ok = self._edit(f"Name face {existing}", lambda c: people.name_faces(c, [fid], existing))
         if ok:
-            self.panel.name_edit.clear()
+            self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
+            self._advance()
         return ok
+
+    def not_face_selected(self) -> bool:
+        """"Not a face": the box goes for good (remembered on rescan); undoable."""
+        f = self.face(self.selected)
+        if f is None:
+            return False
+        fid = f.id
+        ok = self._edit("Not a face", lambda c: people.mark_not_face(c, [fid]))
+        if ok:
+            self._advance()
+        return ok
+
+    def _advance(self) -> None:
+        """In a review, on to the next face (or say that all were seen)."""
+        if not self.review:
+            return
+        if self.index < len(self.items) - 1:
+            self.show_index(self.index + 1)
+        else:
+            self.panel.show_nothing("That was the last one: every single face has been seen.")
 
     def confirm_selected(self) -> bool:
         f = self.face(self.selected)
@@ -878,6 +923,7 @@ class PhotoViewer(QDialog):
             add(f"Not {who}", self.reject_selected)
         if any(n != f.person for n in self.session.people.snapshot.names):
             add("Move to…", self.move_selected)
+        add("Not a face", self.not_face_selected)
         menu.addSeparator()
         add("Why is this face here?", self.explain_selected)
         return menu
