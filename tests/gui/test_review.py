@@ -280,3 +280,71 @@ def test_pull_a_face_out_not_a_face_and_review_single_faces_by_keyboard(qtbot, w
         wait_people(qtbot, w, gen)
     assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is not None
     assert conn.execute("SELECT COUNT(*) FROM not_faces").fetchone()[0] == 0
+
+
+def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_path, faces_dir, labels,
+                                                                  models_dir, pick_photos_fn):
+    """Issue 14.6: a date in the file name is a date; a file time is only a guess (the photo goes
+    under "Date unknown", the viewer says so); a person's photos are newest first under year
+    headers."""
+    import shutil
+
+    from PySide6.QtCore import QSettings
+
+    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.grouping import organize
+    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.db.connection import connect
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.photo_grid import UNDATED
+    from kinfolk.gui.session import Session
+
+    src = pick_photos_fn(labels, per_identity=4, identities=1)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = ["IMG_20190712_143005.jpg", "PXL_20210101_101010123.jpg", "IMG-20190101-WA0003.jpg",
+             "copied.jpg"]
+    for f, name in zip(src, names):
+        shutil.copy(faces_dir / f, folder / name)
+    lib = tmp_path / "lib.sqlite"
+    Scanner(lib, [folder], make_backend(models_dir=models_dir), ScanOptions(workers=2)).run()
+    conn = connect(lib)
+    exif = {r[0] for r in conn.execute("SELECT path FROM photos WHERE taken_at_source = 'exif'")}
+    organize(conn)
+    conn.close()
+    session = Session(lib, models_dir, workers=2)
+    w = MainWindow(session, QSettings())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: session.people.generation > 0 and not session.people.busy, timeout=20000)
+    ids = [f for c in session.people.snapshot.clusters
+           for f in people.face_ids_of_cluster(session.conn, c.id)]
+    session.edit("Name", lambda c: people.name_faces(c, ids, "Anna"))
+    qtbot.waitUntil(lambda: not session.people.busy and bool(session.people.snapshot.people), timeout=20000)
+    anna = session.people.snapshot.people[0]
+    w.people_view.open_person(anna.id)
+    page = w.people_view.person_page
+    items = page.photos_model.items
+    by_name = {it.path.rsplit("/", 1)[1]: it for it in items}
+    assert by_name["IMG_20190712_143005.jpg"].taken_at == "2019-07-12T14:30:05" \
+        or str(folder / "IMG_20190712_143005.jpg") in exif
+    if str(folder / "copied.jpg") not in exif:
+        copied = by_name["copied.jpg"]
+        assert copied.date_guess and not copied.dated and copied.caption == "copied.jpg"
+        assert "a guess" in copied.tooltip
+        assert items[-1] is copied and page.photos_model.headers[-1] == UNDATED
+    dated = [it.taken_at for it in items if it.dated]
+    assert dated == sorted(dated, reverse=True)
+    years = [h for h in page.photos_model.headers if h != UNDATED]
+    assert years == sorted(set(d[:4] for d in dated), reverse=True)
+    # A header is a row of its own, not a photo: the grid's first row is the newest year's header.
+    assert page.photos_model.data(page.photos_model.index(0)) == years[0]
+    assert page.photos_model.photo_at(0) is None and page.photos_model.photo_at(1) is items[0]
+    # The viewer on the undated photo says its date is a guess.
+    if str(folder / "copied.jpg") not in exif:
+        page.photos.photo_activated.emit(len(items) - 1)
+        v = wait_viewer(qtbot, w)
+        assert "a guess" in v.status.text() and "taken" not in v.status.text()
+        v.close()
+    w.close()
+    session.close()

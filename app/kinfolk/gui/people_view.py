@@ -23,7 +23,7 @@ from ..db import repo
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
-from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
+from .photo_grid import PhotoGridModel, PhotoGridView, PhotoThumbnailStore, photo_items
 from .session import Session
 from .widgets import EmptyState, ask_name, fmt_count, heading
 
@@ -194,8 +194,7 @@ class PersonPage(QWidget):
         self.forget_button.setText(f"Forget {p.name}…")
         conn = self.session.conn
         self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
-        photos = [PhotoItem(pid, path, taken) for pid, path, taken in
-                  repo.photos_of_person(conn, p.id)]
+        photos = photo_items(conn, repo.photos_of_person(conn, p.id))  # newest first, by year
         if self.photos_model.items != photos:
             self.photos_model.set_items(photos)
         self.tabs.setTabText(0, f"Photos ({len(photos):,})")

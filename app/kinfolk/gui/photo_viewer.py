@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QAbstractButton, QDialog, QHBoxLayout, QLabel, QL
                                QVBoxLayout, QWidget)
 
 from ..core import imageio, matching, people
+from ..core.photo_dates import shown_date
 from ..db import repo
 from ..db.repo import FaceInPhoto, PhotoInfo
 from . import desktop, resources
@@ -643,8 +644,13 @@ class PhotoViewer(QDialog):
         named = sorted({f.person for f in self.faces if f.person}, key=str.casefold)
         if named:
             parts.append(", ".join(named))
-        if info.taken_at:
-            parts.append("taken " + info.taken_at.replace("T", " ")[:16])
+        row = self.session.conn.execute("SELECT taken_at_source FROM photos WHERE id = ?",
+                                        (info.id,)).fetchone()
+        taken, guess = shown_date(info.taken_at, row[0] if row else None, info.path)
+        if taken and not guess:
+            parts.append("taken " + taken.replace("T", " ")[:16])
+        elif taken:
+            parts.append(f"no date in the photo (file date {taken[:10]}, a guess)")
         if self.load_error:
             parts.append(self.load_error)
         parts.append(info.path)

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFileDialog, QF
                                QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from ..core.search import PhotoHit, PhotoQuery, find_photos
+from ..core.search import PhotoQuery, find_photos
 from ..db import repo
 from ..db.connection import connect
 from . import desktop, resources
 from .people_data import PeopleSnapshot
-from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
+from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore, photo_items
 from .session import Session
 from .widgets import EmptyState, fmt_count, heading
 
@@ -99,7 +99,7 @@ class SearchView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.results: list[PhotoHit] = []
+        self.results: list[PhotoItem] = []
         self.searching = False
         # Injected so tests drive the view without touching the desktop.
         self.open_file: Callable[[str], object] = desktop.open_file
@@ -273,24 +273,25 @@ class SearchView(QWidget):
         self.status.setText("Searching…")
         path = self.session.path
 
-        def work(ctx) -> list[PhotoHit]:
+        def work(ctx) -> list[PhotoItem]:
             conn = connect(path)
             try:
-                return find_photos(conn, q)
+                return photo_items(conn, [(h.id, h.path, h.taken_at, h.people)
+                                          for h in find_photos(conn, q)])
             finally:
                 conn.close()
 
         self.session.runner.run(work, name="search", on_success=self._show, on_error=self._failed)
 
-    def _show(self, hits: list[PhotoHit]) -> None:
+    def _show(self, hits: list[PhotoItem]) -> None:
         self.searching = False
         self.search_button.setEnabled(True)
         self.results = hits
-        self.model.set_items([PhotoItem(h.id, h.path, h.taken_at, h.people) for h in hits])
+        self.model.set_items(hits)
         self.status.setText(fmt_count(len(hits), "photo") + " found")
         self.stack.setCurrentWidget(self.grid if hits else self.empty)
         if hits:
-            self.grid.setCurrentIndex(self.model.index(0))
+            self.grid.setCurrentIndex(self.model.photo_index(0))
         else:
             self.empty.set_text("No photos found", "No photo matches. Check the names and dates, "
                                 "or try “Any of”.")
@@ -306,7 +307,7 @@ class SearchView(QWidget):
     def _targets(self) -> list[PhotoItem]:
         items = self.grid.selected_items()
         if not items and self.grid.currentIndex().isValid():
-            items = [self.model.items[self.grid.currentIndex().row()]]
+            items = [self.grid.current_item()] if self.grid.current_item() else []
         return items
 
     def _update_buttons(self) -> None:
