@@ -88,7 +88,7 @@ def test_merge_rename_hide_and_the_person_page(qtbot, win):
     assert rejected not in page.faces_model.face_ids
 
     # Rename, hide (and the hidden filter), all through injected dialogs.
-    pv.choose_person = lambda title, prompt, names, existing: "Anna Maria"
+    pv.ask_new_name = lambda current, others: "Anna Maria"
     assert pv.rename(w.session.people.snapshot.people[0])
     wait_people(qtbot, w)
     assert page.title.text() == "Anna Maria"
@@ -144,7 +144,7 @@ def test_search_and_forget(qtbot, win):
     search.search()
     qtbot.waitUntil(lambda: not search.searching, timeout=10000)
     assert len(search.results) == anna.photos
-    assert search.model.rowCount() == anna.photos
+    assert len(search.model.items) == anna.photos
     assert search.status.text() == f"{anna.photos} photos found"
     search.with_edit.setText("Nobody Known")
     search.search()

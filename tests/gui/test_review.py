@@ -348,3 +348,105 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
         v.close()
     w.close()
     session.close()
+
+
+def test_search_any_of_reruns_enter_completes_commas_errors_and_empty_text(qtbot, win):
+    """Issue 14.9: switching to "Any of" re-runs the search; Enter on a completion searches the
+    completed name; a comma after a completed name makes no empty name; an error clears the old
+    results; the empty page does not ask to name people when people are named."""
+    w, sv = win, win.search_view
+    unknown, loose = two_named_one_not(qtbot, w)
+    activate(qtbot, w)
+    sidebar_click(qtbot, w, "search")
+    assert "Name some people first" not in sv.empty.text.text()
+
+    # Type "An", pick the completion with Enter: the search runs for "Anna", not for "An".
+    sv.with_edit.setFocus()
+    qtbot.keyClicks(sv.with_edit, "An")
+    popup = sv.with_edit._completer.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    popup.setCurrentIndex(popup.model().index(0, 0))
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sv.searched and not sv.searching, timeout=10000)
+    assert sv.with_edit.text() == "Anna, "
+    assert sv.status.text().startswith("4 photos") and "⚠" not in sv.status.text()
+    # A comma typed after the completed "Anna, " does not make an empty name.
+    qtbot.keyClicks(sv.with_edit, ", Ben")
+    assert sv.with_edit.text() == "Anna, Ben"
+    qtbot.keyClick(sv.with_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not sv.searching and sv.status.text().startswith("No photo")
+                    or sv.status.text().startswith("0 photos"), timeout=10000)
+    assert sv.model.items == []  # nobody photographed together
+
+    # "Any of": at once, without pressing Search again.
+    sv.mode.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not sv.searching and len(sv.model.items) == 8, timeout=10000)
+
+    # An unknown name: an error, and the old photos are gone.
+    sv.with_edit.setText("Nobody Known")
+    qtbot.keyClick(sv.with_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not sv.searching and "⚠" in sv.status.text(), timeout=10000)
+    assert sv.model.items == [] and sv.stack.currentWidget() is sv.empty
+
+
+def test_people_sorting_rename_prefilled_birth_date_picker_and_sidebar_back(qtbot, win):
+    """Issue 14.8/14.9: people sort by name, count or recent photos; Rename… opens with the current
+    name; the birth date is picked from a calendar; clicking People in the sidebar on a person's
+    page returns to the list; Help → User Guide shows the guide."""
+    from PySide6.QtCore import QDate, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kinfolk.gui.people_view import BirthDateDialog
+    from kinfolk.gui.widgets import NameDialog
+
+    w, pv = win, win.people_view
+    two_named_one_not(qtbot, w)
+    activate(qtbot, w)
+    sidebar_click(qtbot, w, "people")
+    pv.sort.setCurrentText("Name")
+    assert [c.title for c in pv.model.cards] == ["Anna", "Ben"]
+    anna = next(p for p in w.session.people.snapshot.people if p.name == "Anna")
+    # Rename: the real dialog opens with "Anna", selected; typing replaces it.
+    seen = {}
+
+    def answer_rename():
+        dlg = next(d for d in QApplication.topLevelWidgets() if isinstance(d, NameDialog) and d.isVisible())
+        seen["text"], seen["selected"] = dlg.edit.text(), dlg.edit.selectedText()
+        qtbot.keyClicks(dlg.edit, "Zelda")
+        dlg.accept()
+
+    QTimer.singleShot(100, answer_rename)
+    gen = w.session.people.generation
+    assert pv.rename(anna)
+    wait_people(qtbot, w, gen)
+    assert seen == {"text": "Anna", "selected": "Anna"}
+    assert [c.title for c in pv.model.cards] == ["Ben", "Zelda"]
+    pv.sort.setCurrentText("Most photos")
+    assert [c.title for c in pv.model.cards][0] in ("Ben", "Zelda")
+
+    # Birth date from a calendar.
+    pv.open_person(anna.id)
+    page = pv.person_page
+
+    def answer_birth():
+        dlg = next(d for d in QApplication.topLevelWidgets() if isinstance(d, BirthDateDialog)
+                   and d.isVisible())
+        assert not dlg.known.isChecked() and not dlg.date.isEnabled()
+        dlg.known.setChecked(True)
+        dlg.date.setDate(QDate(1961, 3, 4))
+        dlg.accept()
+
+    QTimer.singleShot(100, answer_birth)
+    gen = w.session.people.generation
+    assert page.edit_birth_date()
+    wait_people(qtbot, w, gen)
+    assert "born 1961-03-04" in page.detail.text()
+
+    # The sidebar's People goes back to the list.
+    assert pv.stack.currentWidget() is page
+    sidebar_click(qtbot, w, "people")
+    assert pv.stack.currentWidget() is pv.list_page
+
+    guide = w.show_user_guide()
+    assert guide.isVisible() and "Kinfolk user guide" in guide.browser.toPlainText()
+    guide.close()

@@ -36,6 +36,7 @@ class PersonSummary:
     cover_face_id: int | None
     birth_date: str | None
     suggestions: int = 0
+    latest_photo: str | None = None  # when their newest photo was taken (real dates only)
 
 
 @dataclass
@@ -156,7 +157,9 @@ def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[
     rows = conn.execute(
         "SELECT p.id, p.name, p.hidden, p.cover_face_id, p.birth_date, "
         "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
-        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg "
+        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg, "
+        "(SELECT MAX(ph.taken_at) FROM faces g JOIN photos ph ON ph.id = g.photo_id "
+        " WHERE g.person_id = p.id AND ph.taken_at_source IN ('exif', 'filename')) AS latest "
         "FROM persons p LEFT JOIN faces f ON f.person_id = p.id "
         + ("" if include_hidden else "WHERE p.hidden = 0 ")
         + "GROUP BY p.id ORDER BY photos DESC, p.name").fetchall()
@@ -164,7 +167,7 @@ def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[
     for r in rows:
         cover = r["cover_face_id"] or _best_face(conn, "person_id = ?", (r["id"],))
         out.append(PersonSummary(r["id"], r["name"], bool(r["hidden"]), r["faces"], r["photos"],
-                                 cover, r["birth_date"], r["sugg"]))
+                                 cover, r["birth_date"], r["sugg"], r["latest"]))
     return out
 
 

@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
             self.add_page(key, label, icon, views[key])
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.installEventFilter(self)  # typing after a click on the sidebar: to the page
+        self.sidebar.itemClicked.connect(
+            lambda it: it.data(Qt.ItemDataRole.UserRole) == "people" and self.people_view.show_list())
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -177,6 +179,8 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))
+        if key == "people":  # "People" always means the list of people (not the last person)
+            self.people_view.show_list()
 
     def current_page(self) -> str:
         return list(self.pages)[max(0, self.stack.currentIndex())]
@@ -253,6 +257,9 @@ class MainWindow(QMainWindow):
             self.view_actions[key] = a
 
         m = mb.addMenu("&Help")
+        self.guide_action = self._action("Kinfolk &User Guide", self.show_user_guide,
+                                         QKeySequence.StandardKey.HelpContents)
+        m.addAction(self.guide_action)
         m.addAction(self._action("Where Is My Data?", self.show_privacy))
         about = self._action("&About Kinfolk", self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -371,6 +378,16 @@ class MainWindow(QMainWindow):
             "Your photos are never uploaded or changed. The library holds the list of photos, the "
             "faces found in them (position, a small face picture and a face signature) and the names "
             "you gave. “Forget this person” erases a person's faces and name from the file for good.")
+
+    def show_user_guide(self):
+        """The user guide (docs/user-guide.md), rendered in a window of its own."""
+        from .user_guide import UserGuide
+
+        if getattr(self, "guide", None) is None:
+            self.guide = UserGuide(self)
+        self.guide.show()
+        self.guide.raise_()
+        return self.guide
 
     def show_about(self) -> None:
         from .. import __version__ as version  # noqa: PLC0415 (only needed here)

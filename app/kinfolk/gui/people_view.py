@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-                               QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
+                               QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..core import forget, people
 from ..core.people import PersonSummary
@@ -28,10 +28,26 @@ from .session import Session
 from .widgets import EmptyState, ask_name, fmt_count, heading
 
 
-def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "") -> list[Card]:
+SORTS = ("Most photos", "Name", "Recent photos")  # the People page's "Sort by" choices
+
+
+def sort_people(persons: list[PersonSummary], sort: str) -> list[PersonSummary]:
+    """Most photos first; by name; or whose newest photo is newest first (no dated photo: last)."""
+    by_name = sorted(persons, key=lambda p: p.name.casefold())
+    if sort == "Name":
+        return by_name
+    if sort == "Recent photos":
+        dated = sorted((p for p in by_name if p.latest_photo), key=lambda p: p.latest_photo,
+                       reverse=True)
+        return dated + [p for p in by_name if not p.latest_photo]
+    return sorted(by_name, key=lambda p: -p.photos)
+
+
+def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "",
+                 sort: str = "Most photos") -> list[Card]:
     text = text.strip().casefold()
     out = []
-    for p in snap.people:
+    for p in sort_people(snap.people, sort):
         if (p.hidden and not show_hidden) or (text and text not in p.name.casefold()):
             continue
         detail = fmt_count(p.photos, "photo")
@@ -90,6 +106,41 @@ def confirm_drop(parent: QWidget, text: str) -> bool:
     box.setDefaultButton(ok)
     box.exec()
     return box.clickedButton() is ok
+
+
+class BirthDateDialog(QDialog):
+    """A birth date picked from a calendar (no typing a format), or "not known"."""
+
+    def __init__(self, name: str, current: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Birth date")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"When was {name} born? Kinfolk then never suggests {name} for faces "
+                             "in photos taken before that day.", wordWrap=True))
+        self.known = QCheckBox("I know the birth date")
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("d MMMM yyyy")
+        self.date.setMaximumDate(QDate.currentDate())
+        self.date.setMinimumDate(QDate(1850, 1, 1))
+        self.date.setAccessibleName(f"{name}'s birth date")
+        d = QDate.fromString(current or "", "yyyy-MM-dd")
+        self.known.setChecked(d.isValid())
+        self.date.setDate(d if d.isValid() else QDate.currentDate().addYears(-30))
+        self.date.setEnabled(d.isValid())
+        self.known.toggled.connect(self.date.setEnabled)
+        lay.addWidget(self.known)
+        lay.addWidget(self.date)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(360)
+
+    def value(self) -> str:
+        """ISO date, or "" for "not known" (clears it)."""
+        return self.date.date().toString("yyyy-MM-dd") if self.known.isChecked() else ""
 
 
 class PersonPage(QWidget):
@@ -212,11 +263,8 @@ class PersonPage(QWidget):
         return self.view.run_edit("Set birth date", lambda c: people.set_birth_date(c, pid, value))
 
     def _ask_birth_date(self, name: str, current: str) -> str | None:
-        from PySide6.QtWidgets import QInputDialog
-
-        text, ok = QInputDialog.getText(self, "Birth date", f"{name}'s birth date (YYYY-MM-DD; "
-                                        "leave empty to clear):", text=current)
-        return text if ok else None
+        dlg = BirthDateDialog(name, current, self)
+        return dlg.value() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
     def open_photo(self, row: int) -> None:
         """The viewer on a photo of this person; ← / → walk through all of them."""
@@ -276,6 +324,7 @@ class PeopleView(QWidget):
         self.session = session
         # Injected so tests drive the view without modal dialogs.
         self.choose_person: Callable[[str, str, list[str], bool], str | None] = self._ask_person
+        self.ask_new_name: Callable[[str, list[str]], str | None] = self._ask_new_name
         self.confirm_forget: Callable[[str], bool] = self._ask_forget
         self.confirm_merge: Callable[[str], bool] = lambda text: confirm_drop(self, text)
         self.error: Callable[[str], None] = lambda m: QMessageBox.warning(self, "Kinfolk", m)
@@ -298,6 +347,15 @@ class PeopleView(QWidget):
         self.filter.setMaximumWidth(260)
         self.filter.textChanged.connect(lambda t: self._refresh_cards())
         top.addWidget(self.filter)
+        self.sort = QComboBox()
+        self.sort.setAccessibleName("Sort people by")
+        for label in SORTS:
+            self.sort.addItem(label)
+        self.sort.setToolTip("Sort people by how many photos they are in, by name, or by their "
+                             "newest photo")
+        self.sort.currentIndexChanged.connect(lambda i: self._refresh_cards())
+        top.addWidget(QLabel("Sort by:"))
+        top.addWidget(self.sort)
         self.show_hidden = QCheckBox("Show hidden")
         self.show_hidden.toggled.connect(lambda on: self._refresh_cards())
         top.addWidget(self.show_hidden)
@@ -342,7 +400,8 @@ class PeopleView(QWidget):
 
     def _refresh_cards(self) -> None:
         snap = self.session.people.snapshot
-        self.model.set_cards(person_cards(snap, self.show_hidden.isChecked(), self.filter.text()))
+        self.model.set_cards(person_cards(snap, self.show_hidden.isChecked(), self.filter.text(),
+                                          self.sort.currentText()))
         has_any = bool(snap.people)
         self.cards_stack.setCurrentWidget(self.cards if has_any else self.empty)
 
@@ -368,8 +427,7 @@ class PeopleView(QWidget):
         if p is None:
             return False
         names = [n for n in self.session.people.snapshot.names if n != p.name]
-        new = self.choose_person(f"Rename {p.name}", "New name (the name of someone else merges "
-                                 "the two):", names, False)
+        new = self.ask_new_name(p.name, names)
         if not new or new == p.name:
             return False
         return self.run_edit(f"Rename {p.name} to {new}", lambda c: people.rename(c, p.id, new))
@@ -456,6 +514,11 @@ class PeopleView(QWidget):
 
     def _ask_person(self, title: str, prompt: str, names: list[str], existing_only: bool) -> str | None:
         return ask_name(self, title, prompt, names, existing_only)
+
+    def _ask_new_name(self, current: str, others: list[str]) -> str | None:
+        """Rename: the current name, selected, ready to be corrected or replaced."""
+        return ask_name(self, f"Rename {current}", "New name (the name of someone else merges the "
+                        "two):", others, False, text=current)
 
     def _ask_forget(self, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, "Forget this person?", text, parent=self)

@@ -16,7 +16,7 @@ import os
 import re
 from typing import Callable
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget, QVBoxLayout,
@@ -70,7 +70,17 @@ class NamesEdit(QLineEdit):
         c.setWidget(self)
         c.activated.connect(self._insert)
         self._completer = c
+        self.textEdited.connect(self._tidy)
         self.textEdited.connect(self._complete)
+
+    def _tidy(self) -> None:
+        """A comma typed after a completed name (which already ends in ", ") makes no empty name:
+        "Jim Parsons, , Kal" becomes "Jim Parsons, Kal"."""
+        text, pos = self.text(), self.cursorPosition()
+        tidy = re.sub(r",\s*,", ",", text[:pos])
+        if tidy != text[:pos]:
+            self.setText(tidy + text[pos:])
+            self.setCursorPosition(len(tidy))
 
     def set_names(self, names: list[str]) -> None:
         self._names.setStringList(names)
@@ -101,6 +111,7 @@ class SearchView(QWidget):
         self.session = session
         self.results: list[PhotoItem] = []
         self.searching = False
+        self.searched = False  # a search ran (its results, or its error, are on the page)
         # Injected so tests drive the view without touching the desktop.
         self.open_file: Callable[[str], object] = desktop.open_file
         self.reveal: Callable[[str], object] = desktop.reveal
@@ -114,17 +125,19 @@ class SearchView(QWidget):
         self.mode.addItem("All of", False)
         self.mode.addItem("Any of", True)
         self.mode.setAccessibleName("Match all or any of the people")
+        self.mode.currentIndexChanged.connect(lambda i: self._rerun())
         row.addWidget(self.mode)
         self.with_edit = NamesEdit()
         self.with_edit.setPlaceholderText("Names, separated by commas (e.g. Anna, Ben)")
         self.with_edit.setAccessibleName("People in the photo")
-        self.with_edit.returnPressed.connect(self.search)
+        # Deferred: Enter on a completion first inserts the name, then searches with it.
+        self.with_edit.returnPressed.connect(lambda: QTimer.singleShot(0, self.search))
         row.addWidget(self.with_edit, 1)
         form.addRow("Photos with:", row)
         self.without_edit = NamesEdit()
         self.without_edit.setPlaceholderText("Optional")
         self.without_edit.setAccessibleName("People not in the photo")
-        self.without_edit.returnPressed.connect(self.search)
+        self.without_edit.returnPressed.connect(lambda: QTimer.singleShot(0, self.search))
         form.addRow("Without:", self.without_edit)
         when = QHBoxLayout()
         self.date_from = QLineEdit()
@@ -204,7 +217,16 @@ class SearchView(QWidget):
         names = snap.names
         self.with_edit.set_names(names)
         self.without_edit.set_names(names)
-        if not names and not self.results:
+        if self.stack.currentWidget() is self.empty and not self.searched:
+            self._intro(bool(names))
+
+    def _intro(self, have_names: bool) -> None:
+        if have_names:
+            self.empty.set_text("Find photos by who is in them",
+                                "Type the names of people you named: photos with Anna and Ben, "
+                                "with Anna or Ben, or with Anna but without Ben. Narrow it down by "
+                                "date or folder.")
+        else:
             self.empty.set_text("Find photos by who is in them",
                                 "Name some people first (in “Unnamed groups”); then search for "
                                 "photos with one of them, several together, or without someone.")
@@ -259,16 +281,31 @@ class SearchView(QWidget):
                           date_to=parse_date_bound(self.date_to.text(), end=True),
                           folder=folder if folder and folder != OTHER_FOLDER else None)
 
+    def _rerun(self) -> None:
+        """A changed option ("All of" / "Any of") applies at once to the search on the page."""
+        if self.searched and not self.searching:
+            self.search()
+
+    def _show_error(self, message: str) -> None:
+        """An error replaces the results: old photos must not look like the answer."""
+        self.status.setText(f"⚠ {message}")
+        self.results = []
+        self.model.set_items([])
+        self.empty.set_text("No search", message)
+        self.stack.setCurrentWidget(self.empty)
+        self._update_buttons()
+
     def search(self) -> None:
         try:
             q = self.query()
         except ValueError as exc:
-            self.status.setText(f"⚠ {exc}")
+            self._show_error(str(exc))
             return
         if not (q.people or q.exclude or q.date_from or q.date_to or q.folder):
             self.status.setText("Type at least one name, a date or a folder.")
             return
         self.searching = True
+        self.searched = True
         self.search_button.setEnabled(False)
         self.status.setText("Searching…")
         path = self.session.path
@@ -300,7 +337,7 @@ class SearchView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.searching = False
         self.search_button.setEnabled(True)
-        self.status.setText(f"⚠ {exc}")
+        self._show_error(str(exc))
 
     # -- acting on results --------------------------------------------------------------------
 

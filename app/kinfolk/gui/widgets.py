@@ -175,6 +175,7 @@ class NameDialog(QDialog):
         label.setWordWrap(True)
         lay.addWidget(label)
         self.edit = QLineEdit(text)
+        self.edit.selectAll()  # a prefilled name (Rename…) is replaced by typing, or corrected
         self.edit.setAccessibleName(prompt)
         self.edit.setPlaceholderText("Type a name")
         self.edit.setCompleter(name_completer(names, self))
