@@ -450,3 +450,26 @@ def test_people_sorting_rename_prefilled_birth_date_picker_and_sidebar_back(qtbo
     guide = w.show_user_guide()
     assert guide.isVisible() and "Kinfolk user guide" in guide.browser.toPlainText()
     guide.close()
+
+
+def test_settings_speak_plainly_with_numbers_under_advanced(qtbot, win):
+    """Issue 14.8: the model choice says what it means ("Most accurate", "fastest", "free for any
+    use"), the engineering names only in tooltips; the thresholds hide under "Advanced"."""
+    w = win
+    dlg = w.open_settings()
+    qtbot.waitUntil(lambda: dlg.pack_combo.count() >= 2, timeout=20000)
+    texts = [dlg.pack_combo.itemText(i) for i in range(dlg.pack_combo.count())]
+    for t in texts:
+        for jargon in ("SCRFD", "SFace", "int8", "MobileFaceNet", "dlib", "development"):
+            assert jargon not in t, t
+    assert any("free for any use" in t for t in texts) and any("personal use only" in t for t in texts)
+    tips = [dlg.pack_combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(dlg.pack_combo.count())]
+    assert any(t and ("SFace" in t or "MobileFaceNet" in t) for t in tips)
+    panel_text = dlg.models.pack_label.text()
+    assert "SCRFD" not in panel_text and "int8" not in panel_text
+    dlg.tabs.setCurrentIndex(2)
+    assert not dlg.thr_box.isVisible()
+    qtbot.mouseClick(dlg.advanced, Qt.MouseButton.LeftButton)
+    assert dlg.thr_box.isVisible()
+    dlg.reject()
+    qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
 
 from ..core.models import PackSpec, download_pack, import_file
 from . import resources
-from .model_setup import SetupInfo, describe_setup, human_size
+from .model_setup import SetupInfo, describe_setup, human_size, plain_words
 from .preferences import MachineSettings
 from .tasks import TaskContext, TaskHandle, TaskRunner
 
@@ -123,7 +123,9 @@ class ModelsPanel(QWidget):
 
     def _show(self, info: SetupInfo) -> None:
         self.info = info
-        self.pack_label.setText(info.pack_name)
+        spec = next((sp for sp in info.installed if sp.id == info.pack_id), None)
+        self.pack_label.setText(plain_words(spec) if spec or info.is_dlib else info.pack_name)
+        self.pack_label.setToolTip(info.pack_name)
         self.provider_label.setText(info.provider)
         lic = info.license
         if not info.commercial_use and "non-commercial" not in lic.lower():
@@ -133,7 +135,9 @@ class ModelsPanel(QWidget):
         self.better_combo.blockSignals(True)
         self.better_combo.clear()
         for spec in info.better:
-            self.better_combo.addItem(f"{spec.name} ({human_size(spec.download_size)})", spec.id)
+            self.better_combo.addItem(plain_words(spec), spec.id)
+            self.better_combo.setItemData(self.better_combo.count() - 1, spec.name,
+                                          Qt.ItemDataRole.ToolTipRole)
         self.better_combo.blockSignals(False)
         self.better_box.setVisible(bool(info.better))
         self._show_pack_details()
@@ -174,7 +178,7 @@ class ModelsPanel(QWidget):
         lic = spec.license
         if not spec.commercial_use and "non-commercial" not in lic.lower():
             lic += " (not for commercial use)"
-        self.pack_details.setText(f"License: {lic}")
+        self.pack_details.setText(f"{spec.name}. License: {lic}")
 
     # -- download / import --------------------------------------------------------------------
 
