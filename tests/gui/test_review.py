@@ -473,3 +473,26 @@ def test_settings_speak_plainly_with_numbers_under_advanced(qtbot, win):
     assert dlg.thr_box.isVisible()
     dlg.reject()
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
+
+
+def test_layout_holds_at_1000_by_700_with_a_long_name(qtbot, win):
+    """Issue 14.7: at 1000×700 a long name is elided in the person header (whole in its tooltip)
+    and no action is pushed out; person cards are wide enough for a usual full name."""
+    w, pv = win, win.people_view
+    w.resize(1000, 700)
+    long_name = "Anna Maria Magdalena von Habsburg-Lothringen und Hohenzollern-Sigmaringen"
+    group = w.session.people.snapshot.clusters[0]
+    name_group_by_typing(qtbot, w, group.id, long_name)
+    person = next(p for p in w.session.people.snapshot.people if p.name == long_name)
+    w.show_page("people")
+    pv.open_person(person.id)
+    qtbot.wait(50)
+    page = pv.person_page
+    assert w.minimumSizeHint().width() <= 1000 and w.width() == 1000
+    assert page.title.toolTip() == long_name
+    for b in (page.rename_button, page.merge_button, page.born_button, page.hide_button,
+              page.forget_button):
+        assert b.isVisible()
+        right = b.mapTo(page, b.rect().topRight()).x()
+        assert right <= page.width(), f"{b.text()} is pushed out of the page"
+    assert pv.cards.delegate.width >= 170

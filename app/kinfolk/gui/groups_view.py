@@ -90,7 +90,7 @@ class GroupsView(QWidget):
         self.strip_hint = QLabel("Or drag groups onto someone you named:")
         slay.addWidget(self.strip_hint)
         self.people_model = CardModel(session.thumbnails(64), self)
-        self.people_strip = CardView(56, drop_kinds=("person",), width=104, lines=1)
+        self.people_strip = CardView(56, drop_kinds=("person",), width=124, lines=1)
         self.people_strip.setFlow(CardView.Flow.LeftToRight)
         self.people_strip.setWrapping(False)
         self.people_strip.setDragEnabled(False)
@@ -131,7 +131,7 @@ class GroupsView(QWidget):
         self.faces.setToolTip("Right-click a face that does not belong here")
         flay.addWidget(self.faces)
         split.addWidget(faces_box)
-        split.setStretchFactor(0, 3)
+        split.setStretchFactor(0, 5)  # the groups get the room; the faces panel two rows or so
         split.setStretchFactor(1, 2)
         play.addWidget(split, 1)
         self.stack.addWidget(page)

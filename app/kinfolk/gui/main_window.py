@@ -24,7 +24,7 @@ from . import resources
 from .edit_notice import EditNotice
 from .groups_view import GroupsView
 from .library_view import LibraryView
-from .model_setup import SetupInfo, describe_setup
+from .model_setup import SetupInfo, describe_setup, plain_quality
 from .people_data import PeopleSnapshot
 from .people_view import PeopleView
 from .photo_viewer import PhotoViewer
@@ -366,7 +366,9 @@ class MainWindow(QMainWindow):
 
     def _show_setup(self, info: SetupInfo) -> None:
         self.setup_info = info
-        self.model_label.setText(f"{info.pack_id} · {info.provider}")
+        spec = next((sp for sp in info.installed if sp.id == info.pack_id), None)
+        quality = plain_quality(None if info.is_dlib else spec) if spec or info.is_dlib else "?"
+        self.model_label.setText(f"Face model: {quality.lower()} · {info.provider}")
         self.model_label.setToolTip(f"Face model: {info.pack_name}\nRuns on: {info.provider}\n"
                                     f"License: {info.license}")
 

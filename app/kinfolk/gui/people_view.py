@@ -15,7 +15,8 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
-                               QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from ..core import forget, people
 from ..core.people import PersonSummary
@@ -163,11 +164,14 @@ class PersonPage(QWidget):
         self.back_button.setAutoRaise(True)
         self.back_button.clicked.connect(self.back)
         top.addWidget(self.back_button)
-        self.title = heading("")
+        self.title = heading("", elide=True)
         top.addWidget(self.title)
         self.detail = QLabel()
-        top.addWidget(self.detail)
-        top.addStretch()
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top.addSpacing(8)
+        top.addWidget(self.detail, 1)
+        lay.addLayout(top)
+        top = QHBoxLayout()  # the actions on a row of their own: a long name never pushes them out
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(lambda: self.view.rename(self.person))
         self.merge_button = QPushButton("Merge into…")
@@ -185,6 +189,7 @@ class PersonPage(QWidget):
         for b in (self.rename_button, self.merge_button, self.born_button, self.hide_button,
                   self.forget_button):
             top.addWidget(b)
+        top.addStretch()
         lay.addLayout(top)
 
         self.tabs = QTabWidget()
@@ -242,7 +247,8 @@ class PersonPage(QWidget):
         self.reject_button.setText(f"Not {p.name}")
         self.reject_button.setAccessibleName(f"Not {p.name}")
         self.faces.setAccessibleName(f"Faces of {p.name}")
-        self.forget_button.setText(f"Forget {p.name}…")
+        self.forget_button.setText("Forget…")
+        self.forget_button.setToolTip(f"Erase {p.name}'s name and face data from the library")
         conn = self.session.conn
         self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
         photos = photo_items(conn, repo.photos_of_person(conn, p.id))  # newest first, by year
@@ -365,7 +371,7 @@ class PeopleView(QWidget):
                                 "Name a group of faces in “Unnamed groups” and the person appears "
                                 "here with all their photos.", "Go to Unnamed groups")
         self.model = CardModel(session.thumbnails(128), self)
-        self.cards = CardView(128, drop_kinds=("person",))
+        self.cards = CardView(128, drop_kinds=("person",), width=176)  # room for whole names
         self.cards.setAccessibleName("People")
         self.cards.setToolTip("Drag a person onto another to merge them")
         self.cards.cards_dropped.connect(self.merge_dropped)

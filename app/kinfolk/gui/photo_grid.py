@@ -249,7 +249,7 @@ class PhotoDelegate(QStyledItemDelegate):
         if index.data(HeaderRole):
             p.save()
             p.setFont(self._header_font(option))
-            p.setPen(option.palette.color(QPalette.ColorRole.Text))
+            p.setPen(option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
             p.drawText(option.rect.adjusted(6, 0, -6, -2),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, index.data())
             p.restore()

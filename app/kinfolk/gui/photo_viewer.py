@@ -398,6 +398,12 @@ class FacePanel(QWidget):
         self.empty = QLabel(wordWrap=True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.empty)
+        self.review_hint = QLabel("Faces one by one: type a name and press Enter. Enter alone skips "
+                                  "a face; Ctrl+Delete: not a face; ← / → go back and forth; Esc "
+                                  "stops.", wordWrap=True)
+        self.review_hint.setAccessibleName("How the review works")
+        self.review_hint.setVisible(False)
+        lay.addWidget(self.review_hint)
         lay.addStretch()
         self._face_widgets = [self.crop, self.name_label, self.state_label, self.name_edit,
                               self.name_button, self.yes_button, self.not_button, self.move_button,
@@ -549,6 +555,7 @@ class PhotoViewer(QDialog):
         an empty box skips it."""
         self.items = list(items)
         self.review = review
+        self.panel.review_hint.setVisible(review)
         self.show_index(index)
 
     def show_index(self, index: int) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..core.thresholds import Thresholds, default_thresholds
 from . import preferences as prefs
-from .model_setup import SetupInfo, plain_words
+from .model_setup import SetupInfo, plain_quality, plain_words
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
@@ -196,7 +196,7 @@ class SettingsDialog(QDialog):
         self.pack_combo.clear()
         auto_name = info.pack_id if self._machine0.backend == "auto" else "the best installed"
         best = next((sp for sp in info.installed if sp.id == info.pack_id), None)
-        now = plain_words(best).split(" · ")[0].lower() if best else auto_name
+        now = plain_quality(best).lower() if best else auto_name
         self.pack_combo.addItem(f"Automatic: the best one installed (now {now})", ("auto", ""))
         for spec in sorted(info.installed, key=lambda sp: -sp.rank):
             self.pack_combo.addItem(plain_words(spec), ("onnx", spec.id))

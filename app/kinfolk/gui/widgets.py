@@ -97,14 +97,53 @@ def grow_to_fit(window: QWidget) -> None:
         window.resize(window.width(), min(need, limit))
 
 
-def heading(text: str, scale: float = 1.5) -> QLabel:
-    label = QLabel(text)
+def heading(text: str, scale: float = 1.5, elide: bool = False) -> QLabel:
+    label = ElidedLabel(text) if elide else QLabel(text)
     f = QFont(label.font())
     f.setPointSizeF(f.pointSizeF() * scale)
     f.setBold(True)
     label.setFont(f)
     label.setAccessibleName(text)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with its layout and elides ("Angelina Jo…") instead of pushing
+    the window wider; the full text is its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+        self.updateGeometry()  # the size hint follows the whole text, not the elided one
+
+    def text(self) -> str:  # the whole text (what is painted may be elided)
+        return self._full
+
+    def sizeHint(self):  # noqa: N802 - Qt override
+        h = super().sizeHint()
+        h.setWidth(self.fontMetrics().horizontalAdvance(self._full) + 4)
+        return h
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt override: may shrink to a few letters
+        h = super().minimumSizeHint()
+        h.setWidth(min(h.width(), self.fontMetrics().horizontalAdvance("Mmm…") + 4))
+        return h
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                      max(10, self.width())))
 
 
 class Throttle(QObject):
