@@ -82,6 +82,7 @@ class ModelsPanel(QWidget):
         self.pack_details = QLabel()
         self.pack_details.setWordWrap(True)
         self.pack_details.setTextFormat(Qt.TextFormat.PlainText)
+        self.pack_details.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 4)  # never cut
         blay.addWidget(self.pack_details)
         lay.addWidget(self.better_box)
         self.better_box.setVisible(False)
