@@ -496,3 +496,53 @@ def test_layout_holds_at_1000_by_700_with_a_long_name(qtbot, win):
         right = b.mapTo(page, b.rect().topRight()).x()
         assert right <= page.width(), f"{b.text()} is pushed out of the page"
     assert pv.cards.delegate.width >= 170
+
+
+def test_draw_a_face_the_detector_missed(qtbot, win):
+    """Issue 14.5: drag a box on the photo ("Draw a face"): the face is embedded like a detected
+    one (here: the same face the detector had found, so nearly the same embedding), selected and
+    ready to be named; Undo removes it, Redo puts it back."""
+    import numpy as np
+    from PySide6.QtCore import QPoint
+
+    w = win
+    conn = w.session.conn
+    group = w.session.people.snapshot.clusters[0]
+    fid = people.face_ids_of_cluster(conn, group.id)[0]
+    old = np.frombuffer(conn.execute("SELECT embedding FROM faces WHERE id = ?", (fid,)).fetchone()[0],
+                        np.float32)
+    w.session.show_face(fid)
+    v = wait_viewer(qtbot, w)
+    activate(qtbot, v)
+    photo_id = v.photo.id
+    rect = v.canvas.box_rect(v.face(fid))
+    gen = w.session.people.generation
+    qtbot.keyClick(v, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)  # oops: "not a face"
+    wait_people(qtbot, w, gen)
+    assert conn.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (photo_id,)).fetchone()[0] == 0
+
+    qtbot.mouseClick(v.draw_button, Qt.MouseButton.LeftButton)
+    assert v.canvas.drawing
+    a, b = rect.topLeft().toPoint(), rect.bottomRight().toPoint()
+    qtbot.mousePress(v.canvas, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(v.canvas, QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2))
+    qtbot.mouseMove(v.canvas, b)
+    qtbot.mouseRelease(v.canvas, Qt.MouseButton.LeftButton, pos=b)
+    qtbot.waitUntil(lambda: not v.adding_face and v.selected is not None
+                    and v.face(v.selected) is not None, timeout=60000)
+    assert not v.canvas.drawing
+    new_id = v.selected
+    new = np.frombuffer(conn.execute("SELECT embedding FROM faces WHERE id = ?", (new_id,)).fetchone()[0],
+                        np.float32)
+    assert float(new @ old) > 0.9, "embedded like the detected face"
+    assert conn.execute("SELECT 1 FROM thumbnails WHERE face_id = ?", (new_id,)).fetchone()
+    assert v.panel.name_edit.hasFocus()
+    assert w.notice.label.text().startswith("Draw a face.")
+    wait_people(qtbot, w)
+    gen = w.session.people.generation
+    qtbot.keyClick(v, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_people(qtbot, w, gen)
+    assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (new_id,)).fetchone() is None
+    w.redo_action.trigger()
+    wait_people(qtbot, w)
+    assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (new_id,)).fetchone() is not None

@@ -70,6 +70,7 @@ class Change:
     note: str = ""  # what the user should know beyond the description ("2 faces left out: …")
     deleted_faces: list[tuple[dict, bytes | None]] = field(default_factory=list)  # row, thumbnail
     not_faces_added: list[int] = field(default_factory=list)  # rowids in not_faces
+    faces_added: list[int] = field(default_factory=list)  # face rows the operation created
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
@@ -91,6 +92,8 @@ class Change:
 
     def undo(self, conn: sqlite3.Connection) -> None:
         with transaction(conn):
+            for fid in self.faces_added:  # cascades their crop, suggestions, rejections
+                conn.execute("DELETE FROM faces WHERE id = ?", (fid,))
             for rowid in self.not_faces_added:
                 conn.execute("DELETE FROM not_faces WHERE rowid = ?", (rowid,))
             for row, jpeg in self.deleted_faces:  # before anything that points at them

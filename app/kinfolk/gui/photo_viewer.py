@@ -158,6 +158,7 @@ class PhotoCanvas(QWidget):
 
     face_clicked = Signal(int)
     face_menu_requested = Signal(int, QPoint)  # face id, global position
+    box_drawn = Signal(object)  # (x1, y1, x2, y2) in full-size photo pixels ("Draw a face")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +167,8 @@ class PhotoCanvas(QWidget):
         self.faces: list[FaceInPhoto] = []
         self.selected: int | None = None
         self.message = ""
+        self.drawing = False  # "Draw a face": a drag draws a box instead of picking a face
+        self._drag: tuple[QPointF, QPointF] | None = None
         self._scaled: QPixmap | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(320, 240)
@@ -219,6 +222,22 @@ class PhotoCanvas(QWidget):
         x1, y1, x2, y2 = f.box
         return QRectF(r.x() + x1 * s, r.y() + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
 
+    def to_photo(self, pos: QPointF) -> tuple[float, float] | None:
+        """Widget coordinates → full-size photo pixels (None off the photo)."""
+        r = self.image_rect()
+        if r.isEmpty() or not self.full_size:
+            return None
+        s = r.width() / self.full_size[0]
+        x = min(max(pos.x(), r.left()), r.right())
+        y = min(max(pos.y(), r.top()), r.bottom())
+        return ((x - r.x()) / s, (y - r.y()) / s)
+
+    def set_drawing(self, on: bool) -> None:
+        self.drawing = on
+        self._drag = None
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
     def face_at(self, pos: QPointF) -> int | None:
         """The face under ``pos`` (the smallest box when boxes overlap)."""
         hits = [(self.box_rect(f), f.id) for f in self.faces]
@@ -258,6 +277,11 @@ class PhotoCanvas(QWidget):
         fm = QFontMetricsF(font)
         for f in self.faces:
             self._paint_face(p, f, fm)
+        if self._drag is not None:
+            band = QRectF(self._drag[0], self._drag[1]).normalized()
+            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(band)
         p.end()
 
     def _paint_face(self, p: QPainter, f: FaceInPhoto, fm: QFontMetricsF) -> None:
@@ -299,6 +323,9 @@ class PhotoCanvas(QWidget):
     # -- mouse --------------------------------------------------------------------------------
 
     def mousePressEvent(self, event) -> None:
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton:
+            self._drag = (event.position(), event.position())
+            return
         fid = self.face_at(event.position())
         if fid is not None:
             self.set_selected(fid)
@@ -308,7 +335,24 @@ class PhotoCanvas(QWidget):
             return
         super().mousePressEvent(event)
 
+    def mouseReleaseEvent(self, event) -> None:
+        if self.drawing and self._drag is not None:
+            start, end = self._drag[0], event.position()
+            self._drag = None
+            self.update()
+            a, b = self.to_photo(start), self.to_photo(end)
+            if a and b:
+                self.box_drawn.emit((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]),
+                                     max(a[1], b[1])))
+            return
+        super().mouseReleaseEvent(event)
+
     def mouseMoveEvent(self, event) -> None:
+        if self.drawing:
+            if self._drag is not None:
+                self._drag = (self._drag[0], event.position())
+                self.update()
+            return
         fid = self.face_at(event.position())
         self.setCursor(Qt.CursorShape.PointingHandCursor if fid is not None
                        else Qt.CursorShape.ArrowCursor)
@@ -490,6 +534,11 @@ class PhotoViewer(QDialog):
         self.open_button.clicked.connect(self.open_photo)
         self.reveal_button = QPushButton(resources.icon("folder"), "Show in folder")
         self.reveal_button.clicked.connect(self.reveal_photo)
+        self.draw_button = QPushButton("Draw a face")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("A face Kinfolk missed? Drag a box around it on the photo")
+        self.draw_button.toggled.connect(lambda on: self.canvas.set_drawing(on))
+        top.addWidget(self.draw_button)
         top.addWidget(self.open_button)
         top.addWidget(self.reveal_button)
         lay.addLayout(top)
@@ -498,6 +547,8 @@ class PhotoViewer(QDialog):
         self.canvas = PhotoCanvas()
         self.canvas.face_clicked.connect(self._face_clicked)
         self.canvas.face_menu_requested.connect(self._face_menu)
+        self.canvas.box_drawn.connect(self.add_drawn_face)
+        self.adding_face = False
         self.panel = FacePanel()
         self.splitter.addWidget(self.canvas)
         self.splitter.addWidget(self.panel)
@@ -815,6 +866,45 @@ class PhotoViewer(QDialog):
             self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
             self._advance()
         return ok
+
+    def add_drawn_face(self, box) -> None:
+        """Embed the face in ``box`` (full-size pixels) in the background, then store it as one
+        undoable edit; it is selected, ready to be named."""
+        self.draw_button.setChecked(False)
+        if self.photo is None or self.adding_face:
+            return
+        from ..core import drawn_faces
+        from ..db.connection import connect
+
+        self.adding_face = True
+        photo_id, lib, scans = self.photo.id, self.session.path, self.session.scans
+        self.status.setText("Adding the face you drew…")
+
+        def work(ctx):
+            conn = connect(lib)
+            try:
+                return drawn_faces.add_drawn_face(conn, scans.backend(), photo_id, box)
+            finally:
+                conn.close()
+
+        def done(change) -> None:
+            self.adding_face = False
+            saved = drawn_faces.saved_face(self.session.conn, change.result)
+            first = [change]
+            self.session.edit("Draw a face", lambda c: first.pop() if first
+                              else drawn_faces.put_back(c, saved))
+            if self.photo is not None and self.photo.id == photo_id:
+                self.reload_faces()
+                self._select(change.result)
+                self.panel.name_edit.setFocus()
+
+        def failed(exc: BaseException) -> None:
+            self.adding_face = False
+            self._update_status()
+            self.error(f"Could not add that face: {exc}")
+
+        self.session.runner.run(work, name="draw a face", owner=self, on_success=done,
+                                on_error=failed)
 
     def not_face_selected(self) -> bool:
         """"Not a face": the box goes for good (remembered on rescan); undoable."""
