@@ -538,6 +538,7 @@ def test_draw_a_face_the_detector_missed(qtbot, win):
     assert conn.execute("SELECT 1 FROM thumbnails WHERE face_id = ?", (new_id,)).fetchone()
     assert v.panel.name_edit.hasFocus()
     assert w.notice.label.text().startswith("Draw a face.")
+    assert v.notice.isVisible() and v.notice.label.text().startswith("Draw a face.")
     wait_people(qtbot, w)
     gen = w.session.people.generation
     qtbot.keyClick(v, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

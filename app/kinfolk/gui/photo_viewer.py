@@ -33,6 +33,7 @@ from ..db import repo
 from ..db.repo import FaceInPhoto, PhotoInfo
 from . import desktop, resources
 from .photo_grid import pil_to_qimage
+from .edit_notice import EditNotice
 from .session import Session
 from .widgets import ask_name, fmt_count, name_completer
 
@@ -557,7 +558,13 @@ class PhotoViewer(QDialog):
         lay.addWidget(self.splitter, 1)
         self.status = QLabel()
         self.status.setAccessibleName("Photo details")
-        lay.addWidget(self.status)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        # What an edit just did, with Undo (the main window's status bar is behind this window).
+        self.notice = EditNotice(lambda: self.session.undo.undo())
+        bottom.addWidget(self.notice, 1)
+        lay.addLayout(bottom)
 
         p = self.panel
         p.name_edit.returnPressed.connect(self.name_selected)
@@ -588,6 +595,7 @@ class PhotoViewer(QDialog):
         self._store = session.thumbnails(64)
         self._store.ready.connect(self._neighbour_thumbnails)
         session.people_changed.connect(self.reload_faces)
+        session.edited.connect(self.notice.show_notice)
         session.people.loaded.connect(self._people_loaded)
         # Enter belongs to the name box (a dialog would also "click" its default button, Open), and
         # ← / → always change photo, even after a button was clicked (buttons use arrows to move focus).
