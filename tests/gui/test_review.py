@@ -547,3 +547,24 @@ def test_draw_a_face_the_detector_missed(qtbot, win):
     w.redo_action.trigger()
     wait_people(qtbot, w)
     assert conn.execute("SELECT 1 FROM faces WHERE id = ?", (new_id,)).fetchone() is not None
+
+
+def test_drop_strip_wraps_instead_of_scrolling_sideways(qtbot, win):
+    """Issue 14.7: with many people the strip to drop groups on wraps into rows (by name) and
+    scrolls down, never sideways; at most two rows tall."""
+    w, gv = win, win.groups_view
+    w.resize(1000, 700)
+    names = [f"Person {i:02d}" for i in range(30)]
+    with w.session.conn:
+        w.session.conn.executemany("INSERT INTO persons(name) VALUES (?)", [(n,) for n in names])
+    gen = w.session.people.generation
+    w.session.people.reload()
+    wait_people(qtbot, w, gen)
+    w.show_page("groups")
+    qtbot.wait(100)
+    strip = gv.people_strip
+    assert [c.title for c in gv.people_model.cards] == sorted(names)
+    assert strip.isWrapping() and not strip.horizontalScrollBar().isVisible()
+    assert strip.height() <= 2 * gv._strip_row + 2 * strip.frameWidth() + 2
+    last = gv.people_model.index(len(names) - 1)
+    assert strip.visualRect(last).right() <= strip.viewport().width()  # no row runs off the side

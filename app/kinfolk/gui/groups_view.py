@@ -91,14 +91,14 @@ class GroupsView(QWidget):
         slay.addWidget(self.strip_hint)
         self.people_model = CardModel(session.thumbnails(64), self)
         self.people_strip = CardView(56, drop_kinds=("person",), width=124, lines=1)
+        # People wrap into rows (alphabetical), never a strip that scrolls sideways: up to two rows
+        # show, more scroll down.
         self.people_strip.setFlow(CardView.Flow.LeftToRight)
-        self.people_strip.setWrapping(False)
+        self.people_strip.setWrapping(True)
         self.people_strip.setDragEnabled(False)
-        self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.people_strip.setFixedHeight(56 + 16 + self.fontMetrics().height() + 6
-                                         + 2 * self.people_strip.frameWidth()
-                                         + self.people_strip.horizontalScrollBar().sizeHint().height())
+        self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._strip_row = 56 + 16 + self.fontMetrics().height() + 6 + 2 * self.people_strip.spacing()
         self.people_strip.setAccessibleName("People to drop groups on")
         self.people_strip.setModel(self.people_model)
         self.people_strip.cards_dropped.connect(self.drop_on_person)
@@ -170,13 +170,25 @@ class GroupsView(QWidget):
         self.stack.setCurrentWidget(self.page if n else self.empty)
         self.name_edit.setCompleter(name_completer(snap.names, self))
         self.people_model.set_cards([Card(c.key, c.title, "", c.cover_face_id, c.muted)
-                                     for c in person_cards(snap, show_hidden=False)])
+                                     for c in person_cards(snap, show_hidden=False, sort="Name")])
         self.strip_box.setVisible(bool(self.people_model.cards))
+        self._fit_strip()
         if n and (current is None or not self.cards.select_key(current.key)):
             # The group we were on is gone (named or hidden): go on with the one now at its place.
             row = min(max(selected_row, 0), n - 1)
             self.cards.select_key(self.model.cards[row].key)
         self._selection_changed()
+
+    def _fit_strip(self) -> None:
+        """One row of people when they fit in one, else two (the rest scroll vertically)."""
+        view = self.people_strip
+        per_row = max(1, (view.viewport().width() or 600) // (view.delegate.width + 2 * view.spacing()))
+        rows = 1 if len(self.people_model.cards) <= per_row else 2
+        view.setFixedHeight(rows * self._strip_row + 2 * view.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_strip()
 
     def drop_on_person(self, keys: list[tuple], target: Card) -> bool:
         """Groups dropped on a person: after a confirmation their faces become that person's."""
