@@ -568,3 +568,25 @@ def test_drop_strip_wraps_instead_of_scrolling_sideways(qtbot, win):
     assert strip.height() <= 2 * gv._strip_row + 2 * strip.frameWidth() + 2
     last = gv.people_model.index(len(names) - 1)
     assert strip.visualRect(last).right() <= strip.viewport().width()  # no row runs off the side
+
+
+def test_a_selected_face_is_unmistakable(qtbot, win):
+    """Issue 14.9 (minor): a selected face in a grid carries a strong frame in the selection
+    colour, not the style's faint wash."""
+    from PySide6.QtGui import QColor, QPalette
+
+    w, gv = win, win.groups_view
+    w.show_page("groups")
+    gv.cards.select_key(("group", w.session.people.snapshot.clusters[0].id))
+    grid = gv.faces
+    qtbot.waitUntil(lambda: all(gv.faces_model.store.has(f) for f in gv.faces_model.face_ids),
+                    timeout=10000)
+    grid.setCurrentIndex(gv.faces_model.index(0))
+    rect = grid.visualRect(gv.faces_model.index(0))
+    img = grid.viewport().grab().toImage()
+    hl = grid.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
+    side = min(rect.width(), rect.height()) - 8
+    x = rect.x() + (rect.width() - side) // 2 - 1  # on the frame's left edge
+    y = rect.center().y()
+    c = QColor(img.pixel(int(x * img.devicePixelRatio()), int(y * img.devicePixelRatio())))
+    assert abs(c.red() - hl.red()) + abs(c.green() - hl.green()) + abs(c.blue() - hl.blue()) < 60
