@@ -228,6 +228,8 @@ def test_hidden_strangers_come_back_from_the_edit_menu(qtbot, win):
     wait_people(qtbot, w)
     assert len(w.session.people.snapshot.clusters) == n_groups - 1
     w.unhide_action.trigger()
+    assert w.hidden_dialog.isVisible() and w.hidden_dialog.model.face_ids
+    w.hidden_dialog.all_button.click()
     qtbot.waitUntil(lambda: not w.organizing, timeout=20000)
     wait_people(qtbot, w)
     assert len(w.session.people.snapshot.clusters) == n_groups

@@ -590,3 +590,30 @@ def test_a_selected_face_is_unmistakable(qtbot, win):
     y = rect.center().y()
     c = QColor(img.pixel(int(x * img.devicePixelRatio()), int(y * img.devicePixelRatio())))
     assert abs(c.red() - hl.red()) + abs(c.green() - hl.green()) + abs(c.blue() - hl.blue()) < 60
+
+
+def test_hidden_strangers_come_back_one_by_one(qtbot, win):
+    """Issue 14.9 (minor): "Show Hidden Strangers" is not all-or-nothing: pick the faces."""
+    w, gv = win, win.groups_view
+    w.show_page("groups")
+    group = w.session.people.snapshot.clusters[0]
+    ids = people.face_ids_of_cluster(w.session.conn, group.id)
+    gv.cards.select_key(("group", group.id))
+    gen = w.session.people.generation
+    qtbot.mouseClick(gv.hide_button, Qt.MouseButton.LeftButton)
+    wait_people(qtbot, w, gen)
+    dlg = w.unhide_strangers()
+    assert sorted(dlg.model.face_ids) == sorted(ids)
+    dlg.grid.setCurrentIndex(dlg.model.index(0))
+    chosen = dlg.model.face_ids[0]
+    assert dlg.some_button.isEnabled()
+    gen = w.session.people.generation
+    qtbot.mouseClick(dlg.some_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.organizing, timeout=20000)
+    wait_people(qtbot, w, gen)
+    states = dict(w.session.conn.execute(
+        f"SELECT id, state FROM faces WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall())
+    assert states[chosen] != "ignored"
+    assert all(states[f] == "ignored" for f in ids if f != chosen)
+    assert dlg.model.face_ids == [f for f in dlg.model.face_ids if f != chosen]
+    dlg.close()

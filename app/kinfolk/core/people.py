@@ -452,6 +452,25 @@ def unhide_strangers(conn: sqlite3.Connection) -> Change:
     return change
 
 
+def unhide_faces(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """Bring back some faces set aside by ``hide_cluster`` (not all strangers are strangers): they
+    are unassigned again and grouped at the next clustering run."""
+    change = Change("Show hidden faces")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for chunk in _chunks(face_ids):
+            conn.execute(f"UPDATE faces SET state = 'unassigned' WHERE state = 'ignored' AND id IN "
+                         f"({','.join('?' * len(chunk))})", chunk)
+    change.result = len(face_ids)
+    return change
+
+
+def hidden_face_ids(conn: sqlite3.Connection) -> list[int]:
+    """Faces of the groups the user hid ("Not someone I know"), best quality first."""
+    return [r[0] for r in conn.execute("SELECT id FROM faces WHERE state = 'ignored' "
+                                       "ORDER BY quality DESC, id")]
+
+
 def set_cover(conn: sqlite3.Connection, person: str | int, face_id: int) -> Change:
     pid = resolve_person(conn, person)
     if not conn.execute("SELECT 1 FROM faces WHERE id = ? AND person_id = ?", (face_id, pid)).fetchone():

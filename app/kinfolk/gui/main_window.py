@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.regroup_action = self._action("&Group Faces Again", self.organize,
                                            tip="Match faces to named people and regroup the rest")
-        self.unhide_action = self._action("Show &Hidden Strangers", self.unhide_strangers,
+        self.unhide_action = self._action("Show &Hidden Strangers…", self.unhide_strangers,
                                           tip="Bring back the faces of groups you hid")
         self.review_action = self._action("Review Faces in &No Group…", self.review_single_faces,
                                           tip="Name faces that are in no group, one by one")
@@ -442,15 +442,16 @@ class MainWindow(QMainWindow):
         self.session.runner.run(work, name="organize", on_success=done, on_error=failed,
                                 on_cancelled=lambda: setattr(self, "organizing", False))
 
-    def unhide_strangers(self) -> bool:
-        """Faces of hidden groups become unassigned again (undoable), then are regrouped."""
-        from ..core.people import unhide_strangers
+    def unhide_strangers(self):
+        """The hidden strangers' faces, to bring back some or all (then they are regrouped)."""
+        from .hidden_faces import HiddenFacesDialog
 
-        if not self.session.try_edit("Show hidden strangers", unhide_strangers,
-                                     lambda m: QMessageBox.warning(self, "Kinfolk", m)):
-            return False
-        self.organize()
-        return True
+        if getattr(self, "hidden_dialog", None) is None:
+            self.hidden_dialog = HiddenFacesDialog(self.session, self.organize, self)
+        self.hidden_dialog.reload()
+        self.hidden_dialog.show()
+        self.hidden_dialog.raise_()
+        return self.hidden_dialog
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         log.error("%s failed", name, exc_info=exc)
