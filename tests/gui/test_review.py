@@ -617,3 +617,28 @@ def test_hidden_strangers_come_back_one_by_one(qtbot, win):
     assert all(states[f] == "ignored" for f in ids if f != chosen)
     assert dlg.model.face_ids == [f for f in dlg.model.face_ids if f != chosen]
     dlg.close()
+
+
+def test_photo_thumbnails_can_be_made_larger_and_smaller(qtbot, win):
+    """Issue 14.9 (minor): View → Larger / Smaller Photos (Ctrl++ / Ctrl+-) resize the photo
+    thumbnails, decoded sharp at the new size."""
+    w, pv = win, win.people_view
+    group = w.session.people.snapshot.clusters[0]
+    name_group_by_typing(qtbot, w, group.id, "Anna")
+    anna = next(p for p in w.session.people.snapshot.people if p.name == "Anna")
+    w.show_page("people")
+    pv.open_person(anna.id)
+    page = pv.person_page
+    grid, model = page.photos, page.photos_model
+    first = model.items[0]
+    before = grid.visualRect(model.photo_index(0)).width()
+    w.zoom_in_action.trigger()
+    assert model.store.size == 220 and grid.delegate.side == 220
+    qtbot.waitUntil(lambda: model.store.has(first.id), timeout=15000)
+    pm = model.store.cache.get(first.id)
+    assert max(pm.width(), pm.height()) == round(220 * pm.devicePixelRatio())
+    qtbot.waitUntil(lambda: grid.visualRect(model.photo_index(0)).width() > before, timeout=5000)
+    w.zoom_out_action.trigger()
+    w.zoom_out_action.trigger()
+    assert grid.delegate.side == 120 and w.search_view.grid.delegate.side == 120
+    qtbot.waitUntil(lambda: not w.session.runner.active, timeout=15000)

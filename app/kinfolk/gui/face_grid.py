@@ -172,8 +172,8 @@ class ThumbnailStore(QObject):
             self._timer.start()
 
     def _flush(self) -> None:
-        if self._busy or not self._wanted:
-            return
+        if self._busy or not self._wanted or getattr(self.runner, "_closed", False):
+            return  # (a library being closed loads nothing more)
         batch: list[int] = []
         while self._wanted and len(batch) < self.batch:
             fid, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now

@@ -168,6 +168,13 @@ class MainWindow(QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
+    def zoom_photos(self, steps: int) -> int:
+        """Larger or smaller photo thumbnails, in every photo grid (a person's photos, search)."""
+        side = 0
+        for grid in (self.people_view.person_page.photos, self.search_view.grid):
+            side = grid.zoom(steps)
+        return side
+
     def review_single_faces(self) -> PhotoViewer | None:
         """The viewer on every face that is in no group, one by one: type a name and Enter (next
         face), Enter alone skips, Ctrl+Delete = not a face, Esc ends."""
@@ -250,6 +257,13 @@ class MainWindow(QMainWindow):
         m.addAction(self.unhide_action)
 
         m = mb.addMenu("&View")
+        self.zoom_in_action = self._action("&Larger Photos", lambda: self.zoom_photos(1),
+                                           QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_action = self._action("&Smaller Photos", lambda: self.zoom_photos(-1),
+                                            QKeySequence.StandardKey.ZoomOut)
+        m.addAction(self.zoom_in_action)
+        m.addAction(self.zoom_out_action)
+        m.addSeparator()
         self.view_actions = {}
         for key, label, icon, shortcut in PAGES:
             a = self._action(label, lambda checked=False, k=key: self.show_page(k), shortcut, icon)

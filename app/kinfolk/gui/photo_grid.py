@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PhotoIdRole = Qt.ItemDataRole.UserRole + 20
 PathRole = Qt.ItemDataRole.UserRole + 21
 HeaderRole = Qt.ItemDataRole.UserRole + 22  # True on a year header row
+SIDES = (120, 160, 220, 300)  # thumbnail sizes View → Larger / Smaller Photos steps through
 UNDATED = "Date unknown"
 
 
@@ -176,6 +177,18 @@ class PhotoGridModel(QAbstractListModel):
         """The model index of ``items[position]``."""
         return self.index(self.row_of_photo(position))
 
+    def set_side(self, side: int) -> None:
+        """Thumbnails of another size: a new store (decoded at that size, sharp), same rows."""
+        if side == self.store.size:
+            return
+        old = self.store
+        old.ready.disconnect(self._thumbnails_ready)
+        self.store = PhotoThumbnailStore(old.runner, side, parent=old.parent())
+        self.store.set_paths({it.id: it.path for it in self.items})
+        self.store.ready.connect(self._thumbnails_ready)
+        self.beginResetModel()
+        self.endResetModel()
+
     @property
     def headers(self) -> list[str]:
         return [r for r in self._rows if isinstance(r, str)]
@@ -303,6 +316,18 @@ class PhotoGridView(QListView):
         self.verticalScrollBar().setSingleStep(icon_size // 3)
         self.setAccessibleName("Photos")
         self.doubleClicked.connect(self._activate)
+
+    def zoom(self, steps: int) -> int:
+        """Larger (+1) or smaller (-1) thumbnails along ``SIDES``; returns the new size."""
+        i = min(range(len(SIDES)), key=lambda k: abs(SIDES[k] - self.delegate.side))
+        side = SIDES[max(0, min(len(SIDES) - 1, i + steps))]
+        self.delegate.side = side
+        self.setIconSize(QSize(side, side))
+        self.verticalScrollBar().setSingleStep(side // 3)
+        if isinstance(self.model(), PhotoGridModel):
+            self.model().set_side(side)
+        self.scheduleDelayedItemsLayout()
+        return side
 
     def _activate(self, ix: QModelIndex) -> None:
         pos = self.model().photo_position(ix.row()) if ix.isValid() else -1
