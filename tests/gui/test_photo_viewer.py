@@ -136,7 +136,8 @@ def test_why_is_this_face_here(qtbot, win):
     v.panel.why_button.click()
     ex = v.explanation
     sugg = w.session.people.snapshot.suggestions[0]
-    assert f"Looks like Anna (similarity {sugg.similarity:.2f})" in ex.text
+    assert any(f"{w} Anna (similarity {sugg.similarity:.2f})" in ex.text
+               for w in ("Very likely", "Probably", "Maybe"))
     confirmed = {r[0] for r in w.session.conn.execute(
         "SELECT id FROM faces WHERE person_id = ? AND state = 'confirmed'", (anna.id,))}
     assert ex.neighbours and {n[0] for n in ex.neighbours} <= confirmed

@@ -35,6 +35,7 @@ from . import desktop, resources
 from .photo_grid import pil_to_qimage
 from .edit_notice import EditNotice
 from .session import Session
+from .suggestions_view import confidence_words
 from .widgets import ask_name, fmt_count, name_completer
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def explain_face(info: dict, names: dict[int, str], group_sizes: dict[int, int],
             best = sugg[0]
             evidence = best.get("evidence") or {}
             th = evidence.get("thresholds") or {}
-            line = f"Looks like {best['person']} (similarity {best['similarity']:.2f})"
+            words = confidence_words(best["similarity"], th)
+            line = f"{words} {best['person']} (similarity {best['similarity']:.2f})"
             if th.get("auto") is not None:
                 line += f", not enough to be sure (automatic from {th['auto']:.2f})"
             lines.append(line + ": Kinfolk asks you in Suggestions.")
