@@ -314,7 +314,7 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
 def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> Change:
     """Assign individual faces to the person called ``name`` (created if new)."""
     name = _clean_name(name)
-    change = Change(f"Name {len(face_ids)} face(s) {name}")
+    change = Change(f"Name {'a face' if len(face_ids) == 1 else f'{len(face_ids)} faces'} {name}")
     with transaction(conn):
         pid = _get_or_create(conn, name, change)
         _assign(conn, face_ids, pid, change, explicit=True)

@@ -19,6 +19,7 @@ from . import resources
 from .model_setup import SetupInfo, describe_setup, human_size, plain_words
 from .preferences import MachineSettings
 from .tasks import TaskContext, TaskHandle, TaskRunner
+from .widgets import fmt_count
 
 
 class ModelsPanel(QWidget):
@@ -225,7 +226,7 @@ class ModelsPanel(QWidget):
     def _installed(self, files: list[str]) -> None:
         self._download = None
         self._busy(False)
-        self.status.setText(f"Installed {len(files)} model file(s).")
+        self.status.setText(f"Installed {fmt_count(len(files), 'model file')}.")
         self.refresh()
 
     def _failed(self, exc: BaseException) -> None:

@@ -294,8 +294,9 @@ class PersonPage(QWidget):
         if not ids or self.person is None:
             return False
         names = [n for n in self.session.people.snapshot.names if n != self.person.name]
-        name = self.view.choose_person("Move faces to…", f"Who is in the {len(ids)} selected "
-                                       "face(s)? (A new name creates a person.)", names, False)
+        what = "the selected face" if len(ids) == 1 else f"the {len(ids)} selected faces"
+        name = self.view.choose_person("Move faces to…", f"Who is {what}? (A new name creates a "
+                                       "person.)", names, False)
         if not name:
             return False
         return self.view.run_edit(f"Move to {name}", lambda c: people.name_faces(c, ids, name))
