@@ -36,3 +36,18 @@ def test_scan_reads_the_name_before_the_file_time_and_file_times_are_guesses(tmp
     assert shown_date("2026-11-30T04:53:00", "file", str(p)) == ("2019-07-12T14:30:05", False)
     assert shown_date("2001-02-03T04:05:06", "exif", str(q)) == ("2001-02-03T04:05:06", False)
     os.remove(q)
+
+
+def test_xmp_dates_from_a_sidecar_beat_the_file_name(tmp_path):
+    from kinfolk.core.photo_dates import date_from_xmp_text
+
+    p = tmp_path / "IMG_20190712_143005.jpg"
+    Image.new("RGB", (8, 8)).save(p)
+    (tmp_path / "IMG_20190712_143005.jpg.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+        'exif:DateTimeOriginal="2005-03-04T10:11:12+01:00"/></rdf:RDF></x:xmpmeta>')
+    assert read_capture_date(p) == ("2005-03-04T10:11:12", "xmp")
+    assert date_from_xmp_text("<photoshop:DateCreated>1999-12-31</photoshop:DateCreated>") == \
+        "1999-12-31T00:00:00"
+    assert date_from_xmp_text('xmp:CreateDate="0000-00-00T00:00:00"') is None
+    assert shown_date("2005-03-04T10:11:12", "xmp", str(p)) == ("2005-03-04T10:11:12", False)

@@ -162,7 +162,7 @@ def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[
         "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
         "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg, "
         "(SELECT MAX(ph.taken_at) FROM faces g JOIN photos ph ON ph.id = g.photo_id "
-        " WHERE g.person_id = p.id AND ph.taken_at_source IN ('exif', 'filename')) AS latest "
+        " WHERE g.person_id = p.id AND ph.taken_at_source IN ('exif', 'xmp', 'filename')) AS latest "
         "FROM persons p LEFT JOIN faces f ON f.person_id = p.id "
         + ("" if include_hidden else "WHERE p.hidden = 0 ")
         + "GROUP BY p.id ORDER BY photos DESC, p.name").fetchall()
