@@ -65,6 +65,8 @@ def _do(args, fn, *a):
     # New confirmed faces change who the unknown faces look like: refresh matches and suggestions.
     for (model,) in conn.execute("SELECT DISTINCT model_id FROM faces").fetchall():
         match_faces(conn, model)
+    if getattr(change, "note", ""):
+        print(change.note, file=sys.stderr)  # e.g. "1 face left out: Anna is already in that photo."
     return change
 
 
