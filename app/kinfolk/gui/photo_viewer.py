@@ -36,7 +36,7 @@ from .photo_grid import pil_to_qimage
 from .edit_notice import EditNotice
 from .session import Session
 from .suggestions_view import confidence_words
-from .widgets import ask_name, fmt_count, name_completer
+from .widgets import ask_name, fmt_count, name_completer, pass_undo_to_window
 
 log = logging.getLogger(__name__)
 
@@ -580,6 +580,7 @@ class PhotoViewer(QDialog):
         not_face.triggered.connect(self.not_face_selected)
         self.addAction(not_face)
         p.name_edit.installEventFilter(self)  # review: ← / → in an empty name box change face
+        pass_undo_to_window(p.name_edit)  # Ctrl+Z in the empty box undoes the last naming
         p.why_button.toggled.connect(lambda on: on and self.explain_selected())
         p.neighbours.itemDoubleClicked.connect(
             lambda it: self.session.show_face(it.data(Qt.ItemDataRole.UserRole)))
