@@ -647,3 +647,35 @@ def test_photo_thumbnails_can_be_made_larger_and_smaller(qtbot, win):
     w.zoom_out_action.trigger()
     assert grid.delegate.side == 120 and w.search_view.grid.delegate.side == 120
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=15000)
+
+
+def test_matching_that_finishes_after_its_edit_was_undone_is_reverted(qtbot, win):
+    """Issue 14.1, the race: matching started after an edit finishes only after the user undid that
+    edit. What it assigned rests on a decision that no longer holds: it is reverted at once (and
+    a later decision of the user on those faces is never overwritten)."""
+    from kinfolk.gui.undo import attach_consequences, top_command
+
+    w = win
+    conn = w.session.conn
+    c0, c1 = w.session.people.snapshot.clusters[:2]
+    name_group_by_typing(qtbot, w, c0.id, "Anna")
+    anchor = top_command(w.session.undo)
+    assert anchor is not None
+    anna = people.person_by_name(conn, "Anna")
+    f1, f2 = people.face_ids_of_cluster(conn, c1.id)[:2]
+
+    def matched(conn):  # what a background match would have done meanwhile
+        conn.execute("UPDATE faces SET person_id = ?, state = 'auto', cluster_id = NULL "
+                     "WHERE id IN (?, ?)", (anna, f1, f2))
+
+    change = people.journaled_match(conn, matched)
+    assert set(change.faces) == {f1, f2}
+    conn.execute("UPDATE faces SET state = 'confirmed' WHERE id = ?", (f2,))  # the user, later
+    gen = w.session.people.generation
+    w.session.undo.undo()
+    wait_people(qtbot, w, gen)
+    assert attach_consequences(w.session.undo, anchor, change, conn)
+    row1 = conn.execute("SELECT person_id, state, cluster_id FROM faces WHERE id = ?", (f1,)).fetchone()
+    assert tuple(row1) == (None, "unassigned", c1.id)
+    assert conn.execute("SELECT state FROM faces WHERE id = ?", (f2,)).fetchone()[0] == "confirmed"
+    assert anchor.consequences == []
