@@ -1,7 +1,10 @@
 """Screenshots of every main view.
 
     KINFOLK_MODELS=../shared/models QT_QPA_PLATFORM=offscreen \\
-        .venv/bin/python tests/gui/screenshots.py [--out docs/screenshots] [--photos 60]
+        .venv/bin/python tests/gui/screenshots.py [--out docs/screenshots] [--photos 60] [--size 1000x700]
+
+Under Xvfb with a window manager (what a user sees, window frames and all), e.g.
+    Xvfb :99 -screen 0 1920x1200x24 & DISPLAY=:99 openbox & DISPLAY=:99 QT_QPA_PLATFORM=xcb …
 
 1. Real photos, real models: copies photos of the labeled set into a temp folder (never into the
    repo), scans them, groups the faces, names two groups after their true labels, and saves PNGs of:
@@ -86,12 +89,16 @@ def save(widget: QWidget, out: Path, name: str) -> None:
 
 
 def main() -> int:
+    global SIZE
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     ap.add_argument("--faces-out", default=str(Path(tempfile.gettempdir()) / "kinfolk-screenshots"))
     ap.add_argument("--photos", type=int, default=60)
     ap.add_argument("--faces", default=str(REPO.parent / "shared" / "data" / "faces"))
+    ap.add_argument("--size", default="x".join(map(str, SIZE)), help="main window WxH")
+    ap.add_argument("--drawn-only", action="store_true", help="only the drawn people (for docs/)")
     args = ap.parse_args()
+    SIZE = tuple(int(v) for v in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     faces_out = Path(args.faces_out)
@@ -107,6 +114,10 @@ def main() -> int:
     from kinfolk.gui.main_window import MainWindow
     from kinfolk.gui.session import Session
 
+    if args.drawn_only:
+        drawn_people(app, work, out)
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     photos = work / "Family photos"
     photos.mkdir()
     faces = Path(args.faces)
@@ -194,6 +205,18 @@ def main() -> int:
         pump(app, 1)
         save(win.viewer, faces_out, "viewer")
         win.viewer.close()
+        win.show_page("people")
+        win.people_view.open_person(snap.people[0].id)
+        win.people_view.person_page.tabs.setCurrentIndex(1)
+        pump(app, 1.5)
+        save(win, faces_out, "person-faces")
+        win.people_view.person_page.tabs.setCurrentIndex(0)
+        win.people_view.show_list()
+    if win.review_single_faces() is not None:
+        wait(app, lambda: not win.viewer.loading, 60)
+        pump(app, 1)
+        save(win.viewer, faces_out, "review")
+        win.viewer.close()
     win.show_page("library")
 
     sdlg = win.open_settings()
@@ -203,6 +226,9 @@ def main() -> int:
         sdlg.tabs.setCurrentIndex(i)
         pump(app)
         save(sdlg, out, name)
+    sdlg.advanced.setChecked(True)
+    pump(app)
+    save(sdlg, out, "settings-faces-advanced")
     sdlg.reject()
     win.close()
     drawn_people(app, work, out)
@@ -248,7 +274,7 @@ def drawn_people(app: QApplication, work: Path, out: Path) -> None:
     sv = win.suggestions_view
     sv.show_face(sv.model.cards[0])
     viewer = win.viewer
-    viewer.resize(1100, 720)
+    viewer.resize(min(1100, SIZE[0]), min(720, SIZE[1]))
     wait(app, lambda: not viewer.loading, 30)
     viewer.explain_selected()
     pump(app, 1.5)
@@ -262,6 +288,11 @@ def drawn_people(app: QApplication, work: Path, out: Path) -> None:
     wait(app, lambda: not search.searching, 30)
     pump(app, 2)
     save(win, out, "search")
+    if win.review_single_faces() is not None:
+        wait(app, lambda: not win.viewer.loading, 30)
+        pump(app, 1)
+        save(win.viewer, out, "review")
+        win.viewer.close()
     win.close()
 
 

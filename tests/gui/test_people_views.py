@@ -88,7 +88,7 @@ def test_merge_rename_hide_and_the_person_page(qtbot, win):
     assert rejected not in page.faces_model.face_ids
 
     # Rename, hide (and the hidden filter), all through injected dialogs.
-    pv.choose_person = lambda title, prompt, names, existing: "Anna Maria"
+    pv.ask_new_name = lambda current, others: "Anna Maria"
     assert pv.rename(w.session.people.snapshot.people[0])
     wait_people(qtbot, w)
     assert page.title.text() == "Anna Maria"
@@ -144,7 +144,7 @@ def test_search_and_forget(qtbot, win):
     search.search()
     qtbot.waitUntil(lambda: not search.searching, timeout=10000)
     assert len(search.results) == anna.photos
-    assert search.model.rowCount() == anna.photos
+    assert len(search.model.items) == anna.photos
     assert search.status.text() == f"{anna.photos} photos found"
     search.with_edit.setText("Nobody Known")
     search.search()
@@ -228,6 +228,8 @@ def test_hidden_strangers_come_back_from_the_edit_menu(qtbot, win):
     wait_people(qtbot, w)
     assert len(w.session.people.snapshot.clusters) == n_groups - 1
     w.unhide_action.trigger()
+    assert w.hidden_dialog.isVisible() and w.hidden_dialog.model.face_ids
+    w.hidden_dialog.all_button.click()
     qtbot.waitUntil(lambda: not w.organizing, timeout=20000)
     wait_people(qtbot, w)
     assert len(w.session.people.snapshot.clusters) == n_groups

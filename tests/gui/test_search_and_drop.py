@@ -34,7 +34,7 @@ def test_search_grid_filters_open_and_reveal(qtbot, win, tmp_path):
     w.show_page("search")
     sv.with_edit.setText("Anna")
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == anna.photos == len(rows)
+    assert len(sv.model.items) == anna.photos == len(rows)
     assert {it.id for it in sv.model.items} == {r[0] for r in rows}
     assert all("Anna" in it.people for it in sv.model.items)
     qtbot.waitUntil(lambda: all(sv.store.has(it.id) for it in sv.model.items), timeout=15000)
@@ -44,11 +44,11 @@ def test_search_grid_filters_open_and_reveal(qtbot, win, tmp_path):
     sv.date_from.setText(days[-1])
     sv.date_to.setText(days[-1][:7])  # that whole month
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == days.count(days[-1])
+    assert len(sv.model.items) == days.count(days[-1])
     sv.date_from.setText(str(int(days[-1][:4]) + 1))
     sv.date_to.clear()
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == 0 and sv.stack.currentWidget() is sv.empty
+    assert len(sv.model.items) == 0 and sv.stack.currentWidget() is sv.empty
     sv.date_from.setText("2019-13")
     sv.search()
     assert not sv.searching and "no month 13" in sv.status.text()
@@ -59,18 +59,18 @@ def test_search_grid_filters_open_and_reveal(qtbot, win, tmp_path):
     assert sv.folder.findData(folder) > 0, "library folders are offered"
     sv.set_folder(folder)
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == anna.photos
+    assert len(sv.model.items) == anna.photos
     sv.choose_folder = lambda: str(tmp_path)
     sv.folder.setCurrentIndex(sv.folder.count() - 1)
     sv._folder_chosen(sv.folder.count() - 1)  # "Other folder…"
     assert sv.folder.currentData() == str(tmp_path)
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == 0
+    assert len(sv.model.items) == 0
     sv.set_folder(None)
     sv.with_edit.clear()
     sv.date_from.setText("1900")  # only a date: every photo since
     run_search(qtbot, sv)
-    assert sv.model.rowCount() == conn.execute(
+    assert len(sv.model.items) == conn.execute(
         "SELECT COUNT(*) FROM photos WHERE status = 'ok' AND taken_at >= '1900-01-01'").fetchone()[0]
 
     # Open / Show in folder / View, from the buttons and the context menu.
@@ -79,7 +79,7 @@ def test_search_grid_filters_open_and_reveal(qtbot, win, tmp_path):
     run_search(qtbot, sv)
     opened, shown = [], []
     sv.open_file, sv.reveal = opened.append, shown.append
-    sv.grid.setCurrentIndex(sv.model.index(1))
+    sv.grid.setCurrentIndex(sv.model.photo_index(1))
     item = sv.model.items[1]
     sv.open_button.click()
     sv.reveal_button.click()

@@ -80,6 +80,28 @@ def test_calibration_proposes_ordered_thresholds_and_apply_is_used(tmp_path):
     assert thresholds_for(conn, MODEL) == t
 
 
+def test_calibration_never_proposes_an_auto_threshold_the_users_no_answers_contradict(tmp_path):
+    """Issue 14.2: a face the user said is not P must not be assigned to P by the proposal."""
+    conn, truth = _library(tmp_path, n_people=5, per_person=8)
+    organize(conn)
+    clusters = people.list_clusters(conn)
+    for i, c in enumerate(clusters):
+        people.name_cluster(conn, c.id, f"P{i}")
+    # "No": P0's best look-alike among P1's faces is not P0 (the user answered a suggestion).
+    p0 = people.face_ids_of_person(conn, people.resolve_person(conn, "P0"))
+    p1 = people.face_ids_of_person(conn, people.resolve_person(conn, "P1"))
+    emb = {f: np.frombuffer(conn.execute("SELECT embedding FROM faces WHERE id = ?", (f,)).fetchone()[0],
+                            np.float32) for f in p0 + p1}
+    g = np.stack([emb[f] for f in p0])
+    score = {f: float(np.sort(g @ emb[f])[::-1][:3].mean()) for f in p1}
+    worst = max(score, key=score.get)
+    people.reject(conn, [worst], "P0")
+    before = calibration.calibrate(conn, MODEL, target_far=0.05)  # a lax FAR target
+    assert before.rejections == 1 and before.highest_rejected == pytest.approx(score[worst], abs=1e-4)
+    assert before.proposed.auto > score[worst]
+    assert before.proposed.suggest <= before.proposed.auto
+
+
 def test_calibration_needs_enough_people(tmp_path):
     conn, _ = _library(tmp_path, n_people=1)
     with pytest.raises(calibration.CalibrationError):

@@ -80,11 +80,8 @@ def test_suggestions_between_thresholds_and_rejection_is_remembered(lib):
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
     # Even with a permissive auto threshold the rejected face is not given back to Ben.
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
-    # Naming a group that holds the rejected face leaves that face out...
-    lib.execute("UPDATE faces SET cluster_id = 9 WHERE id IN (?, ?)", (b[1], b[2]))
-    people.name_cluster(lib, 9, "Ben")
-    assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
-    # ...but the user moving that very face to Ben overrides the old rejection (and undo restores it).
+    # Matching leaves the rejected face out; the user moving that very face to Ben overrides the old
+    # rejection (and undo restores it).
     change = people.move_faces(lib, [b[1]], "Ben")
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] == 1
     change.undo(lib)
@@ -185,3 +182,81 @@ def test_hide_a_group_of_strangers_and_bring_them_back(lib):
     change = people.unhide_strangers(lib)
     assert change.result == len(c)
     assert lib.execute("SELECT COUNT(*) FROM faces WHERE state = 'ignored'").fetchone()[0] == 0
+
+
+def test_one_named_face_gives_suggestions_not_automatic_names(lib):
+    """Naming one face names only that face: its look-alikes are asked about, not assigned."""
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:1], "Anna")
+    report = match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
+    assert report.assigned == 0
+    assert {s.face_id for s in list_suggestions(lib)} == set(a[1:])
+
+
+def test_journaled_match_undoes_what_matching_assigned(lib):
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    before = lib.execute("SELECT id, person_id, state, cluster_id FROM faces ORDER BY id").fetchall()
+    change = people.journaled_match(lib, lambda c: match_faces(c, "m", TH))
+    assert set(change.faces) == set(a[2:]) and change.automatic
+    # A later decision of the user on one of those faces is never overwritten by the undo.
+    people.move_faces(lib, [a[2]], "Anna")
+    change.undo(lib)
+    after = {r[0]: tuple(r[1:]) for r in lib.execute("SELECT id, person_id, state, cluster_id FROM faces")}
+    assert after[a[2]][1] == "confirmed"
+    assert all(after[r[0]] == tuple(r[1:]) for r in before if r[0] != a[2])
+
+
+def test_merging_a_group_takes_all_its_faces_and_leaves_no_remnant_group(lib):
+    """Issue 14.4: merge means merge. Faces once rejected for the person go too (the user named the
+    faces they saw); a face in a photo the person is already in is left out, leaves the group, and
+    the change says so."""
+    a, b = faces_of(lib, 0), faces_of(lib, 1)
+    photo_of = dict(lib.execute("SELECT id, photo_id FROM faces").fetchall())
+    named = next(f for f in a if any(photo_of[g] == photo_of[f] for g in b))
+    clash = next(g for g in b if photo_of[g] == photo_of[named])  # B's face in Anna's photo
+    rest = [f for f in a if f != named]
+    people.name_faces(lib, [named], "Anna")
+    people.reject(lib, [rest[0]], "Anna")
+    group = rest + [clash]
+    lib.execute(f"UPDATE faces SET cluster_id = 7 WHERE id IN ({','.join('?' * len(group))})", group)
+    change = people.name_cluster(lib, 7, "anna")
+    anna = {r[0] for r in lib.execute("SELECT id FROM faces WHERE person_id = 1")}
+    assert anna == set(a)
+    assert people.face_ids_of_cluster(lib, 7) == []
+    assert change.note == "1 face left out: Anna is already in that photo."
+    change.undo(lib)
+    assert sorted(people.face_ids_of_cluster(lib, 7)) == sorted(group)
+
+
+def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
+    """Issue 14.5: "Not a face" removes the face from groups, people and suggestions, a rescan of
+    the photo does not bring it back, and undo restores it exactly."""
+    a = faces_of(lib, 0)
+    people.name_faces(lib, a[:2], "Anna")
+    match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.5))
+    victim = a[2]
+    assert any(s.face_id == victim for s in list_suggestions(lib))
+    before = lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()
+    photo = lib.execute("SELECT path FROM photos WHERE id = ?", (before["photo_id"],)).fetchone()[0]
+    change = people.mark_not_face(lib, [victim])
+    assert lib.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is None
+    assert not any(s.face_id == victim for s in list_suggestions(lib))
+    change.undo(lib)
+    assert tuple(lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()) == tuple(before)
+    assert any(s.face_id == victim for s in list_suggestions(lib))
+    people.mark_not_face(lib, [victim])
+    # A rescan finds the same faces in the photo again: the one that is not a face stays out.
+    boxes = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
+                        (before["photo_id"],)).fetchall()
+    faces = [repo.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
+                             score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
+             for b in boxes]
+    faces.append(repo.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
+                                 landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
+                                 embedding=np.frombuffer(before["embedding"], np.float32)))
+    with transaction(lib):
+        repo.write_photo(lib, repo.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
+                                               faces=faces))
+    n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
+    assert n == len(boxes)

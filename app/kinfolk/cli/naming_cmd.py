@@ -60,9 +60,12 @@ def _do(args, fn, *a):
 
     library = Library(library_path(args), open_library(args))
     try:
-        return library.edit(fn, *a)
+        change = library.edit(fn, *a)
     except PeopleError as exc:
         raise UserError(str(exc)) from exc
+    if getattr(change, "note", ""):
+        print(change.note, file=sys.stderr)  # e.g. "1 face left out: Anna is already in that photo."
+    return change
 
 
 def run_name(args) -> int:

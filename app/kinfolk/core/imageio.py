@@ -37,6 +37,8 @@ from typing import BinaryIO, Sequence, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .photo_dates import date_from_filename, date_from_xmp
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -147,7 +149,7 @@ class DecodedPhoto:
     full_size: tuple[int, int]  # (w, h) of the oriented full-size photo
     format: str  # as sniff_format names it: "JPEG", "HEIF", "NEF", ...
     taken_at: str | None  # ISO 8601 local time, no tz, e.g. "2019-07-04T12:30:00"
-    taken_at_source: str  # "exif" or "file"
+    taken_at_source: str  # "exif", "xmp", "filename" (a date in the name) or "file" (mtime: a guess)
 
 
 # --------------------------------------------------------------------------------------------
@@ -806,7 +808,9 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
 
 def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple[str | None, str]:
     """When the photo was taken: ``(iso_local_time, "exif")`` from EXIF DateTimeOriginal, else
-    DateTimeDigitized, else DateTime; otherwise ``(mtime, "file")``. Placeholder dates such as
+    DateTimeDigitized, else DateTime; else an XMP date (embedded or sidecar, ``"xmp"``); else a
+    date in the file name (``core.photo_dates``, ``"filename"``); otherwise ``(mtime, "file")``,
+    a guess. Placeholder dates such as
     "0000:00:00 00:00:00" are ignored. ``image``, if given, is the already-open Pillow image of
     ``path`` (saves reopening). Raises ImageLoadError only when the file itself is gone/unreadable.
     """
@@ -838,6 +842,12 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
     found = _date_from_exif(exif)
     if found:
         return found, "exif"
+    found = date_from_xmp(path, image.info.get("xmp") if image is not None else None)
+    if found:
+        return found, "xmp"
+    named = date_from_filename(path)
+    if named:
+        return named, "filename"
     return _mtime_date(path), "file"
 
 
@@ -847,6 +857,12 @@ def _capture_date(op: _Opened, f: BinaryIO, path: str) -> tuple[str | None, str]
         found = _date_from_exifread(op.raw_meta)
     if found:
         return found, "exif"
+    found = date_from_xmp(path, getattr(op.im, "info", {}).get("xmp"))
+    if found:
+        return found, "xmp"
+    named = date_from_filename(path)
+    if named:
+        return named, "filename"
     try:
         st = os.fstat(f.fileno())
         return datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds"), "file"

@@ -4,7 +4,9 @@ For every unassigned face of a model, the similarity to a person is the mean of 
 cosine similarities to that person's *confirmed* faces (auto-assigned faces are not used as evidence,
 so mistakes don't snowball). Then, with the best person P (score s1) and the runner-up (s2):
 
-- s1 ≥ ``auto`` and s1 − s2 ≥ ``margin`` → assigned to P (state ``auto``);
+- s1 ≥ ``auto`` and s1 − s2 ≥ ``margin`` and P has at least ``MIN_EVIDENCE`` confirmed faces →
+  assigned to P (state ``auto``; a single named face is too little to name others without asking:
+  naming one face names that face, and its look-alikes become suggestions);
 - s1 ≥ ``suggest`` → a suggestion for each person scoring ≥ ``suggest``, best first;
 - otherwise the face stays unassigned (and is clustered).
 
@@ -29,6 +31,7 @@ from .thresholds import Thresholds, thresholds_for
 
 K_NEIGHBOURS = 3
 MARGIN = 0.05
+MIN_EVIDENCE = 2  # confirmed faces a person needs before faces are assigned to them automatically
 BLOCK = 4096
 
 
@@ -94,6 +97,7 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
     pindex = {int(p): i for i, p in enumerate(person_ids)}
     bounds = np.searchsorted(owner_ids, person_ids).tolist() + [len(people)]
     bounds = np.array(bounds)
+    enough = np.diff(bounds) >= MIN_EVIDENCE  # per person: may faces be assigned without asking?
     gallery_face_ids = np.array([r[1] for r in people])
     gallery = np.frombuffer(b"".join(r[2] for r in people), np.float32).reshape(len(people), -1)
     hidden = {r[0] for r in people if r[3]}
@@ -150,7 +154,7 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
                 "thresholds": {"auto": th.auto, "suggest": th.suggest, "margin": MARGIN},
             }
             pid1 = int(person_ids[p1])
-            if s1[row] >= th.auto and (s2 is None or s1[row] - s2 >= MARGIN):
+            if s1[row] >= th.auto and (s2 is None or s1[row] - s2 >= MARGIN) and enough[p1]:
                 autos.append((float(s1[row]), fid, pid1, json.dumps(evidence), float(s1[row])))
                 continue
             for p_i in np.flatnonzero(scores[row] >= th.suggest):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..db.connection import transaction
 
@@ -36,6 +36,7 @@ class PersonSummary:
     cover_face_id: int | None
     birth_date: str | None
     suggestions: int = 0
+    latest_photo: str | None = None  # when their newest photo was taken (real dates only)
 
 
 @dataclass
@@ -63,6 +64,13 @@ class Change:
     rejections_removed: set[tuple[int, int]] = field(default_factory=set)
     suggestions_removed: list[tuple] = field(default_factory=list)
     result: object = None
+    # A change made by matching, not by the user: undo only puts back faces that are still as
+    # matching left them ('auto'), so it never overwrites a later decision of the user.
+    automatic: bool = False
+    note: str = ""  # what the user should know beyond the description ("2 faces left out: …")
+    deleted_faces: list[tuple[dict, bytes | None]] = field(default_factory=list)  # row, thumbnail
+    not_faces_added: list[int] = field(default_factory=list)  # rowids in not_faces
+    faces_added: list[int] = field(default_factory=list)  # face rows the operation created
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
@@ -84,6 +92,17 @@ class Change:
 
     def undo(self, conn: sqlite3.Connection) -> None:
         with transaction(conn):
+            for fid in self.faces_added:  # cascades their crop, suggestions, rejections
+                conn.execute("DELETE FROM faces WHERE id = ?", (fid,))
+            for rowid in self.not_faces_added:
+                conn.execute("DELETE FROM not_faces WHERE rowid = ?", (rowid,))
+            for row, jpeg in self.deleted_faces:  # before anything that points at them
+                cols = list(row)
+                conn.execute(f"INSERT INTO faces({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [row[c] for c in cols])
+                if jpeg is not None:
+                    conn.execute("INSERT OR REPLACE INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
+                                 (row["id"], jpeg))
             # Persons first (faces may point at a person that the operation deleted).
             for pid, before in self.persons_before.items():
                 if before is not None:
@@ -93,9 +112,10 @@ class Change:
                         f"ON CONFLICT(id) DO UPDATE SET "
                         + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
                         [before[c] for c in cols])
+            guard = " AND state = 'auto'" if self.automatic else ""
             for fid, values in self.faces.items():
                 conn.execute(f"UPDATE faces SET {', '.join(c + ' = ?' for c in _FACE_COLS)} "
-                             "WHERE id = ?", (*values, fid))
+                             "WHERE id = ?" + guard, (*values, fid))
             for fid, pid in self.rejections_added:
                 conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
                              (fid, pid))
@@ -108,6 +128,23 @@ class Change:
             for pid, before in self.persons_before.items():
                 if before is None:  # created by the operation
                     conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+
+
+def journaled_match(conn: sqlite3.Connection, match: Callable[[sqlite3.Connection], object]) -> Change:
+    """Run ``match(conn)`` (e.g. ``core.matching.match_faces`` for each model) and return what it
+    did as an undoable ``Change``: the before-images of the faces it assigned automatically.
+
+    Matching after an edit is a consequence of that edit: the GUI appends this change to the edit's
+    undo step, so undoing a wrong "Yes" also takes back the faces that followed it. Suggestions are
+    not journaled: they are rewritten by the next match (which runs after every undo)."""
+    before = {r[0]: tuple(r[1:]) for r in conn.execute(
+        f"SELECT id, {', '.join(_FACE_COLS)} FROM faces WHERE state = 'unassigned'")}
+    change = Change("Recognized automatically", automatic=True)
+    change.result = match(conn)
+    for (fid,) in conn.execute("SELECT id FROM faces WHERE state = 'auto'"):
+        if fid in before:
+            change.faces[fid] = before[fid]
+    return change
 
 
 def _chunks(ids: Sequence[int], n: int = 500):
@@ -123,7 +160,9 @@ def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[
     rows = conn.execute(
         "SELECT p.id, p.name, p.hidden, p.cover_face_id, p.birth_date, "
         "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
-        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg "
+        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg, "
+        "(SELECT MAX(ph.taken_at) FROM faces g JOIN photos ph ON ph.id = g.photo_id "
+        " WHERE g.person_id = p.id AND ph.taken_at_source IN ('exif', 'xmp', 'filename')) AS latest "
         "FROM persons p LEFT JOIN faces f ON f.person_id = p.id "
         + ("" if include_hidden else "WHERE p.hidden = 0 ")
         + "GROUP BY p.id ORDER BY photos DESC, p.name").fetchall()
@@ -131,7 +170,7 @@ def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[
     for r in rows:
         cover = r["cover_face_id"] or _best_face(conn, "person_id = ?", (r["id"],))
         out.append(PersonSummary(r["id"], r["name"], bool(r["hidden"]), r["faces"], r["photos"],
-                                 cover, r["birth_date"], r["sugg"]))
+                                 cover, r["birth_date"], r["sugg"], r["latest"]))
     return out
 
 
@@ -216,6 +255,7 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
         "SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))}
     done = []
     rows = []
+    same_photo = 0
     for chunk in _chunks(face_ids):
         q = ",".join("?" * len(chunk))
         rows += conn.execute(f"SELECT id, photo_id, person_id FROM faces WHERE id IN ({q}) "
@@ -224,6 +264,7 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
         if fid in rejected:
             continue
         if current != person_id and photo_id in taken_photos:
+            same_photo += 1
             continue
         taken_photos.add(photo_id)
         conn.execute("UPDATE faces SET person_id = ?, state = ?, cluster_id = NULL, "
@@ -235,12 +276,25 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
             q = ",".join("?" * len(chunk))
             change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
             conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
+    skipped = len(set(face_ids)) - len(done)
+    if skipped:
+        name = conn.execute("SELECT name FROM persons WHERE id = ?", (person_id,)).fetchone()[0]
+        why = []
+        if same_photo:
+            why.append(f"{name} is already in {'that photo' if same_photo == 1 else 'those photos'}")
+        if skipped - same_photo:
+            why.append(f"you said {'it is' if skipped - same_photo == 1 else 'they are'} not {name}")
+        change.note = (f"{skipped} face{'s' if skipped != 1 else ''} left out: " + "; ".join(why)
+                       + ".")
     return done
 
 
 def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change:
     """Give a group a name: its faces become confirmed faces of that person (an existing name merges).
-    ``change.result`` is the person id."""
+    The user named the faces they saw, so all of them go (an earlier "not this person" for one of
+    them is lifted); only a face in a photo the person is already in is left out (one person per
+    photo), and it leaves the group too, so a merge never leaves a remnant group behind
+    (``change.note`` says so). ``change.result`` is the person id."""
     name = _clean_name(name)
     change = Change(f"Name group as {name}")
     with transaction(conn):  # the group's faces read under the write lock: regrouping cannot interleave
@@ -248,7 +302,11 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
         if not faces:
             raise PeopleError(f"no unnamed group {cluster_id}")
         pid = _get_or_create(conn, name, change)
-        _assign(conn, faces, pid, change)
+        done = set(_assign(conn, faces, pid, change, explicit=True))
+        left = [f for f in faces if f not in done]
+        for chunk in _chunks(left):
+            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE id IN ({','.join('?' * len(chunk))})",
+                         chunk)
     change.result = pid
     return change
 
@@ -256,7 +314,7 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
 def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> Change:
     """Assign individual faces to the person called ``name`` (created if new)."""
     name = _clean_name(name)
-    change = Change(f"Name {len(face_ids)} face(s) {name}")
+    change = Change(f"Name {'a face' if len(face_ids) == 1 else f'{len(face_ids)} faces'} {name}")
     with transaction(conn):
         pid = _get_or_create(conn, name, change)
         _assign(conn, face_ids, pid, change, explicit=True)
@@ -394,6 +452,25 @@ def unhide_strangers(conn: sqlite3.Connection) -> Change:
     return change
 
 
+def unhide_faces(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """Bring back some faces set aside by ``hide_cluster`` (not all strangers are strangers): they
+    are unassigned again and grouped at the next clustering run."""
+    change = Change("Show hidden faces")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for chunk in _chunks(face_ids):
+            conn.execute(f"UPDATE faces SET state = 'unassigned' WHERE state = 'ignored' AND id IN "
+                         f"({','.join('?' * len(chunk))})", chunk)
+    change.result = len(face_ids)
+    return change
+
+
+def hidden_face_ids(conn: sqlite3.Connection) -> list[int]:
+    """Faces of the groups the user hid ("Not someone I know"), best quality first."""
+    return [r[0] for r in conn.execute("SELECT id FROM faces WHERE state = 'ignored' "
+                                       "ORDER BY quality DESC, id")]
+
+
 def set_cover(conn: sqlite3.Connection, person: str | int, face_id: int) -> Change:
     pid = resolve_person(conn, person)
     if not conn.execute("SELECT 1 FROM faces WHERE id = ? AND person_id = ?", (face_id, pid)).fetchone():
@@ -427,3 +504,50 @@ def set_birth_date(conn: sqlite3.Connection, person: str | int, birth_date: str 
                          "FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.taken_at < ?)",
                          (pid, birth_date))
     return change
+
+
+def mark_not_face(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """"Not a face" (a dog, a pattern the detector mistook): the faces are deleted with their
+    embeddings and crops, and their boxes remembered in ``not_faces`` so a rescan does not bring
+    them back. They leave every group, person and suggestion. Undoable."""
+    change = Change("Not a face")
+    with transaction(conn):
+        for fid in face_ids:
+            row = conn.execute("SELECT * FROM faces WHERE id = ?", (fid,)).fetchone()
+            if row is None:
+                continue
+            row = dict(row)
+            thumb = conn.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", (fid,)).fetchone()
+            change.keep_suggestions(conn, "face_id = ?", (fid,))
+            change.rejections_removed |= {(r[0], r[1]) for r in conn.execute(
+                "SELECT face_id, person_id FROM face_rejections WHERE face_id = ?", (fid,))}
+            for (pid,) in conn.execute("SELECT id FROM persons WHERE cover_face_id = ?", (fid,)):
+                change.keep_person(conn, pid)
+            change.deleted_faces.append((row, thumb[0] if thumb else None))
+            change.not_faces_added.append(int(conn.execute(
+                "INSERT INTO not_faces(photo_id, x1, y1, x2, y2) VALUES (?, ?, ?, ?, ?)",
+                (row["photo_id"], row["x1"], row["y1"], row["x2"], row["y2"])).lastrowid))
+            conn.execute("DELETE FROM faces WHERE id = ?", (fid,))  # cascades crops, suggestions
+    n = len(change.deleted_faces)
+    change.description = "Not a face" if n == 1 else f"{n} boxes are not faces"
+    return change
+
+
+def pull_out_of_group(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
+    """Take faces out of their unnamed group (they were grouped with people they are not): they
+    stay unassigned, in no group, and are reviewed one by one with the other single faces."""
+    change = Change("Remove from group")
+    with transaction(conn):
+        change.keep_faces(conn, face_ids)
+        for chunk in _chunks(face_ids):
+            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE state = 'unassigned' AND id IN "
+                         f"({','.join('?' * len(chunk))})", chunk)
+    return change
+
+
+def single_face_ids(conn: sqlite3.Connection) -> list[int]:
+    """Faces in no group, on no person and with no pending suggestion (a one-time guest, a face
+    pulled out of a group), best quality first: what "Review single faces" walks through."""
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM faces f WHERE state = 'unassigned' AND cluster_id IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM suggestions s WHERE s.face_id = f.id) ORDER BY quality DESC, id")]

@@ -166,6 +166,15 @@ MIGRATIONS: list[str] = [
         written_at TEXT NOT NULL DEFAULT (datetime('now'))
     );
     """,
+    # 4: "Not a face" (issue 14): boxes the user said hold no face (a dog, a pattern). The face row
+    # is deleted (no embedding or crop is kept); a rescan does not store a detection on the box again.
+    """
+    CREATE TABLE not_faces (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL
+    );
+    CREATE INDEX not_faces_photo ON not_faces(photo_id);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -215,7 +215,8 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
     A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
     an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
     the box of a forgotten face (of this photo row, or of any photo with the same content hash) are
-    not stored at all: neither a rescan nor a copy of the file brings a forgotten person back.
+    not stored at all: neither a rescan nor a copy of the file brings a forgotten person back; nor
+    are faces on a box the user said is not a face (``not_faces``).
     """
     row = conn.execute("SELECT id FROM photos WHERE path = CAST(? AS TEXT)",
                        (fs_text(rec.path),)).fetchone()
@@ -248,8 +249,9 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
             "AND person_id IS NOT NULL", (photo_id,)).fetchall()
         conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
     forgotten = conn.execute(
-        "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ? OR photo_hash = ?",
-        (photo_id, rec.hash)).fetchall() if rec.faces else []
+        "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ? OR photo_hash = ? UNION ALL "
+        "SELECT x1, y1, x2, y2 FROM not_faces WHERE photo_id = ?",
+        (photo_id, rec.hash, photo_id)).fetchall() if rec.faces else []
     for face in rec.faces:
         box = [float(v) for v in face.box]
         if any(_iou(box, tuple(f)) >= 0.5 for f in forgotten):

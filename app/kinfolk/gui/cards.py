@@ -25,6 +25,7 @@ from .face_grid import ThumbnailStore
 
 CardRole = Qt.ItemDataRole.UserRole + 10  # the Card itself
 DetailRole = Qt.ItemDataRole.UserRole + 11
+PartnerRole = Qt.ItemDataRole.UserRole + 12  # the pixmap of ``Card.partner_face_id``
 CARD_MIME = "application/x-kinfolk-cards"
 DRAGGABLE = ("person", "group")
 
@@ -53,6 +54,7 @@ class Card:
     detail: str
     cover_face_id: int | None
     muted: bool = False  # e.g. a hidden person
+    partner_face_id: int | None = None  # drawn beside the cover (a suggestion: the person's face)
 
     @property
     def kind(self) -> str:
@@ -89,8 +91,9 @@ class CardModel(QAbstractListModel):
     def _index_faces(self) -> None:
         self._rows_by_face = {}
         for i, c in enumerate(self.cards):
-            if c.cover_face_id is not None:
-                self._rows_by_face.setdefault(c.cover_face_id, []).append(i)
+            for fid in (c.cover_face_id, c.partner_face_id):
+                if fid is not None:
+                    self._rows_by_face.setdefault(fid, []).append(i)
 
     def row_of(self, key: tuple) -> int:
         return next((i for i, c in enumerate(self.cards) if c.key == key), -1)
@@ -117,6 +120,8 @@ class CardModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return (self.store.pixmap(c.cover_face_id) if c.cover_face_id is not None
                     else self.store.placeholder)
+        if role == PartnerRole:
+            return self.store.pixmap(c.partner_face_id) if c.partner_face_id is not None else None
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return f"{c.title}, {c.detail}"
         return None
@@ -141,13 +146,17 @@ class CardModel(QAbstractListModel):
 
 
 class CardDelegate(QStyledItemDelegate):
-    """Cover (rounded), then the title (bold, elided) and the detail line (dimmed)."""
+    """Cover (rounded), then the title (bold, elided) and the detail line (dimmed). With ``pair``,
+    two faces side by side: the cover and the card's partner face (to compare them)."""
+
+    PAIR_GAP = 8
 
     def __init__(self, cover: int, parent: QWidget | None = None, width: int = 0,
-                 lines: int = 2) -> None:
+                 lines: int = 2, pair: bool = False) -> None:
         super().__init__(parent)
         self.cover = cover
-        self.width = max(width, cover + 16)
+        self.pair = pair
+        self.width = max(width, (2 * cover + self.PAIR_GAP if pair else cover) + 16)
         self.lines = lines  # 1: the title only
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
@@ -173,18 +182,14 @@ class CardDelegate(QStyledItemDelegate):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(r.adjusted(3, 3, -3, -3), 10, 10)
         card: Card = index.data(CardRole)
-        cover = QRect(r.x() + (r.width() - self.cover) // 2, r.y() + 8, self.cover, self.cover)
+        faces_w = 2 * self.cover + self.PAIR_GAP if self.pair else self.cover
+        cover = QRect(r.x() + (r.width() - faces_w) // 2, r.y() + 8, self.cover, self.cover)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
-        path = QPainterPath()
-        path.addRoundedRect(cover, self.cover * 0.12, self.cover * 0.12)
-        p.setClipPath(path)
-        if pm is not None:
-            p.drawPixmap(cover, pm)
-        if card is not None and card.muted:  # e.g. a hidden person: veiled
-            veil = pal.color(QPalette.ColorRole.Window)
-            veil.setAlpha(150)
-            p.fillRect(cover, veil)
-        p.setClipping(False)
+        self._paint_face(p, cover, pm, card is not None and card.muted, pal)
+        if self.pair:
+            partner = cover.translated(self.cover + self.PAIR_GAP, 0)
+            self._paint_face(p, partner, index.data(PartnerRole), False, pal)
+            cover = cover.united(partner)
         text_role = (QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         f = QFont(option.font)
         f.setBold(True)
@@ -205,11 +210,27 @@ class CardDelegate(QStyledItemDelegate):
         p.restore()
 
 
+    def _paint_face(self, p: QPainter, rect: QRect, pm, muted: bool, pal: QPalette) -> None:
+        path = QPainterPath()
+        path.addRoundedRect(rect, self.cover * 0.12, self.cover * 0.12)
+        p.setClipPath(path)
+        if pm is not None:
+            p.drawPixmap(rect, pm)
+        else:
+            p.fillRect(rect, pal.color(QPalette.ColorRole.Midlight))
+        if muted:  # e.g. a hidden person: veiled
+            veil = pal.color(QPalette.ColorRole.Window)
+            veil.setAlpha(150)
+            p.fillRect(rect, veil)
+        p.setClipping(False)
+
+
 class CardView(QListView):
     cards_dropped = Signal(list, object)  # source card keys, the target Card
 
     def __init__(self, cover: int = 120, parent: QWidget | None = None,
-                 drop_kinds: Sequence[str] = (), width: int = 0, lines: int = 2) -> None:
+                 drop_kinds: Sequence[str] = (), width: int = 0, lines: int = 2,
+                 pair: bool = False) -> None:
         super().__init__(parent)
         self.cover = cover
         self.drop_kinds = tuple(drop_kinds)
@@ -222,7 +243,7 @@ class CardView(QListView):
         self.setMouseTracking(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.delegate = CardDelegate(cover, self, width, lines)
+        self.delegate = CardDelegate(cover, self, width, lines, pair)
         self.setItemDelegate(self.delegate)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)

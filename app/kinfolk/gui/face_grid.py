@@ -23,10 +23,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import (QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt,
-                            QTimer, Signal)
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
+from PySide6.QtCore import (QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect,
+                            QRectF, QSize, Qt, QTimer, Signal)
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QMenu, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QWidget)
 
 from ..db import repo
 from ..db.connection import connect
@@ -171,8 +172,8 @@ class ThumbnailStore(QObject):
             self._timer.start()
 
     def _flush(self) -> None:
-        if self._busy or not self._wanted:
-            return
+        if self._busy or not self._wanted or getattr(self.runner, "_closed", False):
+            return  # (a library being closed loads nothing more)
         batch: list[int] = []
         while self._wanted and len(batch) < self.batch:
             fid, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now
@@ -292,6 +293,34 @@ class FaceGridModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
+class FaceDelegate(QStyledItemDelegate):
+    """The face, and for a selected one an unmistakable frame and tint in the selection colour
+    (the style's icon-mode selection is a faint wash that is easy to miss on photos)."""
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = option.rect
+        side = min(r.width(), r.height()) - 8
+        cell = QRect(r.x() + (r.width() - side) // 2, r.y() + (r.height() - side) // 2, side, side)
+        pm = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pm, QPixmap) and not pm.isNull():
+            p.drawPixmap(cell, pm)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hl = option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
+        if selected:
+            tint = QColor(hl)
+            tint.setAlpha(70)
+            p.fillRect(cell, tint)
+            p.setPen(QPen(hl, 4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(QRectF(cell).adjusted(-1, -1, 1, 1), 5, 5)
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            p.setPen(QPen(hl, 2))
+            p.drawRoundedRect(QRectF(cell).adjusted(-1, -1, 1, 1), 5, 5)
+        p.restore()
+
+
 class FaceGridView(QListView):
     """Icon-mode list with fixed cells (uniform sizes keep layout O(1) per row). Double-click or
     Enter on a face emits ``face_activated(face id)`` (views open the photo viewer on it)."""
@@ -314,7 +343,27 @@ class FaceGridView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(icon_size // 3)
         self.setAccessibleName("Faces")
+        self.setMouseTracking(True)
+        self.setItemDelegate(FaceDelegate(self))
         self.doubleClicked.connect(lambda ix: self.face_activated.emit(ix.data(FaceIdRole)))
+        # Right-click: the view that owns the grid builds a menu for the selected face ids.
+        self.menu_for: "Callable[[list[int]], QMenu | None] | None" = None
+
+    def context_menu_at(self, pos) -> "QMenu | None":
+        """The right-click menu at ``pos`` (viewport coordinates): the face under it is selected
+        first unless it already is (then the whole selection is meant)."""
+        ix = self.indexAt(pos)
+        if self.menu_for is None or not ix.isValid():
+            return None
+        if not self.selectionModel().isSelected(ix):
+            self.setCurrentIndex(ix)
+        ids = self.selected_face_ids()
+        return self.menu_for(ids) if ids else None
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.context_menu_at(event.pos())
+        if menu is not None:
+            menu.exec(event.globalPos())
 
     def keyPressEvent(self, event) -> None:
         ix = self.currentIndex()

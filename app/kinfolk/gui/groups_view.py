@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from ..core import people
@@ -23,7 +23,7 @@ from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
 from .people_view import confirm_drop, drop_on_person, person_cards
 from .session import Session
-from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer
+from .widgets import EmptyState, ask_name, fmt_count, heading, name_completer, pass_undo_to_window
 
 
 def group_cards(snap: PeopleSnapshot) -> list[Card]:
@@ -46,6 +46,11 @@ class GroupsView(QWidget):
         top.addStretch()
         self.summary = QLabel()
         top.addWidget(self.summary)
+        self.review_button = QPushButton("Faces in no group…")
+        self.review_button.setToolTip("Faces that are in no group (a one-time guest, a face you took "
+                                      "out of a group): name them one by one, keyboard only")
+        self.review_button.setAutoDefault(False)
+        top.addWidget(self.review_button)
         lay.addLayout(top)
 
         self.stack = QStackedWidget()
@@ -62,6 +67,7 @@ class GroupsView(QWidget):
         self.name_edit.setAccessibleName("Name for the selected group")
         self.name_edit.setClearButtonEnabled(True)
         self.name_edit.returnPressed.connect(self.name_selected)
+        pass_undo_to_window(self.name_edit)
         row.addWidget(self.name_edit, 1)
         self.name_button = QPushButton("Name")
         self.name_button.setDefault(True)
@@ -84,15 +90,15 @@ class GroupsView(QWidget):
         self.strip_hint = QLabel("Or drag groups onto someone you named:")
         slay.addWidget(self.strip_hint)
         self.people_model = CardModel(session.thumbnails(64), self)
-        self.people_strip = CardView(56, drop_kinds=("person",), width=104, lines=1)
+        self.people_strip = CardView(56, drop_kinds=("person",), width=124, lines=1)
+        # People wrap into rows (alphabetical), never a strip that scrolls sideways: up to two rows
+        # show, more scroll down.
         self.people_strip.setFlow(CardView.Flow.LeftToRight)
-        self.people_strip.setWrapping(False)
+        self.people_strip.setWrapping(True)
         self.people_strip.setDragEnabled(False)
-        self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.people_strip.setFixedHeight(56 + 16 + self.fontMetrics().height() + 6
-                                         + 2 * self.people_strip.frameWidth()
-                                         + self.people_strip.horizontalScrollBar().sizeHint().height())
+        self.people_strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.people_strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._strip_row = 56 + 16 + self.fontMetrics().height() + 6 + 2 * self.people_strip.spacing()
         self.people_strip.setAccessibleName("People to drop groups on")
         self.people_strip.setModel(self.people_model)
         self.people_strip.cards_dropped.connect(self.drop_on_person)
@@ -121,9 +127,11 @@ class GroupsView(QWidget):
         self.faces.setModel(self.faces_model)
         self.faces.face_activated.connect(
             lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
+        self.faces.menu_for = self.face_menu
+        self.faces.setToolTip("Right-click a face that does not belong here")
         flay.addWidget(self.faces)
         split.addWidget(faces_box)
-        split.setStretchFactor(0, 3)
+        split.setStretchFactor(0, 5)  # the groups get the room; the faces panel two rows or so
         split.setStretchFactor(1, 2)
         play.addWidget(split, 1)
         self.stack.addWidget(page)
@@ -145,24 +153,42 @@ class GroupsView(QWidget):
             return True
         return super().eventFilter(obj, event)
 
+    def type_target(self) -> QLineEdit | None:
+        """Where typing goes when this page is shown and the sidebar has the focus."""
+        return self.name_edit if self.name_edit.isEnabled() and self.name_edit.isVisible() else None
+
     # -- content ------------------------------------------------------------------------------
 
     def show_snapshot(self, snap: PeopleSnapshot) -> None:
         current = self.cards.current_card()
         selected_row = self.cards.currentIndex().row()
         self.model.set_cards(group_cards(snap))
+        self.review_button.setText(f"{fmt_count(snap.singles, 'face')} in no group…")
+        self.review_button.setVisible(snap.singles > 0)
         n = len(snap.clusters)
         self.summary.setText(f"{fmt_count(n, 'group')}, largest first" if n else "")
         self.stack.setCurrentWidget(self.page if n else self.empty)
         self.name_edit.setCompleter(name_completer(snap.names, self))
         self.people_model.set_cards([Card(c.key, c.title, "", c.cover_face_id, c.muted)
-                                     for c in person_cards(snap, show_hidden=False)])
+                                     for c in person_cards(snap, show_hidden=False, sort="Name")])
         self.strip_box.setVisible(bool(self.people_model.cards))
+        self._fit_strip()
         if n and (current is None or not self.cards.select_key(current.key)):
             # The group we were on is gone (named or hidden): go on with the one now at its place.
             row = min(max(selected_row, 0), n - 1)
             self.cards.select_key(self.model.cards[row].key)
         self._selection_changed()
+
+    def _fit_strip(self) -> None:
+        """One row of people when they fit in one, else two (the rest scroll vertically)."""
+        view = self.people_strip
+        per_row = max(1, (view.viewport().width() or 600) // (view.delegate.width + 2 * view.spacing()))
+        rows = 1 if len(self.people_model.cards) <= per_row else 2
+        view.setFixedHeight(rows * self._strip_row + 2 * view.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_strip()
 
     def drop_on_person(self, keys: list[tuple], target: Card) -> bool:
         """Groups dropped on a person: after a confirmation their faces become that person's."""
@@ -206,7 +232,7 @@ class GroupsView(QWidget):
         if not self.session.try_edit(
                 text, lambda c: [people.name_cluster(c, g, name) for g in groups], self.error):
             return False
-        self.name_edit.clear()
+        self.name_edit.setText("")  # forgets the typing: Ctrl+Z now undoes the naming
         self.name_edit.setFocus()
         return True
 
@@ -225,6 +251,28 @@ class GroupsView(QWidget):
         return self.session.try_edit(
             "Hide group" if len(groups) == 1 else f"Hide {len(groups)} groups",
             lambda c: [people.hide_cluster(c, g) for g in groups], self.error, rematch=False)
+
+    def face_menu(self, ids: list[int]) -> QMenu:
+        """Right-click on faces of the group: pull them out, or say they are no face at all."""
+        menu = QMenu(self)
+        n = len(ids)
+        menu.addAction("Remove from this group" if n == 1 else f"Remove {n} faces from this group",
+                       lambda: self.pull_out(ids))
+        menu.addAction("Not a face" if n == 1 else f"These {n} are not faces",
+                       lambda: self.not_a_face(ids))
+        menu.addSeparator()
+        menu.addAction("Show in photo", lambda: self.session.show_face(ids[0], self.faces_model.face_ids))
+        return menu
+
+    def pull_out(self, ids: list[int]) -> bool:
+        text = "Remove a face from the group" if len(ids) == 1 else f"Remove {len(ids)} faces from the group"
+        return self.session.try_edit(text, lambda c: people.pull_out_of_group(c, ids), self.error,
+                                     rematch=False)
+
+    def not_a_face(self, ids: list[int]) -> bool:
+        text = "Not a face" if len(ids) == 1 else f"{len(ids)} boxes are not faces"
+        return self.session.try_edit(text, lambda c: people.mark_not_face(c, ids), self.error,
+                                     rematch=False)
 
     def _ask_person(self, names: list[str]) -> str | None:
         return ask_name(self, "Merge into…", "Whose faces are these?", names, existing_only=True)

@@ -10,19 +10,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
+from ..core import people
 from ..core.scanner import ScanSummary
 from ..db import repo
 from ..db.connection import transaction
 from . import preferences as prefs
 from . import resources
+from .edit_notice import EditNotice
 from .groups_view import GroupsView
 from .library_view import LibraryView
-from .model_setup import SetupInfo, describe_setup
+from .model_setup import SetupInfo, describe_setup, plain_quality
 from .people_data import PeopleSnapshot
 from .people_view import PeopleView
 from .photo_viewer import PhotoViewer
@@ -83,6 +85,9 @@ class MainWindow(QMainWindow):
         for key, label, icon, _ in PAGES:
             self.add_page(key, label, icon, views[key])
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.installEventFilter(self)  # typing after a click on the sidebar: to the page
+        self.sidebar.itemClicked.connect(
+            lambda it: it.data(Qt.ItemDataRole.UserRole) == "people" and self.people_view.show_list())
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -99,6 +104,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_label)
 
         self._build_menus()
+        self.groups_view.review_button.clicked.connect(self.review_single_faces)
+        self.notice = EditNotice(lambda: self.undo_action.trigger())
+        self.statusBar().addWidget(self.notice, 1)
+        session.edited.connect(self.notice.show_notice)
         session.scans.finished.connect(self._scan_finished)
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
@@ -140,18 +149,50 @@ class MainWindow(QMainWindow):
                 item.setText(f"{label} ({counts[key]:,})" if counts[key] else label)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, item.text())
 
-    def open_viewer(self, items: list, index: int = 0) -> PhotoViewer:
+    def open_viewer(self, items: list, index: int = 0, review: bool = False) -> PhotoViewer:
         """The photo viewer (one window, reused) on ``items[index]``."""
         if self.viewer is None:
             self.viewer = PhotoViewer(self.session, self, self.settings)
         self.viewer.show()
-        self.viewer.show_items(items, index)
+        self.viewer.show_items(items, index, review=review)
         self.viewer.raise_()
         self.viewer.activateWindow()
         return self.viewer
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        """Letters typed while the sidebar has the focus go to the page's name box (if it has
+        one), so "click Unnamed groups, type a name, Enter" works."""
+        if (obj is self.sidebar and event.type() == QEvent.Type.KeyPress and event.text()
+                and event.text().isprintable() and not event.text().isspace()
+                and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier):
+            page = self.stack.currentWidget()
+            target = page.type_target() if hasattr(page, "type_target") else None
+            if target is not None:
+                target.setFocus()
+                target.insert(event.text())
+                return True
+        return super().eventFilter(obj, event)
+
+    def zoom_photos(self, steps: int) -> int:
+        """Larger or smaller photo thumbnails, in every photo grid (a person's photos, search)."""
+        side = 0
+        for grid in (self.people_view.person_page.photos, self.search_view.grid):
+            side = grid.zoom(steps)
+        return side
+
+    def review_single_faces(self) -> PhotoViewer | None:
+        """The viewer on every face that is in no group, one by one: type a name and Enter (next
+        face), Enter alone skips, Ctrl+Delete = not a face, Esc ends."""
+        ids = people.single_face_ids(self.session.conn)
+        if not ids:
+            self.statusBar().showMessage("Every face is in a group or named: nothing to review.", 8000)
+            return None
+        return self.open_viewer([("face", f) for f in ids], 0, review=True)
+
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.pages).index(key))
+        if key == "people":  # "People" always means the list of people (not the last person)
+            self.people_view.show_list()
 
     def current_page(self) -> str:
         return list(self.pages)[max(0, self.stack.currentIndex())]
@@ -221,12 +262,22 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.regroup_action = self._action("&Group Faces Again", self.organize,
                                            tip="Match faces to named people and regroup the rest")
-        self.unhide_action = self._action("Show &Hidden Strangers", self.unhide_strangers,
+        self.unhide_action = self._action("Show &Hidden Strangers…", self.unhide_strangers,
                                           tip="Bring back the faces of groups you hid")
+        self.review_action = self._action("Review Faces in &No Group…", self.review_single_faces,
+                                          tip="Name faces that are in no group, one by one")
+        m.addAction(self.review_action)
         m.addAction(self.regroup_action)
         m.addAction(self.unhide_action)
 
         m = mb.addMenu("&View")
+        self.zoom_in_action = self._action("&Larger Photos", lambda: self.zoom_photos(1),
+                                           QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_action = self._action("&Smaller Photos", lambda: self.zoom_photos(-1),
+                                            QKeySequence.StandardKey.ZoomOut)
+        m.addAction(self.zoom_in_action)
+        m.addAction(self.zoom_out_action)
+        m.addSeparator()
         self.view_actions = {}
         for key, label, icon, shortcut in PAGES:
             a = self._action(label, lambda checked=False, k=key: self.show_page(k), shortcut, icon)
@@ -234,6 +285,9 @@ class MainWindow(QMainWindow):
             self.view_actions[key] = a
 
         m = mb.addMenu("&Help")
+        self.guide_action = self._action("Kinfolk &User Guide", self.show_user_guide,
+                                         QKeySequence.StandardKey.HelpContents)
+        m.addAction(self.guide_action)
         m.addAction(self._action("Where Is My Data?", self.show_privacy))
         about = self._action("&About Kinfolk", self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -340,7 +394,9 @@ class MainWindow(QMainWindow):
 
     def _show_setup(self, info: SetupInfo) -> None:
         self.setup_info = info
-        self.model_label.setText(f"{info.pack_id} · {info.provider}")
+        spec = next((sp for sp in info.installed if sp.id == info.pack_id), None)
+        quality = plain_quality(None if info.is_dlib else spec) if spec or info.is_dlib else "?"
+        self.model_label.setText(f"Face model: {quality.lower()} · {info.provider}")
         self.model_label.setToolTip(f"Face model: {info.pack_name}\nRuns on: {info.provider}\n"
                                     f"License: {info.license}")
 
@@ -352,6 +408,16 @@ class MainWindow(QMainWindow):
             "Your photos are never uploaded or changed. The library holds the list of photos, the "
             "faces found in them (position, a small face picture and a face signature) and the names "
             "you gave. “Forget this person” erases a person's faces and name from the file for good.")
+
+    def show_user_guide(self):
+        """The user guide (docs/user-guide.md), rendered in a window of its own."""
+        from .user_guide import UserGuide
+
+        if getattr(self, "guide", None) is None:
+            self.guide = UserGuide(self)
+        self.guide.show()
+        self.guide.raise_()
+        return self.guide
 
     def show_about(self) -> None:
         from .. import __version__ as version  # noqa: PLC0415 (only needed here)
@@ -403,15 +469,16 @@ class MainWindow(QMainWindow):
         self.session.runner.run(work, name="organize", on_success=done, on_error=failed,
                                 on_cancelled=lambda: setattr(self, "organizing", False))
 
-    def unhide_strangers(self) -> bool:
-        """Faces of hidden groups become unassigned again (undoable), then are regrouped."""
-        from ..core.people import unhide_strangers
+    def unhide_strangers(self):
+        """The hidden strangers' faces, to bring back some or all (then they are regrouped)."""
+        from .hidden_faces import HiddenFacesDialog
 
-        if not self.session.try_edit("Show hidden strangers", unhide_strangers,
-                                     lambda m: QMessageBox.warning(self, "Kinfolk", m)):
-            return False
-        self.organize()
-        return True
+        if getattr(self, "hidden_dialog", None) is None:
+            self.hidden_dialog = HiddenFacesDialog(self.session, self.organize, self)
+        self.hidden_dialog.reload()
+        self.hidden_dialog.show()
+        self.hidden_dialog.raise_()
+        return self.hidden_dialog
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         log.error("%s failed", name, exc_info=exc)

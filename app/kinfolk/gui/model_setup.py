@@ -44,6 +44,32 @@ class SetupInfo:
         return self.pack_id == "dlib"
 
 
+def plain_quality(spec: PackSpec | None) -> str:
+    """"Most accurate", "Accurate", "Good", "For testing"; "Basic" for the dlib fallback (None)."""
+    if spec is None:
+        return "Basic"
+    if spec.rank >= 95:
+        return "Most accurate"
+    if spec.rank >= 80:
+        return "Accurate"
+    return "Good" if spec.rank >= 60 else "For testing"
+
+
+def plain_words(spec: PackSpec | None) -> str:
+    """What a model pack means for the user, in words ("Most accurate · personal use only"); the
+    engineering name stays in tooltips. ``None`` is the dlib fallback."""
+    if spec is None:
+        return "Basic (always available, slower and less accurate) · free for any use"
+    quality = plain_quality(spec)
+    small = any(k in spec.name.lower() for k in ("500mf", "yunet", "mobilefacenet"))
+    parts = [quality + (", fastest" if small and spec.rank >= 60 else "")]
+    parts.append("free for any use" if spec.commercial_use else "personal use only")
+    size = spec.download_size
+    if size and spec.rank >= 60:
+        parts.append(f"{human_size(size)} download")
+    return " · ".join(parts)
+
+
 def describe_setup(machine: MachineSettings, models_dir: str | os.PathLike | None = None) -> SetupInfo:
     """Describe the backend ``make_backend(**machine.make_backend_args)`` would build."""
     problem = None

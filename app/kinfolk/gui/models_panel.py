@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPro
 
 from ..core.models import PackSpec, download_pack, import_file
 from . import resources
-from .model_setup import SetupInfo, describe_setup, human_size
+from .model_setup import SetupInfo, describe_setup, human_size, plain_words
 from .preferences import MachineSettings
 from .tasks import TaskContext, TaskHandle, TaskRunner
 from .file_dialogs import choose_file
+from .widgets import fmt_count
 
 
 class ModelsPanel(QWidget):
@@ -83,6 +84,7 @@ class ModelsPanel(QWidget):
         self.pack_details = QLabel()
         self.pack_details.setWordWrap(True)
         self.pack_details.setTextFormat(Qt.TextFormat.PlainText)
+        self.pack_details.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 4)  # never cut
         blay.addWidget(self.pack_details)
         lay.addWidget(self.better_box)
         self.better_box.setVisible(False)
@@ -124,7 +126,9 @@ class ModelsPanel(QWidget):
 
     def _show(self, info: SetupInfo) -> None:
         self.info = info
-        self.pack_label.setText(info.pack_name)
+        spec = next((sp for sp in info.installed if sp.id == info.pack_id), None)
+        self.pack_label.setText(plain_words(spec) if spec or info.is_dlib else info.pack_name)
+        self.pack_label.setToolTip(info.pack_name)
         self.provider_label.setText(info.provider)
         lic = info.license
         if not info.commercial_use and "non-commercial" not in lic.lower():
@@ -134,7 +138,9 @@ class ModelsPanel(QWidget):
         self.better_combo.blockSignals(True)
         self.better_combo.clear()
         for spec in info.better:
-            self.better_combo.addItem(f"{spec.name} ({human_size(spec.download_size)})", spec.id)
+            self.better_combo.addItem(plain_words(spec), spec.id)
+            self.better_combo.setItemData(self.better_combo.count() - 1, spec.name,
+                                          Qt.ItemDataRole.ToolTipRole)
         self.better_combo.blockSignals(False)
         self.better_box.setVisible(bool(info.better))
         self._show_pack_details()
@@ -175,7 +181,7 @@ class ModelsPanel(QWidget):
         lic = spec.license
         if not spec.commercial_use and "non-commercial" not in lic.lower():
             lic += " (not for commercial use)"
-        self.pack_details.setText(f"License: {lic}")
+        self.pack_details.setText(f"{spec.name}. License: {lic}")
 
     # -- download / import --------------------------------------------------------------------
 
@@ -221,7 +227,7 @@ class ModelsPanel(QWidget):
     def _installed(self, files: list[str]) -> None:
         self._download = None
         self._busy(False)
-        self.status.setText(f"Installed {len(files)} model file(s).")
+        self.status.setText(f"Installed {fmt_count(len(files), 'model file')}.")
         self.refresh()
 
     def _failed(self, exc: BaseException) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.library import Library
 from ..core.matching import Suggestion, list_suggestions
-from ..core.people import ClusterSummary, PersonSummary, list_clusters, list_people
+from ..core.people import (Change, ClusterSummary, PersonSummary, journaled_match, list_clusters,
+                           list_people, single_face_ids)
 from ..db.connection import connect, translate_error
 from .tasks import TaskRunner
 from .widgets import Throttle
@@ -30,6 +32,7 @@ class PeopleSnapshot:
     people: list[PersonSummary] = field(default_factory=list)  # hidden ones included
     clusters: list[ClusterSummary] = field(default_factory=list)  # largest first
     suggestions: list[Suggestion] = field(default_factory=list)  # most likely first
+    singles: int = 0  # faces in no group, on nobody, not suggested (reviewed one by one)
 
     @property
     def names(self) -> list[str]:
@@ -43,20 +46,24 @@ def read_people(library: Path) -> PeopleSnapshot:
     conn = connect(library)
     try:
         return PeopleSnapshot(list_people(conn, include_hidden=True), list_clusters(conn),
-                              list_suggestions(conn))
+                              list_suggestions(conn), len(single_face_ids(conn)))
     finally:
         conn.close()
 
 
-def rematch(library: Path, ctx) -> int:
-    """``Library.after_edit`` (worker thread). Returns the number of suggestions."""
+def rematch(library: Path, ctx) -> Change:
+    """``Library.after_edit`` (worker thread). Returns the faces it assigned automatically as an
+    undoable ``Change`` (``result``: faces suggested)."""
     with Library(library) as lib:
-        return lib.after_edit(cancel=ctx.token).suggested
+        return journaled_match(lib.conn, lambda conn: lib.after_edit(cancel=ctx.token).suggested)
 
 
 class PeopleData(QObject):
     loaded = Signal(object)  # PeopleSnapshot
     problem = Signal(str)  # reading or matching failed (e.g. a disk I/O error): a line for the user
+    # (Change made by matching, the anchor() value when that matching started): the session ties it
+    # to the undo step it followed from.
+    rematched = Signal(object, object)
 
     def __init__(self, runner: TaskRunner, library: Path, parent: QObject | None = None,
                  interval: float = 0.3, rematch_delay_ms: int = 1500) -> None:
@@ -73,6 +80,7 @@ class PeopleData(QObject):
         self._rematch_timer.setInterval(rematch_delay_ms)
         self._rematch_timer.timeout.connect(self._rematch_now)
         self._rematching = False
+        self.anchor: Callable[[], object] = lambda: None  # what a re-match follows from (undo step)
 
     def reload(self) -> None:
         self._throttle.trigger()
@@ -115,9 +123,11 @@ class PeopleData(QObject):
             return
         self._rematching = True
         lib = self.library
+        anchor = self.anchor()
 
-        def done(n) -> None:
+        def done(change: Change) -> None:
             self._rematching = False
+            self.rematched.emit(change, anchor)
             self.reload()
 
         def failed(exc: BaseException) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-                               QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
+                               QSizePolicy, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
 
 from ..core import forget, people
@@ -23,15 +24,31 @@ from ..db import repo
 from .cards import Card, CardModel, CardView
 from .face_grid import FaceGridModel, FaceGridView
 from .people_data import PeopleSnapshot
-from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
+from .photo_grid import PhotoGridModel, PhotoGridView, PhotoThumbnailStore, photo_items
 from .session import Session
 from .widgets import EmptyState, ask_name, fmt_count, heading
 
 
-def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "") -> list[Card]:
+SORTS = ("Most photos", "Name", "Recent photos")  # the People page's "Sort by" choices
+
+
+def sort_people(persons: list[PersonSummary], sort: str) -> list[PersonSummary]:
+    """Most photos first; by name; or whose newest photo is newest first (no dated photo: last)."""
+    by_name = sorted(persons, key=lambda p: p.name.casefold())
+    if sort == "Name":
+        return by_name
+    if sort == "Recent photos":
+        dated = sorted((p for p in by_name if p.latest_photo), key=lambda p: p.latest_photo,
+                       reverse=True)
+        return dated + [p for p in by_name if not p.latest_photo]
+    return sorted(by_name, key=lambda p: -p.photos)
+
+
+def person_cards(snap: PeopleSnapshot, show_hidden: bool, text: str = "",
+                 sort: str = "Most photos") -> list[Card]:
     text = text.strip().casefold()
     out = []
-    for p in snap.people:
+    for p in sort_people(snap.people, sort):
         if (p.hidden and not show_hidden) or (text and text not in p.name.casefold()):
             continue
         detail = fmt_count(p.photos, "photo")
@@ -92,6 +109,41 @@ def confirm_drop(parent: QWidget, text: str) -> bool:
     return box.clickedButton() is ok
 
 
+class BirthDateDialog(QDialog):
+    """A birth date picked from a calendar (no typing a format), or "not known"."""
+
+    def __init__(self, name: str, current: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Birth date")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"When was {name} born? Kinfolk then never suggests {name} for faces "
+                             "in photos taken before that day.", wordWrap=True))
+        self.known = QCheckBox("I know the birth date")
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("d MMMM yyyy")
+        self.date.setMaximumDate(QDate.currentDate())
+        self.date.setMinimumDate(QDate(1850, 1, 1))
+        self.date.setAccessibleName(f"{name}'s birth date")
+        d = QDate.fromString(current or "", "yyyy-MM-dd")
+        self.known.setChecked(d.isValid())
+        self.date.setDate(d if d.isValid() else QDate.currentDate().addYears(-30))
+        self.date.setEnabled(d.isValid())
+        self.known.toggled.connect(self.date.setEnabled)
+        lay.addWidget(self.known)
+        lay.addWidget(self.date)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(360)
+
+    def value(self) -> str:
+        """ISO date, or "" for "not known" (clears it)."""
+        return self.date.date().toString("yyyy-MM-dd") if self.known.isChecked() else ""
+
+
 class PersonPage(QWidget):
     """One person's faces, with the edits that apply to them."""
 
@@ -112,11 +164,14 @@ class PersonPage(QWidget):
         self.back_button.setAutoRaise(True)
         self.back_button.clicked.connect(self.back)
         top.addWidget(self.back_button)
-        self.title = heading("")
+        self.title = heading("", elide=True)
         top.addWidget(self.title)
         self.detail = QLabel()
-        top.addWidget(self.detail)
-        top.addStretch()
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top.addSpacing(8)
+        top.addWidget(self.detail, 1)
+        lay.addLayout(top)
+        top = QHBoxLayout()  # the actions on a row of their own: a long name never pushes them out
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(lambda: self.view.rename(self.person))
         self.merge_button = QPushButton("Merge into…")
@@ -134,6 +189,7 @@ class PersonPage(QWidget):
         for b in (self.rename_button, self.merge_button, self.born_button, self.hide_button,
                   self.forget_button):
             top.addWidget(b)
+        top.addStretch()
         lay.addLayout(top)
 
         self.tabs = QTabWidget()
@@ -152,7 +208,7 @@ class PersonPage(QWidget):
         self.hint = QLabel("Select faces that are not this person:")
         actions.addWidget(self.hint)
         self.reject_button = QPushButton("Not this person")
-        self.reject_button.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.reject_button.setToolTip("Delete: the selected faces are not this person")
         self.reject_button.clicked.connect(self.reject_selected)
         self.move_button = QPushButton("Move to…")
         self.move_button.clicked.connect(self.move_selected)
@@ -168,7 +224,15 @@ class PersonPage(QWidget):
         self.faces.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
         self.faces.face_activated.connect(
             lambda fid: self.session.show_face(fid, self.faces_model.face_ids))
+        self.faces.menu_for = self.face_menu
         flay.addWidget(self.faces, 1)
+        # Delete (and Backspace, as on a Mac) on the selected faces = "Not <name>". A shortcut on the
+        # grid, not on the button: setText() would drop a button's shortcut, and Delete in any
+        # other field of the window must not reject faces.
+        for key in (QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)):
+            sc = QShortcut(QKeySequence(key), self.faces)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(self.reject_selected)
         self.tabs.addTab(faces_tab, "Faces")
         lay.addWidget(self.tabs, 1)
         self._update_buttons()
@@ -183,11 +247,11 @@ class PersonPage(QWidget):
         self.reject_button.setText(f"Not {p.name}")
         self.reject_button.setAccessibleName(f"Not {p.name}")
         self.faces.setAccessibleName(f"Faces of {p.name}")
-        self.forget_button.setText(f"Forget {p.name}…")
+        self.forget_button.setText("Forget…")
+        self.forget_button.setToolTip(f"Erase {p.name}'s name and face data from the library")
         conn = self.session.conn
         self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
-        photos = [PhotoItem(pid, path, taken) for pid, path, taken in
-                  repo.photos_of_person(conn, p.id)]
+        photos = photo_items(conn, repo.photos_of_person(conn, p.id))  # newest first, by year
         if self.photos_model.items != photos:
             self.photos_model.set_items(photos)
         self.tabs.setTabText(0, f"Photos ({len(photos):,})")
@@ -205,11 +269,8 @@ class PersonPage(QWidget):
         return self.view.run_edit("Set birth date", lambda c: people.set_birth_date(c, pid, value))
 
     def _ask_birth_date(self, name: str, current: str) -> str | None:
-        from PySide6.QtWidgets import QInputDialog
-
-        text, ok = QInputDialog.getText(self, "Birth date", f"{name}'s birth date (YYYY-MM-DD; "
-                                        "leave empty to clear):", text=current)
-        return text if ok else None
+        dlg = BirthDateDialog(name, current, self)
+        return dlg.value() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
     def open_photo(self, row: int) -> None:
         """The viewer on a photo of this person; ← / → walk through all of them."""
@@ -233,11 +294,27 @@ class PersonPage(QWidget):
         if not ids or self.person is None:
             return False
         names = [n for n in self.session.people.snapshot.names if n != self.person.name]
-        name = self.view.choose_person("Move faces to…", f"Who is in the {len(ids)} selected "
-                                       "face(s)? (A new name creates a person.)", names, False)
+        what = "the selected face" if len(ids) == 1 else f"the {len(ids)} selected faces"
+        name = self.view.choose_person("Move faces to…", f"Who is {what}? (A new name creates a "
+                                       "person.)", names, False)
         if not name:
             return False
         return self.view.run_edit(f"Move to {name}", lambda c: people.name_faces(c, ids, name))
+
+    def face_menu(self, ids: list[int]) -> QMenu | None:
+        """Right-click on the person's faces: the same edits as the buttons, and "Not a face"."""
+        if self.person is None:
+            return None
+        menu = QMenu(self)
+        n, name = len(ids), self.person.name
+        menu.addAction(f"Not {name}", self.reject_selected)
+        menu.addAction("Move to…", self.move_selected)
+        if n == 1:
+            menu.addAction("Use as cover", self.cover_from_selection)
+        menu.addAction("Not a face" if n == 1 else f"These {n} are not faces",
+                       lambda: self.view.run_edit("Not a face" if n == 1 else f"{n} boxes are not faces",
+                                                  lambda c: people.mark_not_face(c, ids)))
+        return menu
 
     def cover_from_selection(self) -> bool:
         ids = self.faces.selected_face_ids()
@@ -254,6 +331,7 @@ class PeopleView(QWidget):
         self.session = session
         # Injected so tests drive the view without modal dialogs.
         self.choose_person: Callable[[str, str, list[str], bool], str | None] = self._ask_person
+        self.ask_new_name: Callable[[str, list[str]], str | None] = self._ask_new_name
         self.confirm_forget: Callable[[str], bool] = self._ask_forget
         self.confirm_merge: Callable[[str], bool] = lambda text: confirm_drop(self, text)
         self.error: Callable[[str], None] = lambda m: QMessageBox.warning(self, "Kinfolk", m)
@@ -276,6 +354,15 @@ class PeopleView(QWidget):
         self.filter.setMaximumWidth(260)
         self.filter.textChanged.connect(lambda t: self._refresh_cards())
         top.addWidget(self.filter)
+        self.sort = QComboBox()
+        self.sort.setAccessibleName("Sort people by")
+        for label in SORTS:
+            self.sort.addItem(label)
+        self.sort.setToolTip("Sort people by how many photos they are in, by name, or by their "
+                             "newest photo")
+        self.sort.currentIndexChanged.connect(lambda i: self._refresh_cards())
+        top.addWidget(QLabel("Sort by:"))
+        top.addWidget(self.sort)
         self.show_hidden = QCheckBox("Show hidden")
         self.show_hidden.toggled.connect(lambda on: self._refresh_cards())
         top.addWidget(self.show_hidden)
@@ -285,7 +372,7 @@ class PeopleView(QWidget):
                                 "Name a group of faces in “Unnamed groups” and the person appears "
                                 "here with all their photos.", "Go to Unnamed groups")
         self.model = CardModel(session.thumbnails(128), self)
-        self.cards = CardView(128, drop_kinds=("person",))
+        self.cards = CardView(128, drop_kinds=("person",), width=176)  # room for whole names
         self.cards.setAccessibleName("People")
         self.cards.setToolTip("Drag a person onto another to merge them")
         self.cards.cards_dropped.connect(self.merge_dropped)
@@ -320,7 +407,8 @@ class PeopleView(QWidget):
 
     def _refresh_cards(self) -> None:
         snap = self.session.people.snapshot
-        self.model.set_cards(person_cards(snap, self.show_hidden.isChecked(), self.filter.text()))
+        self.model.set_cards(person_cards(snap, self.show_hidden.isChecked(), self.filter.text(),
+                                          self.sort.currentText()))
         has_any = bool(snap.people)
         self.cards_stack.setCurrentWidget(self.cards if has_any else self.empty)
 
@@ -346,8 +434,7 @@ class PeopleView(QWidget):
         if p is None:
             return False
         names = [n for n in self.session.people.snapshot.names if n != p.name]
-        new = self.choose_person(f"Rename {p.name}", "New name (the name of someone else merges "
-                                 "the two):", names, False)
+        new = self.ask_new_name(p.name, names)
         if not new or new == p.name:
             return False
         return self.run_edit(f"Rename {p.name} to {new}", lambda c: people.rename(c, p.id, new))
@@ -434,6 +521,11 @@ class PeopleView(QWidget):
 
     def _ask_person(self, title: str, prompt: str, names: list[str], existing_only: bool) -> str | None:
         return ask_name(self, title, prompt, names, existing_only)
+
+    def _ask_new_name(self, current: str, others: list[str]) -> str | None:
+        """Rename: the current name, selected, ready to be corrected or replaced."""
+        return ask_name(self, f"Rename {current}", "New name (the name of someone else merges the "
+                        "two):", others, False, text=current)
 
     def _ask_forget(self, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, "Forget this person?", text, parent=self)

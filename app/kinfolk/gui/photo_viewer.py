@@ -19,22 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import (QByteArray, QPoint, QPointF, QRectF, QSettings, QSize, QStringListModel, Qt,
+from PySide6.QtCore import (QByteArray, QEvent, QPoint, QPointF, QRectF, QSettings, QSize, QStringListModel, Qt,
                             Signal)
 from PySide6.QtGui import (QAction, QColor, QFont, QFontMetricsF, QImage, QKeySequence, QPainter,
                            QPainterPath, QPalette, QPen, QPixmap)
-from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QAbstractButton, QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMenu, QMessageBox, QPushButton, QSizePolicy, QSplitter, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ..core import imageio, matching, people
 from ..core.filenames import readable
+from ..core.photo_dates import shown_date
 from ..db import repo
 from ..db.repo import FaceInPhoto, PhotoInfo
 from . import desktop, resources
 from .photo_grid import pil_to_qimage
+from .edit_notice import EditNotice
 from .session import Session
-from .widgets import ask_name, fmt_count, name_completer
+from .suggestions_view import confidence_words
+from .widgets import ask_name, fmt_count, name_completer, pass_undo_to_window
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def face_label(f: FaceInPhoto) -> str:
     if f.suggested:
         return f"{f.suggested}?"
     if f.cluster_id is not None:
-        return "Unknown (group)"
+        return "Unnamed group"
     return "Unknown"
 
 
@@ -126,7 +129,8 @@ def explain_face(info: dict, names: dict[int, str], group_sizes: dict[int, int],
             best = sugg[0]
             evidence = best.get("evidence") or {}
             th = evidence.get("thresholds") or {}
-            line = f"Looks like {best['person']} (similarity {best['similarity']:.2f})"
+            words = confidence_words(best["similarity"], th)
+            line = f"{words} {best['person']} (similarity {best['similarity']:.2f})"
             if th.get("auto") is not None:
                 line += f", not enough to be sure (automatic from {th['auto']:.2f})"
             lines.append(line + ": Kinfolk asks you in Suggestions.")
@@ -158,6 +162,7 @@ class PhotoCanvas(QWidget):
 
     face_clicked = Signal(int)
     face_menu_requested = Signal(int, QPoint)  # face id, global position
+    box_drawn = Signal(object)  # (x1, y1, x2, y2) in full-size photo pixels ("Draw a face")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +171,8 @@ class PhotoCanvas(QWidget):
         self.faces: list[FaceInPhoto] = []
         self.selected: int | None = None
         self.message = ""
+        self.drawing = False  # "Draw a face": a drag draws a box instead of picking a face
+        self._drag: tuple[QPointF, QPointF] | None = None
         self._scaled: QPixmap | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(320, 240)
@@ -219,6 +226,22 @@ class PhotoCanvas(QWidget):
         x1, y1, x2, y2 = f.box
         return QRectF(r.x() + x1 * s, r.y() + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
 
+    def to_photo(self, pos: QPointF) -> tuple[float, float] | None:
+        """Widget coordinates → full-size photo pixels (None off the photo)."""
+        r = self.image_rect()
+        if r.isEmpty() or not self.full_size:
+            return None
+        s = r.width() / self.full_size[0]
+        x = min(max(pos.x(), r.left()), r.right())
+        y = min(max(pos.y(), r.top()), r.bottom())
+        return ((x - r.x()) / s, (y - r.y()) / s)
+
+    def set_drawing(self, on: bool) -> None:
+        self.drawing = on
+        self._drag = None
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
     def face_at(self, pos: QPointF) -> int | None:
         """The face under ``pos`` (the smallest box when boxes overlap)."""
         hits = [(self.box_rect(f), f.id) for f in self.faces]
@@ -258,6 +281,11 @@ class PhotoCanvas(QWidget):
         fm = QFontMetricsF(font)
         for f in self.faces:
             self._paint_face(p, f, fm)
+        if self._drag is not None:
+            band = QRectF(self._drag[0], self._drag[1]).normalized()
+            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(band)
         p.end()
 
     def _paint_face(self, p: QPainter, f: FaceInPhoto, fm: QFontMetricsF) -> None:
@@ -299,6 +327,9 @@ class PhotoCanvas(QWidget):
     # -- mouse --------------------------------------------------------------------------------
 
     def mousePressEvent(self, event) -> None:
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton:
+            self._drag = (event.position(), event.position())
+            return
         fid = self.face_at(event.position())
         if fid is not None:
             self.set_selected(fid)
@@ -308,7 +339,24 @@ class PhotoCanvas(QWidget):
             return
         super().mousePressEvent(event)
 
+    def mouseReleaseEvent(self, event) -> None:
+        if self.drawing and self._drag is not None:
+            start, end = self._drag[0], event.position()
+            self._drag = None
+            self.update()
+            a, b = self.to_photo(start), self.to_photo(end)
+            if a and b:
+                self.box_drawn.emit((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]),
+                                     max(a[1], b[1])))
+            return
+        super().mouseReleaseEvent(event)
+
     def mouseMoveEvent(self, event) -> None:
+        if self.drawing:
+            if self._drag is not None:
+                self._drag = (self._drag[0], event.position())
+                self.update()
+            return
         fid = self.face_at(event.position())
         self.setCursor(Qt.CursorShape.PointingHandCursor if fid is not None
                        else Qt.CursorShape.ArrowCursor)
@@ -365,9 +413,13 @@ class FacePanel(QWidget):
         self.not_button = QPushButton("Not")
         self.move_button = QPushButton("Move to…")
         self.move_button.setToolTip("This face is someone else you already named")
+        self.not_face_button = QPushButton("Not a face")
+        self.not_face_button.setToolTip("The detector was wrong (a dog, a pattern): remove this box "
+                                        "for good, also after a rescan (Ctrl+Delete)")
         self.why_button = QPushButton(resources.icon("suggestions"), "Why is this face here?")
         self.why_button.setCheckable(True)
-        for b in (self.yes_button, self.not_button, self.move_button, self.why_button):
+        for b in (self.yes_button, self.not_button, self.move_button, self.not_face_button,
+                  self.why_button):
             lay.addWidget(b)
         self.why_box = QWidget()
         wlay = QVBoxLayout(self.why_box)
@@ -394,10 +446,16 @@ class FacePanel(QWidget):
         self.empty = QLabel(wordWrap=True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.empty)
+        self.review_hint = QLabel("Faces one by one: type a name and press Enter. Enter alone skips "
+                                  "a face; Ctrl+Delete: not a face; ← / → go back and forth; Esc "
+                                  "stops.", wordWrap=True)
+        self.review_hint.setAccessibleName("How the review works")
+        self.review_hint.setVisible(False)
+        lay.addWidget(self.review_hint)
         lay.addStretch()
         self._face_widgets = [self.crop, self.name_label, self.state_label, self.name_edit,
                               self.name_button, self.yes_button, self.not_button, self.move_button,
-                              self.why_button]
+                              self.not_face_button, self.why_button]
 
     def show_nothing(self, text: str) -> None:
         for w in self._face_widgets:
@@ -447,6 +505,7 @@ class PhotoViewer(QDialog):
         self.loading = False
         self.load_error: str | None = None
         self._gen = 0
+        self.review = False  # one-by-one review: every answer moves on to the next face
         self._task = None
         self._crop_gen = 0
         self.sharp_crop: int | None = None  # the face whose crop from the original is shown
@@ -476,9 +535,14 @@ class PhotoViewer(QDialog):
         top.addWidget(self.title, 1)
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the photo in your usual photo app")
-        self.open_button.clicked.connect(lambda: self.photo and self.open_file(self.photo.path))
+        self.open_button.clicked.connect(self.open_photo)
         self.reveal_button = QPushButton(resources.icon("folder"), "Show in folder")
-        self.reveal_button.clicked.connect(lambda: self.photo and self.reveal(self.photo.path))
+        self.reveal_button.clicked.connect(self.reveal_photo)
+        self.draw_button = QPushButton("Draw a face")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("A face Kinfolk missed? Drag a box around it on the photo")
+        self.draw_button.toggled.connect(lambda on: self.canvas.set_drawing(on))
+        top.addWidget(self.draw_button)
         top.addWidget(self.open_button)
         top.addWidget(self.reveal_button)
         lay.addLayout(top)
@@ -487,6 +551,8 @@ class PhotoViewer(QDialog):
         self.canvas = PhotoCanvas()
         self.canvas.face_clicked.connect(self._face_clicked)
         self.canvas.face_menu_requested.connect(self._face_menu)
+        self.canvas.box_drawn.connect(self.add_drawn_face)
+        self.adding_face = False
         self.panel = FacePanel()
         self.splitter.addWidget(self.canvas)
         self.splitter.addWidget(self.panel)
@@ -495,7 +561,13 @@ class PhotoViewer(QDialog):
         lay.addWidget(self.splitter, 1)
         self.status = QLabel()
         self.status.setAccessibleName("Photo details")
-        lay.addWidget(self.status)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        # What an edit just did, with Undo (the main window's status bar is behind this window).
+        self.notice = EditNotice(lambda: self.session.undo.undo())
+        bottom.addWidget(self.notice, 1)
+        lay.addLayout(bottom)
 
         p = self.panel
         p.name_edit.returnPressed.connect(self.name_selected)
@@ -503,6 +575,13 @@ class PhotoViewer(QDialog):
         p.yes_button.clicked.connect(self.confirm_selected)
         p.not_button.clicked.connect(self.reject_selected)
         p.move_button.clicked.connect(self.move_selected)
+        p.not_face_button.clicked.connect(self.not_face_selected)
+        not_face = QAction(self)
+        not_face.setShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_Delete))
+        not_face.triggered.connect(self.not_face_selected)
+        self.addAction(not_face)
+        p.name_edit.installEventFilter(self)  # review: ← / → in an empty name box change face
+        pass_undo_to_window(p.name_edit)  # Ctrl+Z in the empty box undoes the last naming
         p.why_button.toggled.connect(lambda on: on and self.explain_selected())
         p.neighbours.itemDoubleClicked.connect(
             lambda it: self.session.show_face(it.data(Qt.ItemDataRole.UserRole)))
@@ -520,14 +599,26 @@ class PhotoViewer(QDialog):
         self._store = session.thumbnails(64)
         self._store.ready.connect(self._neighbour_thumbnails)
         session.people_changed.connect(self.reload_faces)
+        session.edited.connect(self.notice.show_notice)
         session.people.loaded.connect(self._people_loaded)
+        # Enter belongs to the name box (a dialog would also "click" its default button, Open), and
+        # ← / → always change photo, even after a button was clicked (buttons use arrows to move focus).
+        for b in self.findChildren(QAbstractButton):
+            if isinstance(b, QPushButton):
+                b.setAutoDefault(False)
+                b.setDefault(False)
+            b.installEventFilter(self)
         self._restore()
 
     # -- navigation ---------------------------------------------------------------------------
 
-    def show_items(self, items: Sequence[ViewerItem], index: int = 0) -> None:
-        """Show ``items[index]``; ← / → walk through ``items``."""
+    def show_items(self, items: Sequence[ViewerItem], index: int = 0, review: bool = False) -> None:
+        """Show ``items[index]``; ← / → walk through ``items``. ``review``: faces one by one, the
+        name box always ready; naming a face (or "Not a face") moves on to the next one, Enter on
+        an empty box skips it."""
         self.items = list(items)
+        self.review = review
+        self.panel.review_hint.setVisible(review)
         self.show_index(index)
 
     def show_index(self, index: int) -> None:
@@ -572,6 +663,40 @@ class PhotoViewer(QDialog):
         if self.index > 0:
             self.show_index(self.index - 1)
 
+    def eventFilter(self, obj, event) -> bool:
+        if (obj is self.panel.name_edit and event.type() == QEvent.Type.KeyPress
+                and not obj.text() and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.next() if event.key() == Qt.Key.Key_Right else self.previous()
+                return True
+            if self.review and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._advance()  # nothing typed: skip this face
+                return True
+        if (isinstance(obj, QAbstractButton) and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            self.next() if event.key() == Qt.Key.Key_Right else self.previous()
+            return True
+        return super().eventFilter(obj, event)
+
+    def open_photo(self) -> bool:
+        """Open the photo in the system's photo app; say so when that is not possible."""
+        if self.photo is None:
+            return False
+        ok = bool(self.open_file(self.photo.path))
+        if not ok:
+            self.error(f"No app could open {Path(self.photo.path).name}. Is the file still there, "
+                       "and is a photo viewer set as the default for this kind of file?")
+        return ok
+
+    def reveal_photo(self) -> bool:
+        if self.photo is None:
+            return False
+        ok = bool(self.reveal(self.photo.path))
+        if not ok:
+            self.error(f"Could not show {Path(self.photo.path).name} in its folder.")
+        return ok
+
     def keyPressEvent(self, event) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space):
@@ -589,8 +714,13 @@ class PhotoViewer(QDialog):
         named = sorted({f.person for f in self.faces if f.person}, key=str.casefold)
         if named:
             parts.append(", ".join(named))
-        if info.taken_at:
-            parts.append("taken " + info.taken_at.replace("T", " ")[:16])
+        row = self.session.conn.execute("SELECT taken_at_source FROM photos WHERE id = ?",
+                                        (info.id,)).fetchone()
+        taken, guess = shown_date(info.taken_at, row[0] if row else None, info.path)
+        if taken and not guess:
+            parts.append("taken " + taken.replace("T", " ")[:16])
+        elif taken:
+            parts.append(f"no date in the photo (file date {taken[:10]}, a guess)")
         if self.load_error:
             parts.append(self.load_error)
         parts.append(info.path)
@@ -695,6 +825,8 @@ class PhotoViewer(QDialog):
         p.not_button.setText(f"Not {who}" if who else "Not")
         p.not_button.setToolTip(f"This is not {who}: never suggest it for them again" if who else "")
         p.move_button.setEnabled(any(n != f.person for n in names))
+        if self.review and not f.person:
+            p.name_edit.setFocus()
         if changed or not keep_edit:
             self._show_crop(f)
         if p.why_button.isChecked():
@@ -746,8 +878,68 @@ class PhotoViewer(QDialog):
         fid = f.id
         ok = self._edit(f"Name face {existing}", lambda c: people.name_faces(c, [fid], existing))
         if ok:
-            self.panel.name_edit.clear()
+            self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
+            self._advance()
         return ok
+
+    def add_drawn_face(self, box) -> None:
+        """Embed the face in ``box`` (full-size pixels) in the background, then store it as one
+        undoable edit; it is selected, ready to be named."""
+        self.draw_button.setChecked(False)
+        if self.photo is None or self.adding_face:
+            return
+        from ..core import drawn_faces
+        from ..db.connection import connect
+
+        self.adding_face = True
+        photo_id, lib, scans = self.photo.id, self.session.path, self.session.scans
+        self.status.setText("Adding the face you drew…")
+
+        def work(ctx):
+            conn = connect(lib)
+            try:
+                return drawn_faces.add_drawn_face(conn, scans.backend(), photo_id, box)
+            finally:
+                conn.close()
+
+        def done(change) -> None:
+            self.adding_face = False
+            saved = drawn_faces.saved_face(self.session.conn, change.result)
+            first = [change]
+            self.session.edit("Draw a face", lambda c: first.pop() if first
+                              else drawn_faces.put_back(c, saved))
+            if self.photo is not None and self.photo.id == photo_id:
+                self.reload_faces()
+                self._select(change.result)
+                self.panel.name_edit.setFocus()
+
+        def failed(exc: BaseException) -> None:
+            self.adding_face = False
+            self._update_status()
+            self.error(f"Could not add that face: {exc}")
+
+        self.session.runner.run(work, name="draw a face", owner=self, on_success=done,
+                                on_error=failed)
+
+    def not_face_selected(self) -> bool:
+        """"Not a face": the box goes for good (remembered on rescan); undoable."""
+        f = self.face(self.selected)
+        if f is None:
+            return False
+        fid = f.id
+        ok = self._edit("Not a face", lambda c: people.mark_not_face(c, [fid]))
+        if ok:
+            self._advance()
+        return ok
+
+    def _advance(self) -> None:
+        """In a review, on to the next face (or say that all were seen)."""
+        if not self.review:
+            return
+        if self.index < len(self.items) - 1:
+            self.show_index(self.index + 1)
+        else:
+            self.panel.show_nothing("That was the last one: every single face has been seen.")
 
     def confirm_selected(self) -> bool:
         f = self.face(self.selected)
@@ -849,6 +1041,7 @@ class PhotoViewer(QDialog):
             add(f"Not {who}", self.reject_selected)
         if any(n != f.person for n in self.session.people.snapshot.names):
             add("Move to…", self.move_selected)
+        add("Not a face", self.not_face_selected)
         menu.addSeparator()
         add("Why is this face here?", self.explain_selected)
         return menu

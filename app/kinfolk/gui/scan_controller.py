@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -48,6 +49,7 @@ class ScanController(QObject):
         self._again = False
         self._backend = None
         self._backend_key: tuple | None = None
+        self._backend_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -104,15 +106,25 @@ class ScanController(QObject):
 
     # -- worker thread ------------------------------------------------------------------------
 
+    def backend(self, machine: prefs.MachineSettings | None = None, loading=None):
+        """The face backend for ``machine`` (default: the current settings), built on first use and
+        kept (worker thread only: loading weights takes seconds). Also used to embed faces the
+        user draws in the viewer."""
+        machine = machine or self.machine
+        key = (machine, str(self.models_dir))
+        with self._backend_lock:
+            if self._backend is None or self._backend_key != key:
+                self._backend = None
+                if loading is not None:
+                    loading()
+                self._backend = make_backend(models_dir=self.models_dir, **machine.make_backend_args)
+                self._backend_key = key
+            return self._backend
+
     def _work(self, ctx: TaskContext, folders: list[str], opts: ScanOptions,
               machine: prefs.MachineSettings) -> ScanSummary:
-        key = (machine, str(self.models_dir))
-        if self._backend is None or self._backend_key != key:
-            self._backend = None
-            ctx.progress(0, None, "loading", ScanProgress("loading"), force=True)
-            self._backend = make_backend(models_dir=self.models_dir, **machine.make_backend_args)
-            self._backend_key = key
-        backend = self._backend
+        backend = self.backend(machine, lambda: ctx.progress(0, None, "loading",
+                                                             ScanProgress("loading"), force=True))
         self.backend_description = (f"{backend.pack_id} on "
                                     f"{', '.join(_short(p) for p in backend.providers)}")
         ctx.check()

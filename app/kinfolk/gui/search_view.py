@@ -16,18 +16,18 @@ import os
 import re
 from typing import Callable
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from ..core.search import PhotoHit, PhotoQuery, find_photos
+from ..core.search import PhotoQuery, find_photos
 from ..db import repo
 from ..db.connection import connect
 from . import desktop, resources
 from .people_data import PeopleSnapshot
-from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore
+from .photo_grid import PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore, photo_items
 from .session import Session
 from .widgets import EmptyState, fmt_count, heading
 from .file_dialogs import choose_folder
@@ -71,7 +71,17 @@ class NamesEdit(QLineEdit):
         c.setWidget(self)
         c.activated.connect(self._insert)
         self._completer = c
+        self.textEdited.connect(self._tidy)
         self.textEdited.connect(self._complete)
+
+    def _tidy(self) -> None:
+        """A comma typed after a completed name (which already ends in ", ") makes no empty name:
+        "Jim Parsons, , Kal" becomes "Jim Parsons, Kal"."""
+        text, pos = self.text(), self.cursorPosition()
+        tidy = re.sub(r",\s*,", ",", text[:pos])
+        if tidy != text[:pos]:
+            self.setText(tidy + text[pos:])
+            self.setCursorPosition(len(tidy))
 
     def set_names(self, names: list[str]) -> None:
         self._names.setStringList(names)
@@ -100,8 +110,9 @@ class SearchView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.results: list[PhotoHit] = []
+        self.results: list[PhotoItem] = []
         self.searching = False
+        self.searched = False  # a search ran (its results, or its error, are on the page)
         # Injected so tests drive the view without touching the desktop.
         self.open_file: Callable[[str], object] = desktop.open_file
         self.reveal: Callable[[str], object] = desktop.reveal
@@ -115,17 +126,19 @@ class SearchView(QWidget):
         self.mode.addItem("All of", False)
         self.mode.addItem("Any of", True)
         self.mode.setAccessibleName("Match all or any of the people")
+        self.mode.currentIndexChanged.connect(lambda i: self._rerun())
         row.addWidget(self.mode)
         self.with_edit = NamesEdit()
         self.with_edit.setPlaceholderText("Names, separated by commas (e.g. Anna, Ben)")
         self.with_edit.setAccessibleName("People in the photo")
-        self.with_edit.returnPressed.connect(self.search)
+        # Deferred: Enter on a completion first inserts the name, then searches with it.
+        self.with_edit.returnPressed.connect(lambda: QTimer.singleShot(0, self.search))
         row.addWidget(self.with_edit, 1)
         form.addRow("Photos with:", row)
         self.without_edit = NamesEdit()
         self.without_edit.setPlaceholderText("Optional")
         self.without_edit.setAccessibleName("People not in the photo")
-        self.without_edit.returnPressed.connect(self.search)
+        self.without_edit.returnPressed.connect(lambda: QTimer.singleShot(0, self.search))
         form.addRow("Without:", self.without_edit)
         when = QHBoxLayout()
         self.date_from = QLineEdit()
@@ -205,7 +218,16 @@ class SearchView(QWidget):
         names = snap.names
         self.with_edit.set_names(names)
         self.without_edit.set_names(names)
-        if not names and not self.results:
+        if self.stack.currentWidget() is self.empty and not self.searched:
+            self._intro(bool(names))
+
+    def _intro(self, have_names: bool) -> None:
+        if have_names:
+            self.empty.set_text("Find photos by who is in them",
+                                "Type the names of people you named: photos with Anna and Ben, "
+                                "with Anna or Ben, or with Anna but without Ben. Narrow it down by "
+                                "date or folder.")
+        else:
             self.empty.set_text("Find photos by who is in them",
                                 "Name some people first (in “Unnamed groups”); then search for "
                                 "photos with one of them, several together, or without someone.")
@@ -259,38 +281,54 @@ class SearchView(QWidget):
                           date_to=parse_date_bound(self.date_to.text(), end=True),
                           folder=folder if folder and folder != OTHER_FOLDER else None)
 
+    def _rerun(self) -> None:
+        """A changed option ("All of" / "Any of") applies at once to the search on the page."""
+        if self.searched and not self.searching:
+            self.search()
+
+    def _show_error(self, message: str) -> None:
+        """An error replaces the results: old photos must not look like the answer."""
+        self.status.setText(f"⚠ {message}")
+        self.results = []
+        self.model.set_items([])
+        self.empty.set_text("No search", message)
+        self.stack.setCurrentWidget(self.empty)
+        self._update_buttons()
+
     def search(self) -> None:
         try:
             q = self.query()
         except ValueError as exc:
-            self.status.setText(f"⚠ {exc}")
+            self._show_error(str(exc))
             return
         if not (q.people or q.exclude or q.date_from or q.date_to or q.folder):
             self.status.setText("Type at least one name, a date or a folder.")
             return
         self.searching = True
+        self.searched = True
         self.search_button.setEnabled(False)
         self.status.setText("Searching…")
         path = self.session.path
 
-        def work(ctx) -> list[PhotoHit]:
+        def work(ctx) -> list[PhotoItem]:
             conn = connect(path)
             try:
-                return find_photos(conn, q)
+                return photo_items(conn, [(h.id, h.path, h.taken_at, h.people)
+                                          for h in find_photos(conn, q)])
             finally:
                 conn.close()
 
         self.session.runner.run(work, name="search", on_success=self._show, on_error=self._failed)
 
-    def _show(self, hits: list[PhotoHit]) -> None:
+    def _show(self, hits: list[PhotoItem]) -> None:
         self.searching = False
         self.search_button.setEnabled(True)
         self.results = hits
-        self.model.set_items([PhotoItem(h.id, h.path, h.taken_at, h.people) for h in hits])
+        self.model.set_items(hits)
         self.status.setText(fmt_count(len(hits), "photo") + " found")
         self.stack.setCurrentWidget(self.grid if hits else self.empty)
         if hits:
-            self.grid.setCurrentIndex(self.model.index(0))
+            self.grid.setCurrentIndex(self.model.photo_index(0))
         else:
             self.empty.set_text("No photos found", "No photo matches. Check the names and dates, "
                                 "or try “Any of”.")
@@ -299,14 +337,14 @@ class SearchView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.searching = False
         self.search_button.setEnabled(True)
-        self.status.setText(f"⚠ {exc}")
+        self._show_error(str(exc))
 
     # -- acting on results --------------------------------------------------------------------
 
     def _targets(self) -> list[PhotoItem]:
         items = self.grid.selected_items()
         if not items and self.grid.currentIndex().isValid():
-            items = [self.model.items[self.grid.currentIndex().row()]]
+            items = [self.grid.current_item()] if self.grid.current_item() else []
         return items
 
     def _update_buttons(self) -> None:

@@ -19,7 +19,7 @@ from .face_grid import ThumbnailStore
 from .people_data import PeopleData
 from .scan_controller import ScanController
 from .tasks import TaskRunner
-from .undo import Operation, perform
+from .undo import Operation, attach_consequences, perform, top_command
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ class Session(QObject):
 
     library_changed = Signal()  # folders or photos changed outside a scan: views refresh
     people_changed = Signal()  # names, groups or suggestions changed (naming, undo, organize)
+    edited = Signal(str)  # what an edit (or matching after it) did, in words: the window says it
     photo_requested = Signal(list, int)  # viewer items [("photo"|"face", id)], index: the window shows them
     notice = Signal(str)  # something the user should know that needs no answer (status bar)
 
@@ -46,6 +47,9 @@ class Session(QObject):
         self.people = PeopleData(self.runner, self.path, self)
         self.people_changed.connect(self.people.reload)
         self.people.problem.connect(self.notice)
+        # Faces matching recognizes after an edit are undone with that edit.
+        self.people.anchor = lambda: top_command(self.undo)
+        self.people.rematched.connect(self._rematched)
         self._stores: dict[int, ThumbnailStore] = {}
 
     def thumbnails(self, size: int) -> ThumbnailStore:
@@ -66,7 +70,10 @@ class Session(QObject):
             if rematch:
                 self.people.schedule_rematch()
 
-        return perform(self.undo, text, lambda: self.conn, self._retrying(text, op), changed)
+        change = perform(self.undo, text, lambda: self.conn, self._retrying(text, op), changed)
+        notes = [c.note for c in (change if isinstance(change, list) else [change]) if c.note]
+        self.edited.emit(" ".join([f"{text}."] + notes))
+        return change
 
     @property
     def read_only(self) -> bool:
@@ -91,6 +98,14 @@ class Session(QObject):
                                  f"saved your change ({text}).")
                 return result
         return run
+
+    def _rematched(self, change, anchor) -> None:
+        if self.conn is not None and attach_consequences(self.undo, anchor, change, self.conn) \
+                and anchor in [self.undo.command(i) for i in range(self.undo.index())]:
+            n = len(change.faces)
+            self.edited.emit(f"{anchor.text()}. Kinfolk then recognized {n} more "
+                             f"face{'s' if n != 1 else ''} automatically (Undo takes "
+                             f"{'them' if n != 1 else 'it'} back too).")
 
     def try_edit(self, text: str, op: Operation, error: Callable[[str], None],
                  rematch: bool = True) -> bool:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+                               QSpinBox, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.thresholds import Thresholds, default_thresholds
 from . import preferences as prefs
-from .model_setup import SetupInfo
+from .model_setup import SetupInfo, plain_quality, plain_words
 from .models_panel import ModelsPanel
 from .preferences import MachineSettings
 from .tasks import TaskRunner
@@ -96,7 +96,7 @@ class SettingsDialog(QDialog):
         for key in prefs.PROVIDERS:
             self.provider_combo.addItem(PROVIDER_LABELS[key], key)
         self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(machine.provider)))
-        form.addRow("Model pack:", self.pack_combo)
+        form.addRow("Face model:", self.pack_combo)
         form.addRow("Hardware:", self.provider_combo)
         rlay.addLayout(form)
         note = QLabel("Changing the model re-reads every photo in the background: faces found with "
@@ -129,6 +129,19 @@ class SettingsDialog(QDialog):
                                  "Applies to photos scanned from now on.")
         form.addRow("Ignore faces smaller than:", self.min_face)
         flay.addLayout(form)
+        intro = QLabel("Kinfolk decides by itself how alike two faces must be to name one after the "
+                       "other, and asks you when it is not sure. The numbers behind this are under "
+                       "Advanced; most people never need them.")
+        intro.setWordWrap(True)
+        flay.addWidget(intro)
+        self.advanced = QToolButton()
+        self.advanced.setText("Advanced")
+        self.advanced.setCheckable(True)
+        self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced.setAutoRaise(True)
+        self.advanced.setAccessibleName("Show the recognition thresholds")
+        flay.addWidget(self.advanced)
         self.thr_box = QGroupBox("Recognition thresholds")
         tform = QFormLayout(self.thr_box)
         tform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
@@ -154,6 +167,8 @@ class SettingsDialog(QDialog):
         tform.addRow("", brow)
         tform.addRow(self.thr_note)
         flay.addWidget(self.thr_box)
+        self.thr_box.setVisible(False)
+        self.advanced.toggled.connect(self._show_advanced)
         flay.addStretch()
         self.tabs.addTab(page, "Faces")
         self._set_thresholds(thresholds_of(model_id) if model_id else None)
@@ -181,10 +196,14 @@ class SettingsDialog(QDialog):
         self.pack_combo.blockSignals(True)
         self.pack_combo.clear()
         auto_name = info.pack_id if self._machine0.backend == "auto" else "the best installed"
-        self.pack_combo.addItem(f"Automatic (now: {auto_name})", ("auto", ""))
-        for spec in info.installed:
-            self.pack_combo.addItem(spec.name, ("onnx", spec.id))
-        self.pack_combo.addItem("dlib (always available; slower and less accurate)", ("dlib", ""))
+        best = next((sp for sp in info.installed if sp.id == info.pack_id), None)
+        now = plain_quality(best).lower() if best else auto_name
+        self.pack_combo.addItem(f"Automatic: the best one installed (now {now})", ("auto", ""))
+        for spec in sorted(info.installed, key=lambda sp: -sp.rank):
+            self.pack_combo.addItem(plain_words(spec), ("onnx", spec.id))
+            self.pack_combo.setItemData(self.pack_combo.count() - 1, spec.name,
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.pack_combo.addItem(plain_words(None), ("dlib", ""))
         idx = max(0, self.pack_combo.findData(current))
         self.pack_combo.setCurrentIndex(idx)
         self.pack_combo.blockSignals(False)
@@ -220,6 +239,10 @@ class SettingsDialog(QDialog):
         s.setMinimumWidth(90)
         return s
 
+    def _show_advanced(self, on: bool) -> None:
+        self.advanced.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.thr_box.setVisible(on)
+
     def _set_thresholds(self, t: Thresholds | None) -> None:
         self.thr_box.setEnabled(t is not None)
         if t is None:
@@ -245,9 +268,12 @@ class SettingsDialog(QDialog):
             self.measure_button.setEnabled(True)
             self._set_thresholds(cal.proposed)
             self.thr_note.setText(
-                f"Measured on {cal.faces} confirmed faces of {cal.people} people: ROC AUC "
-                f"{cal.auc:.4f}, equal error rate {cal.eer:.1%}. Automatic assignment is set for "
-                f"about {cal.target_far:g} false matches per comparison. Click OK to use these.")
+                f"Measured on {cal.faces} confirmed faces of {cal.people} people: two faces of "
+                f"different people are told apart {1 - cal.eer:.1%} of the time. Automatic naming "
+                f"is set for about {cal.target_far:g} mistakes per comparison"
+                + (f", and kept above every face you answered “No” to ({cal.rejections})"
+                   if cal.rejections else "")
+                + ". Click OK to use these.")
 
         def failed(exc: BaseException) -> None:
             self.measure_button.setEnabled(True)
@@ -274,6 +300,7 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, "Kinfolk", "The suggestion threshold must not be above the "
                                 "automatic-assignment threshold.")
             self.tabs.setCurrentIndex(2)
+            self.advanced.setChecked(True)
             return
         self.models.cancel_download()
         super().accept()

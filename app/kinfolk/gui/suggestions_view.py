@@ -16,15 +16,39 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from ..core import people
+from ..core.matching import Suggestion
 from .cards import Card, CardModel, CardView
 from .people_data import PeopleSnapshot
 from .session import Session
 from .widgets import EmptyState, fmt_count, heading
 
 
+def confidence_words(similarity: float, thresholds: dict | None) -> str:
+    """How sure Kinfolk is, in words: where the similarity lies between the suggestion floor and
+    the automatic threshold of the model (from the suggestion's evidence)."""
+    th = thresholds or {}
+    auto, floor = th.get("auto"), th.get("suggest")
+    if auto is None or floor is None or auto <= floor:
+        return "Maybe"
+    if similarity >= auto:
+        return "Very likely"  # above the automatic threshold, but someone else is close
+    return "Probably" if similarity >= floor + (auto - floor) / 2 else "Maybe"
+
+
+def partner_face(s: Suggestion, covers: dict[int, int | None]) -> int | None:
+    """The face of the suggested person to show beside the unknown one: the confirmed face of
+    theirs it is closest to (what the suggestion rests on), else the person's cover."""
+    for n in s.evidence.get("neighbours") or []:
+        if n.get("person") == s.person_id:
+            return int(n["face"])
+    return covers.get(s.person_id)
+
+
 def suggestion_cards(snap: PeopleSnapshot) -> list[Card]:
+    covers = {p.id: p.cover_face_id for p in snap.people}
     return [Card(("suggestion", s.face_id, s.person_id), f"{s.person}?",
-                 f"similarity {s.similarity:.2f}", s.face_id) for s in snap.suggestions]
+                 confidence_words(s.similarity, s.evidence.get("thresholds")), s.face_id,
+                 partner_face_id=partner_face(s, covers)) for s in snap.suggestions]
 
 
 class SuggestionsView(QWidget):
@@ -49,9 +73,9 @@ class SuggestionsView(QWidget):
         play = QVBoxLayout(page)
         play.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        intro = QLabel("Is this the person named under the face?")
-        row.addWidget(intro)
-        row.addStretch()
+        intro = QLabel("Left: a face Kinfolk is unsure about. Right: the person it may be. Same person?")
+        intro.setWordWrap(True)
+        row.addWidget(intro, 1)
         self.yes_button = QPushButton("Yes")
         self.yes_button.setShortcut(QKeySequence(Qt.Key.Key_Y))
         self.yes_button.setToolTip("Yes, that is them (Y)")
@@ -63,8 +87,8 @@ class SuggestionsView(QWidget):
         row.addWidget(self.yes_button)
         row.addWidget(self.no_button)
         play.addLayout(row)
-        self.model = CardModel(session.thumbnails(112), self)
-        self.cards = CardView(112)
+        self.model = CardModel(session.thumbnails(96), self)
+        self.cards = CardView(96, pair=True)
         self.cards.setAccessibleName("Suggestions")
         self.cards.setModel(self.model)
         self.cards.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())

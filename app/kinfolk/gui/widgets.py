@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QDialog, QDialogButtonBox, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
@@ -64,6 +64,24 @@ class EmptyState(QWidget):
         self.text.setText(text)
 
 
+class _UndoPassThrough(QObject):
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == event.Type.ShortcutOverride and isinstance(obj, QLineEdit):
+            if ((event.matches(QKeySequence.StandardKey.Undo) and not obj.isUndoAvailable())
+                    or (event.matches(QKeySequence.StandardKey.Redo) and not obj.isRedoAvailable())):
+                event.ignore()
+                return True  # not the line edit's: the window's Undo / Redo takes it
+        return False
+
+
+def pass_undo_to_window(edit: QLineEdit) -> None:
+    """Ctrl+Z in ``edit`` undoes typing while there is typing to undo, else the window's last edit
+    (a name box that always has the focus must not swallow Undo). Clear such a box with
+    ``setText("")``, which forgets its typing history; ``clear()`` would make it undoable."""
+    f = _UndoPassThrough(edit)
+    edit.installEventFilter(f)
+
+
 def grow_to_fit(window: QWidget) -> None:
     """Make a dialog tall enough for its wrapped text at its current width (``adjustSize`` caps
     windows at 2/3 of the screen and ignores text that arrived after the dialog was shown)."""
@@ -79,14 +97,53 @@ def grow_to_fit(window: QWidget) -> None:
         window.resize(window.width(), min(need, limit))
 
 
-def heading(text: str, scale: float = 1.5) -> QLabel:
-    label = QLabel(text)
+def heading(text: str, scale: float = 1.5, elide: bool = False) -> QLabel:
+    label = ElidedLabel(text) if elide else QLabel(text)
     f = QFont(label.font())
     f.setPointSizeF(f.pointSizeF() * scale)
     f.setBold(True)
     label.setFont(f)
     label.setAccessibleName(text)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with its layout and elides ("Angelina Jo…") instead of pushing
+    the window wider; the full text is its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+        self.updateGeometry()  # the size hint follows the whole text, not the elided one
+
+    def text(self) -> str:  # the whole text (what is painted may be elided)
+        return self._full
+
+    def sizeHint(self):  # noqa: N802 - Qt override
+        h = super().sizeHint()
+        h.setWidth(self.fontMetrics().horizontalAdvance(self._full) + 4)
+        return h
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt override: may shrink to a few letters
+        h = super().minimumSizeHint()
+        h.setWidth(min(h.width(), self.fontMetrics().horizontalAdvance("Mmm…") + 4))
+        return h
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                      max(10, self.width())))
 
 
 class Throttle(QObject):
@@ -157,6 +214,7 @@ class NameDialog(QDialog):
         label.setWordWrap(True)
         lay.addWidget(label)
         self.edit = QLineEdit(text)
+        self.edit.selectAll()  # a prefilled name (Rename…) is replaced by typing, or corrected
         self.edit.setAccessibleName(prompt)
         self.edit.setPlaceholderText("Type a name")
         self.edit.setCompleter(name_completer(names, self))

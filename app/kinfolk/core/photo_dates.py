@@ -1,0 +1,90 @@
+"""When a photo was taken, from what the file can tell, and how much to trust it.
+
+Sources, best first: the camera's EXIF date (``imageio.read_capture_date``), then an XMP date
+(embedded in the file, or in a sidecar ``photo.jpg.xmp`` / ``photo.xmp`` as digiKam, darktable and
+Lightroom write them: ``exif:DateTimeOriginal``, ``photoshop:DateCreated``, ``xmp:CreateDate``),
+then a date in the file name as phones and messengers write them (``IMG_20190712_143005.jpg``, ``PXL_20210101_…``,
+``IMG-20190712-WA0003.jpg``, ``2019-07-12 14.30.05.jpg``, ``Screenshot_2019-07-12-14-30-05.png``),
+and last the file's modification time. The last one is usually when the photo was copied, not when
+it was taken: it is a *guess*, shown as such and sorted with the undated photos, never as a date.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+
+_NAME_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])"
+    r"(?:[-_ T.]?([01]\d|2[0-3])[-_.]?([0-5]\d)[-_.]?([0-5]\d)\d{0,3})?(?!\d)")  # (milliseconds)
+
+SOURCES_TRUSTED = ("exif", "xmp", "filename")
+_XMP_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")
+_XMP_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?")
+
+
+def date_from_xmp_text(text: str | bytes | None) -> str | None:
+    """The capture date in an XMP packet (attribute or element form), best key first."""
+    if not text:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    for key in _XMP_KEYS:
+        m = re.search(re.escape(key) + r"""\s*=\s*["']([^"']+)["']""", text) or \
+            re.search("<" + re.escape(key) + r">\s*([^<]+?)\s*</", text)
+        if not m:
+            continue
+        d = _XMP_DATE.match(m.group(1).strip())
+        if not d:
+            continue
+        y, mo, dd, hh, mm, ss = d.groups()
+        try:
+            dt = datetime(int(y), int(mo), int(dd), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:
+            continue
+        if dt.year >= 1800:
+            return dt.isoformat(timespec="seconds")
+    return None
+
+
+def date_from_xmp(path: str | os.PathLike, embedded: str | bytes | None = None) -> str | None:
+    """The XMP capture date of a photo: its embedded packet, else a sidecar next to it."""
+    found = date_from_xmp_text(embedded)
+    if found:
+        return found
+    path = os.fspath(path)
+    for sidecar in (path + ".xmp", os.path.splitext(path)[0] + ".xmp"):
+        try:
+            with open(sidecar, "rb") as f:
+                found = date_from_xmp_text(f.read(1 << 20))
+        except OSError:
+            continue
+        if found:
+            return found
+    return None  # taken_at_source values that are real capture dates
+
+
+def date_from_filename(path: str | os.PathLike) -> str | None:
+    """An ISO date/time found in the file name (no folder), or None. Years 1900-2099; a time is
+    kept when it directly follows the date."""
+    name = os.path.basename(os.fspath(path))
+    for m in _NAME_DATE.finditer(name):
+        y, mo, d, hh, mm, ss = m.groups()
+        try:
+            dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:
+            continue
+        return dt.isoformat(timespec="seconds")
+    return None
+
+
+def shown_date(taken_at: str | None, source: str | None, path: str) -> tuple[str | None, bool]:
+    """(the date to show, is it only a guess). A file-time date is replaced by a date in the file
+    name when there is one (libraries scanned before file names were read), else flagged a guess."""
+    if taken_at and source in SOURCES_TRUSTED:
+        return taken_at, False
+    named = date_from_filename(path)
+    if named:
+        return named, False
+    return taken_at, True
