@@ -295,8 +295,10 @@ def _download(url: str, target: Path, expected_sha: str | None, progress: Progre
         tmp.unlink(missing_ok=True)
         if isinstance(exc, ModelError):
             raise
-        raise ModelError(f"could not download {url}: {getattr(exc, 'reason', exc)} "
-                         "(are you offline? you can also import a file you already have)") from exc
+        raise ModelError(
+            f"could not download {target.name} ({getattr(exc, 'reason', exc)}). If this computer "
+            f"is offline, download {url} on one that is online, then import the file: "
+            "“Import a model file…” in the app, or 'kinfolk models import FILE'") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
