@@ -38,7 +38,9 @@ def _resources(app: Path) -> Path:
     raise FileNotFoundError(f"no kinfolk/resources in {app}: is it a Kinfolk build?")
 
 
-def make_deb(app: Path, out_dir: Path, version: str) -> Path:
+def make_deb(app: Path, out_dir: Path, version: str, compression: str = "xz") -> Path:
+    """Build ``out_dir/kinfolk_<version>_<arch>.deb`` from the app folder ``app``. ``compression``:
+    ``xz`` for releases (smallest), ``gzip`` for a quick test build."""
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
                           check=True).stdout.strip()
     res = _resources(app)
@@ -79,12 +81,14 @@ def make_deb(app: Path, out_dir: Path, version: str) -> Path:
         for p in root.rglob("*"):  # dpkg wants no group/other write bits
             if not p.is_symlink():
                 p.chmod(p.stat().st_mode & ~0o022)
-        subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(out)],
+        level = ["-z1"] if compression == "gzip" else []
+        subprocess.run(["dpkg-deb", "--root-owner-group", f"-Z{compression}", *level, "--build",
+                        str(root), str(out)],
                        check=True, stdout=subprocess.DEVNULL)
     return out
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
-        sys.exit("usage: make_deb.py APP_FOLDER OUT_DIR VERSION")
-    print(make_deb(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]))
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: make_deb.py APP_FOLDER OUT_DIR VERSION [xz|gzip]")
+    print(make_deb(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], *sys.argv[4:]))
