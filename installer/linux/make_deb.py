@@ -62,7 +62,8 @@ def make_deb(app: Path, out_dir: Path, version: str, compression: str = "xz") ->
         scalable = share / "icons" / "hicolor" / "scalable" / "apps"
         scalable.mkdir(parents=True)
         shutil.copy(res / "icons" / "kinfolk.svg", scalable / f"{APP_ID}.svg")
-        size_kb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) // 1024
+        size_kb = sum(p.stat().st_size for p in root.rglob("*")
+                      if p.is_file() and not p.is_symlink()) // 1024
         debian = root / "DEBIAN"
         debian.mkdir()
         (debian / "control").write_text(
