@@ -1,5 +1,6 @@
 """The frozen app (PyInstaller, one folder) builds from an installed wheel and proves itself whole
-with ``kinfolk self-test``; on Debian the .deb installs, runs and uninstalls cleanly.
+with ``kinfolk self-test``; on Debian the .deb installs (``dpkg -i``), runs, and is removed
+(``dpkg -r``, then purged so the machine is left as it was).
 
 Opt-in (a few minutes: PyInstaller analyses ~450 MB of libraries): ``KINFOLK_TEST_FROZEN=1``.
 The dpkg part runs only as root, with dpkg present, and never when a ``kinfolk`` package is already
@@ -89,8 +90,11 @@ def test_deb_installs_runs_and_uninstalls(frozen, wheel_venv, tmp_path):
         r = subprocess.run(["/usr/bin/kinfolk", "self-test"], cwd=tmp_path, env=clean_env(tmp_path),
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0 and "6 passed, 0 failed" in r.stdout, r.stdout + r.stderr
+        subprocess.run(["dpkg", "-r", "kinfolk"], check=True, capture_output=True)
+        assert not _installed("kinfolk")
+        assert not Path("/opt/kinfolk").exists() and not Path("/usr/bin/kinfolk").exists()
     finally:
-        subprocess.run(["dpkg", "-r", "kinfolk"], capture_output=True)
-    assert not _installed("kinfolk")
+        subprocess.run(["dpkg", "-P", "kinfolk"], capture_output=True)  # purge: nothing left behind
+    assert subprocess.run(["dpkg-query", "-W", "kinfolk"], capture_output=True).returncode != 0
     assert not Path("/opt/kinfolk").exists() and not Path("/usr/bin/kinfolk").exists()
     assert not Path("/usr/share/applications/kinfolk.desktop").exists()
