@@ -1,6 +1,10 @@
 """``kinfolk self-test``: the core checks pass on a working install, and a failure is a clear line
 and exit status 1 (the Qt check: tests/gui/test_selftest.py)."""
 
+import os
+
+import pytest
+
 from kinfolk.cli.main import main
 
 CORE = ["decode", "dlib", "clustering", "sqlite"]
@@ -11,6 +15,14 @@ def test_core_checks_pass(capsys):
     out = capsys.readouterr().out
     assert "4 passed, 0 failed" in out
     assert "face found" in out and "embedded (128-d)" in out and "WAL" in out
+
+
+@pytest.fixture(autouse=True)
+def _restore_env(monkeypatch):
+    """``main`` exports ``--models`` as $KINFOLK_MODELS (for the worker threads): restore it after."""
+    monkeypatch.setenv("KINFOLK_MODELS", os.environ.get("KINFOLK_MODELS", ""))
+    if not os.environ["KINFOLK_MODELS"]:
+        monkeypatch.delenv("KINFOLK_MODELS")
 
 
 def test_onnx_check_runs_a_pack(models_dir, capsys):
