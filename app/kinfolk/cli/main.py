@@ -11,11 +11,12 @@ import logging
 import sys
 
 from . import (calibrate_cmd, cluster_cmd, evaluate_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
-               scan_cmd, suggestions_cmd, verify_cmd, xmp_cmd)
+               scan_cmd, selftest_cmd, suggestions_cmd, verify_cmd, xmp_cmd)
 from .common import UserError
 
 COMMANDS = [scan_cmd, cluster_cmd, people_cmd, naming_cmd, suggestions_cmd, photos_cmd, faces_cmd,
-            forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd, xmp_cmd]
+            forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd, xmp_cmd,
+            selftest_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     globals_.add_argument("--models", metavar="DIR",
                           help="extra folder to find model packs in (env KINFOLK_MODELS)")
     globals_.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    globals_.add_argument("--self-test", action="store_true",
+                          help="check that this installation works, then exit (= 'kinfolk self-test')")
     parser = argparse.ArgumentParser(
         prog="kinfolk", parents=[globals_],
         description="Organize a photo library by the people in it. Offline; nothing leaves this computer.")
@@ -53,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         import os
 
         os.environ["KINFOLK_MODELS"] = args.models
+    if args.self_test and args.command is None:
+        args.only, args.command, args.run = None, "self-test", selftest_cmd.run
     if args.command in (None, "gui"):
         try:
             from ..gui.app import main as gui_main

@@ -1,9 +1,10 @@
 """The model manager: which model packs exist, which are installed, and how to get them.
 
-A *pack* is a detector + recognizer pair described in ``models/manifest.json`` (files, published
-sha256, download URL, input spec, license). Packs are looked for, in order, in ``$KINFOLK_MODELS`` (or
-``--models``), the user data dir, and the repository's ``models/`` folder. Files are accepted either
-flat in a search dir or in a sub-folder named after the pack (how the InsightFace zips unpack).
+A *pack* is a detector + recognizer pair described in the manifest, ``kinfolk/models/manifest.json``
+(package data: files, published sha256, download URL, input spec, license; no weights). Packs are
+looked for, in order, in ``$KINFOLK_MODELS`` (or ``--models``) and the user data dir. Files are
+accepted either flat in a search dir or in a sub-folder named after the pack (how the InsightFace
+zips unpack).
 
 Integrity: a file is used only if its sha256 matches the manifest; a file whose checksum is not
 published (``sha256: null``) is accepted only when it came out of an archive whose checksum matched
@@ -29,11 +30,12 @@ from typing import Callable
 
 import platformdirs
 
+from .package_data import data_path
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Kinfolk"
-REPO_MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
-MANIFEST_PATH = REPO_MODELS_DIR / "manifest.json"
+MANIFEST = ("models", "manifest.json")  # package data (see core/package_data.py)
 
 
 class ModelError(Exception):
@@ -95,8 +97,17 @@ class PackStatus:
         return not self.missing
 
 
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, PackSpec]:
-    """Packs from the manifest, by id."""
+def manifest_path() -> Path:
+    """The shipped manifest (raises ``ModelError`` when the install lacks it)."""
+    try:
+        return data_path(*MANIFEST)
+    except FileNotFoundError as exc:
+        raise ModelError(str(exc)) from exc
+
+
+def load_manifest(path: Path | None = None) -> dict[str, PackSpec]:
+    """Packs from the manifest (the shipped one unless ``path`` is given), by id."""
+    path = path or manifest_path()
     try:
         data = json.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError as exc:
@@ -122,7 +133,7 @@ def search_dirs(override: str | os.PathLike | None = None) -> list[Path]:
     """Where packs are looked for, in priority order (override or $KINFOLK_MODELS first)."""
     first = override or os.environ.get("KINFOLK_MODELS")
     dirs = [Path(first).expanduser().resolve()] if first else []
-    dirs += [user_models_dir(), REPO_MODELS_DIR]
+    dirs.append(user_models_dir())
     return list(dict.fromkeys(dirs))
 
 
@@ -284,8 +295,10 @@ def _download(url: str, target: Path, expected_sha: str | None, progress: Progre
         tmp.unlink(missing_ok=True)
         if isinstance(exc, ModelError):
             raise
-        raise ModelError(f"could not download {url}: {getattr(exc, 'reason', exc)} "
-                         "(are you offline? you can also import a file you already have)") from exc
+        raise ModelError(
+            f"could not download {target.name} ({getattr(exc, 'reason', exc)}). If this computer "
+            f"is offline, download {url} on one that is online, then import the file: "
+            "“Import a model file…” in the app, or 'kinfolk models import FILE'") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -1,8 +1,8 @@
 """Finding the app's icons and rendering them in the current palette's colours.
 
-The files live in the repository's ``resources/`` folder (one copy, shared with the Linux .desktop /
-AppStream packaging). A frozen or wheel build copies that folder to ``kinfolk/resources`` (the
-package-data pattern in ``pyproject.toml``), which is looked at first.
+The files are package data in ``kinfolk/resources/`` (one copy, shared with the Linux .desktop /
+AppStream packaging and the installers), found through ``importlib.resources`` (see
+``core/package_data.py``), so a wheel, a frozen app and a checkout all read the same files.
 
 Action icons are single-colour SVGs drawn in ``#000000``; ``icon()`` recolours them with the palette's
 text colour so they read on light and dark themes alike.
@@ -11,12 +11,13 @@ text colour so they read on light and dark themes alike.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+
+from ..core.package_data import data_path
 
 APP_ID = "io.kinfolk.Kinfolk"
 ICON_SIZES = (16, 20, 24, 32, 48, 64)
@@ -24,17 +25,8 @@ ICON_SIZES = (16, 20, 24, 32, 48, 64)
 
 @functools.cache
 def resources_dir() -> Path:
-    """The folder holding ``icons/`` (raises if the install is broken)."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[1] / "resources",  # kinfolk/resources in a wheel
-                  here.parents[3] / "resources"]  # <repo>/resources (editable install, checkout)
-    if hasattr(sys, "_MEIPASS"):  # PyInstaller
-        candidates.insert(0, Path(sys._MEIPASS) / "resources")
-    for c in candidates:
-        if (c / "icons" / "kinfolk.svg").is_file():
-            return c
-    raise FileNotFoundError("Kinfolk's resources folder is missing; looked in "
-                            + ", ".join(str(c) for c in candidates))
+    """The folder holding ``icons/`` (raises ``FileNotFoundError`` if the install is broken)."""
+    return data_path("resources", "icons", "kinfolk.svg").parents[1]
 
 
 def app_icon() -> QIcon:
@@ -59,7 +51,7 @@ def _text_color() -> QColor:
 
 
 def icon(name: str, color: QColor | str | None = None) -> QIcon:
-    """Action icon ``name`` (a file in ``resources/icons/actions``) tinted with ``color``
+    """Action icon ``name`` (a file in ``kinfolk/resources/icons/actions``) tinted with ``color``
     (default: the palette's text colour; disabled state drawn at 40 % opacity)."""
     c = QColor(color) if color is not None else _text_color()
     return _icon(name, c.name(QColor.NameFormat.HexArgb))

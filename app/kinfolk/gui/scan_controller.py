@@ -4,7 +4,7 @@ One scan at a time. The controller builds the face backend (loading weights) in 
 ``core.scanner.Scanner`` with the task's ``CancelToken`` (so the status bar's pause/resume/cancel act
 on the scanner directly) and turns the scanner's progress callbacks into Qt signals on the GUI thread.
 Asking for a scan while one runs queues exactly one more (the folder list may have changed).
-The backend is kept between scans while the machine settings stay the same.
+The backend is kept between scans while the machine settings and the best installed pack stay the same.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.backend_choice import make_backend
+from ..core.backend_choice import make_backend, resolve_pack
 from ..core.library import Library
 from ..core.scanner import ScanOptions, ScanProgress, Scanner, ScanSummary
 from ..db import repo
@@ -111,7 +111,10 @@ class ScanController(QObject):
         kept (worker thread only: loading weights takes seconds). Also used to embed faces the
         user draws in the viewer."""
         machine = machine or self.machine
-        key = (machine, str(self.models_dir))
+        # The pack is part of the key: a pack downloaded or imported since the last scan is used
+        # now, without a restart (checksums are memoised, so this costs ~nothing after the first).
+        pack = resolve_pack(machine.backend, machine.pack or None, self.models_dir)
+        key = (machine, str(self.models_dir), pack.spec.id if pack else "dlib")
         with self._backend_lock:
             if self._backend is None or self._backend_key != key:
                 self._backend = None

@@ -2,9 +2,9 @@
 
 Run after editing the SVG and commit the outputs (they are small):
 
-    QT_QPA_PLATFORM=offscreen python resources/make_icons.py
+    QT_QPA_PLATFORM=offscreen python -m kinfolk.devtools.make_icons
 
-Outputs: ``icons/hicolor/<n>x<n>/apps/io.kinfolk.Kinfolk.png`` (the freedesktop icon theme layout, so
+Outputs (in ``app/kinfolk/resources``): ``icons/hicolor/<n>x<n>/apps/io.kinfolk.Kinfolk.png`` (the freedesktop icon theme layout, so
 a Linux package copies the tree as is), ``icons/kinfolk.ico`` (Windows, PyInstaller) and
 ``icons/kinfolk.icns`` (macOS).
 """
@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "resources"
 SOURCE = HERE / "icons" / "kinfolk.svg"
 APP_ID = "io.kinfolk.Kinfolk"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
