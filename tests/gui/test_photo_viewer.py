@@ -6,9 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from kinfolk.core.matching import Evidence, FaceExplanation, Neighbour
 from kinfolk.core.thresholds import Thresholds
 from kinfolk.gui import preferences as prefs
-from kinfolk.gui.photo_viewer import (CROP_SIZE, explain_face, face_kind, face_label)
+from kinfolk.gui.photo_viewer import CROP_SIZE, explain_face, face_kind, face_label
 
 from .helpers import name_largest_group, wait_people
 
@@ -156,19 +157,17 @@ def test_why_is_this_face_here(qtbot, win):
 
 
 def test_explanations_in_words():
-    auto = {"state": "auto", "person": "Anna", "similarity": 0.62,
-            "evidence": {"score": 0.62, "runner_up": 0.31,
-                         "neighbours": [{"face": 7, "person": 1, "similarity": 0.71}],
-                         "thresholds": {"auto": 0.5, "suggest": 0.35, "margin": 0.05}}}
+    auto = FaceExplanation(face=3, state="auto", person="Anna", cluster=None, similarity=0.62,
+                           evidence=Evidence(score=0.62, runner_up=0.31, neighbours=(Neighbour(7, 1, 0.71),),
+                                             auto=0.5, suggest=0.35, margin=0.05))
     ex = explain_face(auto, {1: "Anna"}, {})
     assert "Recognized automatically as Anna: similarity 0.62 (automatic from 0.50" in ex.text
     assert "Runner-up (the next most similar person): 0.31." in ex.text
     assert ex.neighbours == [(7, "Anna", 0.71)]
-    grouped = explain_face({"state": "unassigned", "person": None, "cluster": 4, "suggestions": []},
-                           {}, {4: 6})
+    grouped = explain_face(FaceExplanation(face=3, state="unassigned", person=None, cluster=4), {}, {4: 6})
     assert "Not close enough to anyone you named." in grouped.text
     assert "Grouped with 5 similar faces in Unnamed groups." in grouped.text
-    assert explain_face({}, {}, {}).text == "This face is no longer in the library."
+    assert explain_face(None, {}, {}).text == "This face is no longer in the library."
 
 
 def test_a_photo_that_cannot_be_read_still_shows_its_faces(qtbot, win):

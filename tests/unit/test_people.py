@@ -66,7 +66,7 @@ def test_naming_and_matching_assigns_new_faces(lib):
     assert assigned == set(a)
     # The evidence says why.
     ev = explain(lib, a[-1])
-    assert ev["state"] == "auto" and ev["evidence"]["neighbours"][0]["person"] == 1
+    assert ev.state == "auto" and ev.evidence.neighbours[0].person == 1
 
 
 def test_suggestions_between_thresholds_and_rejection_is_remembered(lib):

@@ -12,12 +12,14 @@ so mistakes don't snowball). Then, with the best person P (score s1) and the run
 
 Never proposed: a person the face was rejected for, a hidden person (as a suggestion), a person who
 already appears in that photo, a person born after the photo was taken. Two faces of one photo that
-both match P: only the stronger one is assigned. Why each face was matched (its score, runner-up and
-nearest confirmed faces) is stored as JSON in ``faces.match_evidence`` / ``suggestions.evidence``.
+both match P: only the stronger one is assigned. Why each face was matched (``Evidence``: its score,
+runner-up, nearest confirmed faces and the thresholds in force) is stored as JSON in
+``faces.match_evidence`` / ``suggestions.evidence`` and handed to the front-ends typed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -33,6 +35,52 @@ K_NEIGHBOURS = 3
 MARGIN = 0.05
 MIN_EVIDENCE = 2  # confirmed faces a person needs before faces are assigned to them automatically
 BLOCK = 4096
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A confirmed face close to the face being matched."""
+
+    face: int
+    person: int  # person id
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a face was matched (or suggested) to a person, as matching saw it: the person's k-NN
+    score, the runner-up's, the nearest confirmed faces (most similar first) and the thresholds in
+    force. Stored as JSON with the match, so "why is this face here?" shows what was decided then."""
+
+    score: float
+    runner_up: float | None
+    neighbours: tuple[Neighbour, ...]
+    auto: float
+    suggest: float
+    margin: float
+
+    def to_json(self) -> str:
+        return json.dumps({"score": self.score, "runner_up": self.runner_up,
+                           "neighbours": [dataclasses.asdict(n) for n in self.neighbours],
+                           "thresholds": {"auto": self.auto, "suggest": self.suggest, "margin": self.margin}})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "Evidence | None":
+        """``None`` for a row without evidence (a face named by hand, or matched before evidence
+        was stored)."""
+        d = json.loads(text) if text else None
+        if not d or "score" not in d:
+            return None
+        th = d.get("thresholds") or {}
+        return cls(score=float(d["score"]), runner_up=d.get("runner_up"),
+                   neighbours=tuple(Neighbour(int(n["face"]), int(n["person"]), float(n["similarity"]))
+                                    for n in d.get("neighbours") or ()),
+                   auto=float(th.get("auto", 1.0)), suggest=float(th.get("suggest", 1.0)),
+                   margin=float(th.get("margin", MARGIN)))
+
+    def closest_of(self, person_id: int) -> Neighbour | None:
+        """The nearest confirmed face of that person (what a suggestion rests on)."""
+        return next((n for n in self.neighbours if n.person == person_id), None)
 
 
 @dataclass
@@ -123,7 +171,7 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
         "WHERE f.model_id = ? AND f.state = 'unassigned'", (model_id,))}
     photo_of = np.array([meta[int(f)][0] for f in ids])
     taken = np.array([_day(meta[int(f)][1], np.inf) for f in ids])
-    autos: list[tuple[float, int, int, str, float]] = []  # (score, face, person, evidence, sim)
+    autos: list[tuple[float, int, int, str, float]] = []  # (score, face, person, evidence json, sim)
     suggestions: list[tuple[int, int, float, str]] = []
     for start in range(0, len(ids), BLOCK):
         if cancel is not None:
@@ -147,22 +195,21 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
             s2 = float(scores[row, order[row, 1]]) if order.shape[1] > 1 else -np.inf
             s2 = s2 if np.isfinite(s2) else None
             top = np.argsort(-sims[row])[:5]
-            evidence = {
-                "score": round(float(s1[row]), 4), "runner_up": round(s2, 4) if s2 is not None else None,
-                "neighbours": [{"face": int(gallery_face_ids[g]), "person": int(owner_ids[g]),
-                                "similarity": round(float(sims[row, g]), 4)} for g in top],
-                "thresholds": {"auto": th.auto, "suggest": th.suggest, "margin": MARGIN},
-            }
+            evidence = Evidence(
+                score=round(float(s1[row]), 4), runner_up=round(s2, 4) if s2 is not None else None,
+                neighbours=tuple(Neighbour(int(gallery_face_ids[g]), int(owner_ids[g]),
+                                           round(float(sims[row, g]), 4)) for g in top),
+                auto=th.auto, suggest=th.suggest, margin=MARGIN)
             pid1 = int(person_ids[p1])
             if s1[row] >= th.auto and (s2 is None or s1[row] - s2 >= MARGIN) and enough[p1]:
-                autos.append((float(s1[row]), fid, pid1, json.dumps(evidence), float(s1[row])))
+                autos.append((float(s1[row]), fid, pid1, evidence.to_json(), float(s1[row])))
                 continue
             for p_i in np.flatnonzero(scores[row] >= th.suggest):
                 pid = int(person_ids[p_i])
                 if pid in hidden:
                     continue
-                ev = dict(evidence, score=round(float(scores[row, p_i]), 4))
-                suggestions.append((fid, pid, float(scores[row, p_i]), json.dumps(ev)))
+                ev = dataclasses.replace(evidence, score=round(float(scores[row, p_i]), 4))
+                suggestions.append((fid, pid, float(scores[row, p_i]), ev.to_json()))
     return autos, suggestions
 
 
@@ -207,7 +254,7 @@ class Suggestion:
     person: str
     similarity: float
     photo: str
-    evidence: dict
+    evidence: Evidence | None
 
 
 def list_suggestions(conn: sqlite3.Connection, person_id: int | None = None) -> list[Suggestion]:
@@ -217,27 +264,46 @@ def list_suggestions(conn: sqlite3.Connection, person_id: int | None = None) -> 
         "SELECT s.face_id, s.person_id, ps.name, s.similarity, p.path, s.evidence FROM suggestions s "
         "JOIN persons ps ON ps.id = s.person_id JOIN faces f ON f.id = s.face_id "
         f"JOIN photos p ON p.id = f.photo_id {where} ORDER BY s.similarity DESC, s.face_id", params)
-    return [Suggestion(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}")) for r in rows]
+    return [Suggestion(r[0], r[1], r[2], r[3], r[4], Evidence.from_json(r[5])) for r in rows]
 
 
-def explain(conn: sqlite3.Connection, face_id: int) -> dict:
-    """Why a face is where it is: state, person, similarity and nearest confirmed faces."""
+@dataclass(frozen=True)
+class Candidate:
+    """A person a face may be (a pending suggestion)."""
+
+    person: str
+    similarity: float
+    evidence: Evidence | None
+
+
+@dataclass(frozen=True)
+class FaceExplanation:
+    """Why a face is where it is. ``similarity`` and ``evidence`` are set for a face matched
+    automatically; ``suggestions`` (best first) for a face still unassigned."""
+
+    face: int
+    state: str  # unassigned | auto | confirmed | ignored
+    person: str | None
+    cluster: int | None
+    similarity: float | None = None
+    evidence: Evidence | None = None
+    suggestions: tuple[Candidate, ...] = ()
+
+
+def explain(conn: sqlite3.Connection, face_id: int) -> FaceExplanation | None:
+    """Why a face is where it is (``None``: no such face any more)."""
     r = conn.execute("SELECT f.state, f.person_id, ps.name, f.match_similarity, f.match_evidence, "
                      "f.cluster_id FROM faces f LEFT JOIN persons ps ON ps.id = f.person_id "
                      "WHERE f.id = ?", (face_id,)).fetchone()
     if r is None:
-        return {}
-    out = {"face": face_id, "state": r[0], "person": r[2], "cluster": r[5]}
-    if r[0] == "confirmed":
-        out["why"] = "confirmed by you"
-    elif r[0] == "auto":
-        out["why"] = "matched automatically"
-        out["similarity"] = r[3]
-        out["evidence"] = json.loads(r[4] or "{}")
-    else:
-        out["suggestions"] = [
-            {"person": s[0], "similarity": s[1], "evidence": json.loads(s[2] or "{}")}
+        return None
+    out = FaceExplanation(face=face_id, state=r[0], person=r[2], cluster=r[5])
+    if r[0] == "auto":
+        return dataclasses.replace(out, similarity=r[3], evidence=Evidence.from_json(r[4]))
+    if r[0] == "unassigned":
+        return dataclasses.replace(out, suggestions=tuple(
+            Candidate(s[0], s[1], Evidence.from_json(s[2]))
             for s in conn.execute("SELECT ps.name, s.similarity, s.evidence FROM suggestions s JOIN "
                                   "persons ps ON ps.id = s.person_id WHERE s.face_id = ? "
-                                  "ORDER BY s.similarity DESC", (face_id,))]
+                                  "ORDER BY s.similarity DESC", (face_id,))))
     return out

@@ -98,58 +98,50 @@ class Explanation:
     neighbours: list[tuple[int, str, float]]  # (face id, person name, similarity)
 
 
-def explain_face(info: dict, names: dict[int, str], group_sizes: dict[int, int],
+def explain_face(info: matching.FaceExplanation | None, names: dict[int, str], group_sizes: dict[int, int],
                  rejected: Sequence[str] = ()) -> Explanation:
     """Why a face is where it is, from ``matching.explain(conn, face_id)``; ``names`` maps person
     ids to names (the evidence stores ids), ``group_sizes`` cluster ids to face counts."""
-    if not info:
+    if info is None:
         return Explanation("This face is no longer in the library.", [])
-    state, person = info.get("state"), info.get("person")
     lines: list[str] = []
-    evidence: dict = {}
-    if state == "confirmed":
-        lines.append(f"You said this is {person}.")
-    elif state == "auto":
-        evidence = info.get("evidence") or {}
-        sim = info.get("similarity")
-        th = evidence.get("thresholds") or {}
-        line = f"Recognized automatically as {person}"
-        if sim is not None:
-            line += f": similarity {sim:.2f}"
-            if th.get("auto") is not None:
-                line += f" (automatic from {th['auto']:.2f}, with a lead of at least " \
-                        f"{th.get('margin', 0):.2f} over anyone else)"
+    evidence: matching.Evidence | None = None
+    if info.state == "confirmed":
+        lines.append(f"You said this is {info.person}.")
+    elif info.state == "auto":
+        evidence = info.evidence
+        line = f"Recognized automatically as {info.person}"
+        if info.similarity is not None:
+            line += f": similarity {info.similarity:.2f}"
+            if evidence is not None:
+                line += f" (automatic from {evidence.auto:.2f}, with a lead of at least " \
+                        f"{evidence.margin:.2f} over anyone else)"
         lines.append(line + ".")
-    elif state == "ignored":
+    elif info.state == "ignored":
         lines.append("You said this group of faces is nobody you know; it is not grouped or "
                      "suggested again.")
+    elif info.suggestions:
+        best = info.suggestions[0]
+        evidence = best.evidence
+        line = f"{confidence_words(best.similarity, evidence)} {best.person} (similarity {best.similarity:.2f})"
+        if evidence is not None:
+            line += f", not enough to be sure (automatic from {evidence.auto:.2f})"
+        lines.append(line + ": Kinfolk asks you in Suggestions.")
+        others = [f"{c.person} ({c.similarity:.2f})" for c in info.suggestions[1:]]
+        if others:
+            lines.append("Also possible: " + ", ".join(others) + ".")
     else:
-        sugg = info.get("suggestions") or []
-        if sugg:
-            best = sugg[0]
-            evidence = best.get("evidence") or {}
-            th = evidence.get("thresholds") or {}
-            words = confidence_words(best["similarity"], th)
-            line = f"{words} {best['person']} (similarity {best['similarity']:.2f})"
-            if th.get("auto") is not None:
-                line += f", not enough to be sure (automatic from {th['auto']:.2f})"
-            lines.append(line + ": Kinfolk asks you in Suggestions.")
-            others = [f"{s['person']} ({s['similarity']:.2f})" for s in sugg[1:]]
-            if others:
-                lines.append("Also possible: " + ", ".join(others) + ".")
-        else:
-            lines.append("Not close enough to anyone you named.")
-            cluster = info.get("cluster")
-            if cluster is not None and cluster in group_sizes:
-                n = group_sizes[cluster]
-                lines.append(f"Grouped with {fmt_count(n - 1, 'similar face')} in Unnamed groups."
-                             if n > 1 else "It is in a group of its own in Unnamed groups.")
-    if evidence.get("runner_up") is not None:
-        lines.append(f"Runner-up (the next most similar person): {evidence['runner_up']:.2f}.")
+        lines.append("Not close enough to anyone you named.")
+        if info.cluster is not None and info.cluster in group_sizes:
+            n = group_sizes[info.cluster]
+            lines.append(f"Grouped with {fmt_count(n - 1, 'similar face')} in Unnamed groups."
+                         if n > 1 else "It is in a group of its own in Unnamed groups.")
+    if evidence is not None and evidence.runner_up is not None:
+        lines.append(f"Runner-up (the next most similar person): {evidence.runner_up:.2f}.")
     if rejected:
         lines.append("You said it is not " + ", ".join(rejected) + ".")
-    neighbours = [(int(n["face"]), names.get(n.get("person"), "?"), float(n["similarity"]))
-                  for n in evidence.get("neighbours") or []]
+    neighbours = [(n.face, names.get(n.person, "?"), n.similarity)
+                  for n in (evidence.neighbours if evidence is not None else ())]
     if neighbours:
         lines.append("The closest faces you confirmed:")
     return Explanation("\n".join(lines), neighbours)
@@ -989,8 +981,8 @@ class PhotoViewer(QDialog):
         info = matching.explain(conn, f.id)
         names = {p.id: p.name for p in snap.people}
         sizes = {c.id: c.faces for c in snap.clusters}
-        if info.get("cluster") is not None and info["cluster"] not in sizes:
-            sizes[info["cluster"]] = len(people.face_ids_of_cluster(conn, info["cluster"]))
+        if info is not None and info.cluster is not None and info.cluster not in sizes:
+            sizes[info.cluster] = len(people.face_ids_of_cluster(conn, info.cluster))
         ex = explain_face(info, names, sizes, repo.rejected_names(conn, f.id))
         self.explanation = ex
         p = self.panel

@@ -16,20 +16,19 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from ..core import people
-from ..core.matching import Suggestion
+from ..core.matching import Evidence, Suggestion
 from .cards import Card, CardModel, CardView
 from .people_data import PeopleSnapshot
 from .session import Session
 from .widgets import EmptyState, fmt_count, heading
 
 
-def confidence_words(similarity: float, thresholds: dict | None) -> str:
+def confidence_words(similarity: float, evidence: Evidence | None) -> str:
     """How sure Kinfolk is, in words: where the similarity lies between the suggestion floor and
     the automatic threshold of the model (from the suggestion's evidence)."""
-    th = thresholds or {}
-    auto, floor = th.get("auto"), th.get("suggest")
-    if auto is None or floor is None or auto <= floor:
+    if evidence is None or evidence.auto <= evidence.suggest:
         return "Maybe"
+    auto, floor = evidence.auto, evidence.suggest
     if similarity >= auto:
         return "Very likely"  # above the automatic threshold, but someone else is close
     return "Probably" if similarity >= floor + (auto - floor) / 2 else "Maybe"
@@ -38,16 +37,14 @@ def confidence_words(similarity: float, thresholds: dict | None) -> str:
 def partner_face(s: Suggestion, covers: dict[int, int | None]) -> int | None:
     """The face of the suggested person to show beside the unknown one: the confirmed face of
     theirs it is closest to (what the suggestion rests on), else the person's cover."""
-    for n in s.evidence.get("neighbours") or []:
-        if n.get("person") == s.person_id:
-            return int(n["face"])
-    return covers.get(s.person_id)
+    closest = s.evidence.closest_of(s.person_id) if s.evidence else None
+    return closest.face if closest else covers.get(s.person_id)
 
 
 def suggestion_cards(snap: PeopleSnapshot) -> list[Card]:
     covers = {p.id: p.cover_face_id for p in snap.people}
     return [Card(("suggestion", s.face_id, s.person_id), f"{s.person}?",
-                 confidence_words(s.similarity, s.evidence.get("thresholds")), s.face_id,
+                 confidence_words(s.similarity, s.evidence), s.face_id,
                  partner_face_id=partner_face(s, covers)) for s in snap.suggestions]
 
 
