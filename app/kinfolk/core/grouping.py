@@ -88,7 +88,7 @@ def compute_groups(conn: sqlite3.Connection, model_id: str, params: ClusterParam
     """(face ids, labels; -1 = no group) for the unassigned faces of one model, read in one
     snapshot. Writes nothing: the old groups stay visible while this runs."""
     with snapshot(conn):
-        ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
+        ids, emb = repo.embeddings(conn, model_id, state="unassigned")
         meta = dict((r[0], (r[1], r[2], r[3])) for r in conn.execute(
             "SELECT id, photo_id, quality, score FROM faces WHERE model_id = ? AND state = 'unassigned'",
             (model_id,)))

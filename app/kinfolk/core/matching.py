@@ -162,7 +162,7 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
             "SELECT DISTINCT photo_id, person_id FROM faces WHERE person_id IS NOT NULL"):
         present.setdefault(photo_id, set()).add(pid)
 
-    ids, emb = repo.embeddings(conn, model_id, "state = 'unassigned'")
+    ids, emb = repo.embeddings(conn, model_id, state="unassigned")
     report.considered = len(ids)
     if not len(ids):
         return [], []

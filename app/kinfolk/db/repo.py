@@ -302,12 +302,16 @@ def faces(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
         "LEFT JOIN persons ps ON ps.id = f.person_id ORDER BY p.path, f.x1")
 
 
-def embeddings(conn: sqlite3.Connection, model_id: str, where: str = "1",
-               params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(face ids, (n, d) float32 embeddings) of one model, optionally filtered by an SQL condition."""
-    rows = conn.execute(
-        f"SELECT id, embedding FROM faces WHERE model_id = ? AND ({where}) ORDER BY id",
-        (model_id, *params)).fetchall()
+def embeddings(conn: sqlite3.Connection, model_id: str,
+               state: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(face ids, (n, d) float32 embeddings) of one model's faces, in id order; only faces in
+    ``state`` (e.g. 'unassigned') when given."""
+    if state is None:
+        rows = conn.execute("SELECT id, embedding FROM faces WHERE model_id = ? ORDER BY id",
+                            (model_id,)).fetchall()
+    else:  # the (model_id, state) index
+        rows = conn.execute("SELECT id, embedding FROM faces WHERE model_id = ? AND state = ? ORDER BY id",
+                            (model_id, state)).fetchall()
     if not rows:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
     ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
