@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, TEST_PACK, copy_photos
+from .conftest import TEST_PACK, copy_photos
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Name resolution and any IP traffic. Local Unix sockets (D-Bus, ...) are not the network.
 NETWORK = re.compile(r"AF_INET6?\b|/nscd/|sin_port=htons\(53\)")
