@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .cancel import Cancelled
 
@@ -144,14 +145,9 @@ def _pca(x: np.ndarray, dim: int, rng: np.random.Generator, sample: int = 20_000
     c = s - mu
     cov = (c.T @ c) / np.float32(len(c))
     # One thread: a 512×512 eigh takes 0.03 s so, but seconds when OpenBLAS threads contend for a busy
-    # machine's cores (threadpoolctl comes with scikit-learn).
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
+    # machine's cores.
+    with threadpool_limits(1):
         _, vecs = np.linalg.eigh(cov)
-    else:
-        with threadpool_limits(1):
-            _, vecs = np.linalg.eigh(cov)
     return mu, np.ascontiguousarray(vecs[:, ::-1][:, :dim], dtype=np.float32)
 
 
