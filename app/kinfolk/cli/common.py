@@ -27,9 +27,7 @@ def library_path(args) -> Path:
 
 
 def open_library(args, must_exist: bool = True):
-    from ..db.connection import connect
-
-    from ..db.connection import is_read_only
+    from ..db.connection import connect, is_read_only
 
     path = library_path(args)
     if must_exist and not path.exists():
