@@ -165,3 +165,29 @@ def test_a_library_in_a_read_only_folder_opens_for_viewing(qtbot, tmp_path, grou
         assert len(errors) == 1 and "read-only" in errors[0] and str(folder) in errors[0]
         w.close()
         session.close()
+
+
+def test_the_apps_scan_is_refused_while_another_scan_runs(qtbot, win):
+    from PySide6.QtWidgets import QMessageBox
+
+    from kinfolk.core.scan_lock import ScanLock
+
+    scans = win.session.scans
+    shown = []
+
+    def answer_message_box():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(100, answer_message_box)
+
+    with ScanLock(win.session.path, "kinfolk scan"):
+        QTimer.singleShot(100, answer_message_box)
+        with qtbot.waitSignal(scans.failed, timeout=60000) as failed:
+            assert scans.start()
+    assert "another scan of this library is running (kinfolk scan, pid" in failed.args[0]
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert "another scan of this library is running" in shown[0]  # the user is told why
+    assert not scans.running

@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(exc, (sqlite3.Error, OSError)):
             # An environment problem met outside a transaction (a full disk, a failing drive).
-            exc = translate_error(exc, library_path(args)) if isinstance(exc, sqlite3.Error) else (
-                translate_error(exc))
+            exc = translate_error(exc, library_path(args))
         if isinstance(exc, (ModelError, LibraryError)):
             print(f"kinfolk: {exc}", file=sys.stderr)
             return 1

@@ -235,7 +235,8 @@ def _write(conn: sqlite3.Connection, model_id: str, autos: list, suggestions: li
                 "UPDATE faces SET person_id = :person, state = 'auto', cluster_id = NULL, "
                 "match_similarity = :sim, match_evidence = :ev WHERE id = :face AND "
                 + _STILL_VALID + " AND NOT EXISTS (SELECT 1 FROM faces g WHERE g.photo_id = "
-                "faces.photo_id AND g.person_id = :person)",
+                # '+' keeps SQLite on the photo index (a photo has few faces, a person thousands)
+                "faces.photo_id AND +g.person_id = :person)",
                 {"face": fid, "person": pid, "sim": sim, "ev": ev}).rowcount
         written = set()
         for fid, pid, sim, ev in suggestions:

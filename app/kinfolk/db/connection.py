@@ -90,8 +90,9 @@ def _folder_read_only(path: Path) -> bool:
 
 
 def library_files(path: str | os.PathLike) -> set[str]:
-    """The absolute paths of a library's files (the database, SQLite's side files, the scan lock):
-    nothing but SQLite may open them in a process that has the library open (see ``scan_lock``)."""
+    """The absolute paths of a library's files (the database, SQLite's side files, the scan lock).
+    Code that walks or lists folders must never open them: closing a descriptor of the database or
+    its side files drops the process's SQLite (POSIX) locks; the scan lock is ``flock``'s alone."""
     path = Path(path).expanduser().resolve()
     return {str(path)} | {f"{path}{suffix}" for suffix in ("-wal", "-shm", "-journal", "-scan.lock")}
 
