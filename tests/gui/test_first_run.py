@@ -133,7 +133,7 @@ def test_first_run_on_dlib_then_download_the_permissive_pack(qtbot, new_window, 
     dlg = w.maybe_show_welcome()
     panel = dlg.models
     qtbot.waitUntil(lambda: panel.info is not None, timeout=20000)
-    assert panel.info.is_dlib and "dlib" in panel.pack_label.text()
+    assert panel.info.is_dlib and "Basic" in panel.pack_label.text()
     assert panel.better_combo.itemData(0) == "sface"  # the pack anyone may use, offered first
 
     # No pack: the first scan runs on dlib.
@@ -164,7 +164,7 @@ def test_first_run_on_dlib_then_download_the_permissive_pack(qtbot, new_window, 
     assert not panel.better_box.isVisibleTo(panel) or panel.better_combo.findData("sface") < 0
     sdlg.reject()
     w.refresh_setup()
-    qtbot.waitUntil(lambda: w.model_label.text().startswith("sface"), timeout=20000)
+    qtbot.waitUntil(lambda: w.setup_info is not None and w.setup_info.pack_id == "sface", timeout=20000)
     assert {p.split("/")[-1] for p in server.requests} >= set(SERVED.values())
 
     w.library_view.scan_now()
