@@ -168,3 +168,46 @@ def test_a_file_vanishing_mid_scan_is_skipped_quietly(tmp_path, faces_dir, label
     assert s.errors == 0 and s.found == 4
     paths = {r["path"] for r in repo.photos(connect(lib))}
     assert paths == {str(p) for p in photos if p != photos[1]}
+
+
+def test_cpu_recognition_runs_in_the_workers_with_the_embedders_results(tmp_path, faces_dir, labels,
+                                                                        onnx_backend):
+    """On CPU each worker embeds its own photo's faces (no embedder hand-off, both cores share the
+    recognition); the stored embeddings are those of the cross-photo batching path."""
+    import threading
+
+    import numpy as np
+
+    folder = tmp_path / "photos"
+    copy_photos(faces_dir, labels, folder, n=8, where=lambda ident: ";" in ident)
+    assert onnx_backend.embed_in_workers  # a CPU session
+    callers: list[str] = []
+    real_embed = onnx_backend.embed
+
+    def spy(chips):
+        callers.append(threading.current_thread().name)
+        return real_embed(chips)
+
+    def stored(lib):
+        conn = connect(lib)
+        rows = conn.execute("SELECT p.path, f.x1, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id")
+        out = {(r[0], round(r[1], 1)): np.frombuffer(r[2], np.float32) for r in rows}
+        conn.close()
+        return out
+
+    onnx_backend.embed = spy
+    try:
+        scan(tmp_path / "workers.sqlite", folder, onnx_backend, workers=2)
+        in_workers = list(callers)
+        callers.clear()
+        onnx_backend.embed_in_workers = False
+        scan(tmp_path / "embedder.sqlite", folder, onnx_backend, workers=2)
+    finally:
+        onnx_backend.embed_in_workers = True
+        del onnx_backend.embed
+    assert in_workers and all(name.startswith("kinfolk-decode") for name in in_workers)
+    assert callers and all(name == "kinfolk-embed" for name in callers)
+    a, b = stored(tmp_path / "workers.sqlite"), stored(tmp_path / "embedder.sqlite")
+    assert len(a) >= 16 and a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], atol=1e-5)

@@ -76,7 +76,9 @@ class ScanError(Exception):
 
 @dataclass
 class ScanOptions:
-    workers: int = max(1, min(4, os.cpu_count() or 1))
+    # One photo per core: ONNX sessions on CPU run one intra-op thread (providers.py), so the
+    # workers are the only parallelism (capped: 2 × workers decoded photos are in flight).
+    workers: int = max(1, min(8, os.cpu_count() or 1))
     min_face_size: int = 20  # short side of the face box in full-size pixels
     embed_batch: int = 32
     thumbnails: bool = True
