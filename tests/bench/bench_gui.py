@@ -316,7 +316,7 @@ def bench_people_and_scroll(app, tmp: Path, n_faces: int, size: tuple[int, int],
         rows = visible_rows(pv.cards)
         return bool(rows) and all(store.has(pv.model.cards[r].cover_face_id) for r in rows)
 
-    t_covers = pump_until(app, covers_on_screen, 60)
+    pump_until(app, covers_on_screen, 60)
     pv.cards.viewport().repaint()
     t_shown = time.perf_counter() - t0
     pump_until(app, lambda: not data.busy, 60)

@@ -105,7 +105,7 @@ def run(args) -> int:
     print(f"{s.found} photos ({s.processed} scanned, {s.unchanged} unchanged, {s.moved} moved, "
           f"{s.missing} missing), {s.faces} faces, {s.errors} errors in "
           f"{fmt_duration(s.elapsed)} ({s.rate:.1f} photos/s)", file=sys.stderr)
-    for root, reason, msg in s.offline:
+    for root, _reason, msg in s.offline:
         print(f"  offline: {readable(root)}: {msg}", file=sys.stderr)
     if s.returned:
         print(f"  {s.returned} photo(s) marked missing before are back, with their faces",

@@ -104,7 +104,7 @@ class Change:
                     conn.execute("INSERT OR REPLACE INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
                                  (row["id"], jpeg))
             # Persons first (faces may point at a person that the operation deleted).
-            for pid, before in self.persons_before.items():
+            for before in self.persons_before.values():
                 if before is not None:
                     cols = list(before)
                     conn.execute(

@@ -680,7 +680,7 @@ class Scanner:
                     repo.set_folder_offline(conn, root, off[0] if off else None)
                 repo.mark_present(conn, self._returned_ids)
             self.summary.returned = len(self._returned_ids)
-            for root, reason, message in self.summary.offline:
+            for root, _reason, message in self.summary.offline:
                 log.warning("folder offline: %s: %s", readable(root), message)
             t0 = time.monotonic()
             embed_q: queue.Queue = queue.Queue(maxsize=2 * self.options.workers)
