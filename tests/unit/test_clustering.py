@@ -191,3 +191,41 @@ def test_tiny_and_degenerate_inputs():
         cluster_embeddings(emb, photo_ids=np.arange(3))
     with pytest.raises(ValueError):
         ClusterParams(min_cluster_size=1)
+
+
+def test_look_alike_groups_stay_apart_despite_one_close_pair():
+    """Two tight groups of different people whose closest faces are very alike (siblings, a bridge of
+    single linkage) but who are not alike as wholes stay two groups (issue 9, item 2)."""
+    rng = np.random.default_rng(1014)
+    a = unit(rng.standard_normal(D))
+    b = near(a, 0.3, rng)
+    faces_a = unit(a + rng.standard_normal((10, D)) * np.sqrt(0.3 / D))
+    faces_b = unit(b + rng.standard_normal((10, D)) * np.sqrt(0.3 / D))
+    faces_a[0] = unit(a + 0.3 * b)  # the two look most alike in one photo each
+    faces_b[0] = unit(b + 0.3 * a)
+    emb = np.vstack([faces_a, faces_b])
+    cross = faces_a @ faces_b.T
+    p = ClusterParams()
+    assert cross.max() > p.pair_similarity + 0.1 and cross.mean() < p.merge_similarity - 0.1
+    pred = cluster_embeddings(emb, params=p)
+    truth = np.repeat([0, 1], 10)
+    assert metrics.bcubed(truth, pred)[0] == 1.0
+    assert len(set(pred[pred >= 0].tolist())) == 2
+    # single linkage over the same edges (no average gate) joins them through that pair
+    loose = ClusterParams(merge_similarity=-1.0, pair_similarity=p.link_similarity)
+    assert len(set(cluster_embeddings(emb, params=loose).tolist())) == 1
+
+
+def test_lone_faces_pair_up_only_when_very_alike():
+    """A crowd of one-off strangers with a few look-alike pairs (similarity between the link and the
+    pair level) and a few true pairs: only the true pairs form groups."""
+    rng = np.random.default_rng(1015)
+    p = ClusterParams()
+    crowd = unit(rng.standard_normal((200, D)))
+    lookalike = np.stack([near(v, (p.link_similarity + p.pair_similarity) / 2, rng) for v in crowd[:20]])
+    twins = np.stack([near(v, p.pair_similarity + 0.15, rng) for v in crowd[20:30]])
+    emb = np.vstack([crowd, lookalike, twins])
+    pred = cluster_embeddings(emb, params=p)
+    assert np.all(pred[:20] == -1) and np.all(pred[200:220] == -1)  # look-alike strangers stay alone
+    assert np.all(pred[20:30] >= 0) and np.array_equal(pred[20:30], pred[220:230])  # true pairs group
+    assert np.all(pred[30:200] == -1)

@@ -106,3 +106,15 @@ def test_calibration_needs_enough_people(tmp_path):
     conn, _ = _library(tmp_path, n_people=1)
     with pytest.raises(calibration.CalibrationError):
         calibration.calibrate(conn, MODEL)
+
+
+def test_cluster_params_per_model_and_derived_for_unmeasured_models():
+    from kinfolk.core.grouping import MEASURED_CLUSTERING, cluster_params_for
+    from kinfolk.core.thresholds import Thresholds
+
+    p = cluster_params_for("sface_2021dec_int8")
+    link, merge, pair, attach = MEASURED_CLUSTERING["sface_2021dec_int8"]
+    assert (p.link_similarity, p.merge_similarity, p.pair_similarity, p.attach_threshold) == (link, merge, pair, attach)
+    assert cluster_params_for("dlib_resnet_v1").link_similarity > 0.9  # dlib's compressed scale
+    q = cluster_params_for("some_arcface", Thresholds(match=0.3, auto=0.5, suggest=0.35))
+    assert q.link_similarity == 0.5 and 0.5 < q.merge_similarity < q.pair_similarity < 1.0

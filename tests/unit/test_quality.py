@@ -116,3 +116,14 @@ def test_range_and_threshold():
             assert is_good_for_clustering(q) == (q >= CLUSTER_QUALITY)
     assert face_quality(chip, _det(), face_size=150) > CLUSTER_QUALITY
     assert is_good_for_clustering(1.0) and not is_good_for_clustering(0.0)
+
+
+def test_seed_gate_uses_the_detector_score_on_the_models_scale():
+    from kinfolk.core.quality import SEED_SCORE
+
+    # a dog's face: good quality, doubtful detection (issue 9: 0.62 on det_500m) -> no seed
+    assert not is_good_for_clustering(0.79, 0.62, "sface_2021dec_int8")
+    assert is_good_for_clustering(0.79, SEED_SCORE, "sface_2021dec_int8")
+    assert is_good_for_clustering(0.79, 0.55, "dlib_resnet_v1")  # dlib's scores: another scale
+    assert not is_good_for_clustering(0.3, 0.99, "sface_2021dec_int8")
+    assert is_good_for_clustering(0.79)  # no score given: quality alone

@@ -67,7 +67,7 @@ def run_pairs(args) -> int:
     from pathlib import Path
 
     from ..core.backend_choice import make_backend
-    from ..core.lfw_pairs import evaluate_pairs
+    from ..core.lfw_pairs import evaluate_pairs, read_pairs
 
     if args.labels:
         raise UserError("--pairs takes no labels file: give --folder LFW_ROOT")
@@ -75,6 +75,10 @@ def run_pairs(args) -> int:
         raise UserError(f"no such pairs file: {args.pairs}")
     if not args.folder or not Path(args.folder).is_dir():
         raise UserError("--pairs needs --folder LFW_ROOT, the folder holding NAME/NAME_0001.jpg")
+    try:
+        read_pairs(args.pairs)  # a malformed file fails before any model loads
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     backend = make_backend(args.backend, args.pack, args.models)
     print(f"LFW pairs protocol with {backend.pack_id} ({backend.model_id})...", file=sys.stderr)
     try:

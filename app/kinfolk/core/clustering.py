@@ -335,12 +335,12 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
         ga = group.get(ra) or _Group([int(seeds[ra])], conf)
         gb = group.get(rb) or _Group([int(seeds[rb])], conf)
         na, nb = len(ga.faces), len(gb.faces)
-        if na + nb > 2:  # a pair's average similarity is its edge, already known to pass the link
+        if na + nb > 2:  # average linkage: mean of all cross similarities, from the two sums
             sa = total[ra] if na > 1 else x[seeds[ra]].astype(np.float64)
             sb = total[rb] if nb > 1 else x[seeds[rb]].astype(np.float64)
             if float(sa @ sb) < merge * na * nb:
                 continue
-        elif w[e] < max(merge, p.pair_similarity):
+        elif w[e] < max(merge, p.pair_similarity):  # two lone faces: their average is their edge
             continue
         if not ga.compatible(gb):
             continue
@@ -353,7 +353,8 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
         ga.absorb(gb)
         group.pop(rb, None)
         group[ra] = ga
-        total[ra] = sa + sb
+        sa += sb  # both are this loop's own arrays (popped or fresh copies)
+        total[ra] = sa
         root[rb] = ra
     return [np.asarray(sorted(g.faces), np.int64) for g in group.values()
             if len(g.faces) >= p.min_cluster_size]

@@ -32,13 +32,15 @@ from .thresholds import Thresholds, thresholds_for
 #: - MobileFaceNet-512: FAR 1e-3 0.35, 1e-4 0.43, 1e-5 0.51; 1 % of same-person pairs below 0.45.
 #: So: link at ≈ FAR 1e-3 (an edge worth looking at), merge ≈ FAR 1e-4 (the average of two groups),
 #: pair ≈ FAR 1e-5 (two lone faces), attach in between.
-#: - dlib: a compressed scale (different people ≈ 0.83 median, same ≈ 0.96); its same- and
-#:   different-person similarities overlap, so it is set for precision on the family photos.
+#: - dlib: a compressed scale (different people ≈ 0.83 median, same ≈ 0.96; FAR 1e-4 0.93, 1e-5
+#:   0.95 on a 2,000-photo part of lfw-dev); its same- and different-person similarities overlap,
+#:   so it is set for precision: merge just above FAR 1e-4, pair at 1e-5 (crowd BCubed P 0.988 at
+#:   F 0.948; family photos P 1.000 at F 0.966; merge 0.93 gave F 0.954 / 0.979 at crowd P 0.975).
 MEASURED_CLUSTERING: dict[str, tuple[float, float, float, float]] = {
     "sface_2021dec_int8": (0.40, 0.45, 0.55, 0.50),
     "sface_2021dec": (0.40, 0.45, 0.55, 0.50),  # the fp32 original of the int8 model
     "faceplugin_mbf512": (0.40, 0.45, 0.55, 0.50),
-    "dlib_resnet_v1": (0.92, 0.92, 0.94, 0.95),
+    "dlib_resnet_v1": (0.92, 0.935, 0.95, 0.95),
 }
 
 
