@@ -31,6 +31,7 @@ import itertools
 import os
 import shutil
 import sqlite3
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Iterator
@@ -167,8 +168,22 @@ def _configure(conn: sqlite3.Connection, read_only: bool) -> None:
     if read_only:
         conn.execute("PRAGMA query_only = ON")
         return
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> None:
+    """Switch the file to WAL (persistent: done once, by whoever creates the library). Switching needs
+    an exclusive lock and SQLite reports a busy file at once rather than through the busy handler, so
+    a library created by several processes at the same moment retries here for up to ``patience``."""
+    deadline = time.monotonic() + patience
+    while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def is_read_only(conn: sqlite3.Connection) -> bool:
@@ -243,19 +258,23 @@ def check_integrity(conn: sqlite3.Connection, path: str | os.PathLike | None = N
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Back up an existing file, then apply pending migrations, each in its own ``BEGIN IMMEDIATE``
-    transaction. The version is re-read under the write lock, so processes creating or upgrading
-    one library at once each do only what is still left."""
+    transaction; a new file gets the whole schema in one transaction, so no other process ever sees
+    a half-created library (and takes it for an old one to back up and upgrade). The version is
+    re-read under the write lock, so processes creating or upgrading one library at once each do
+    only what is still left."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > 0 and str(path) != ":memory:":
         _backup(conn, path)
-    for number in range(version + 1, LATEST + 1):
+    pending = list(range(version + 1, LATEST + 1))
+    for steps in ([pending] if version == 0 else [[n] for n in pending]):
         # executescript() commits first; run the statements one by one inside our own transaction.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < number:
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
+            for number in steps:
+                if conn.execute("PRAGMA user_version").fetchone()[0] < number:
+                    for statement in _statements(MIGRATIONS[number - 1]):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -272,7 +291,8 @@ def _backup(conn: sqlite3.Connection, path: Path) -> None:
         with contextlib.closing(sqlite3.connect(str(tmp))) as dst:
             conn.backup(dst)
             version = dst.execute("PRAGMA user_version").fetchone()[0]
-        os.replace(tmp, path.with_name(f"{path.name}.v{version}.bak"))
+        if version < LATEST:  # else another process upgraded it meanwhile: nothing to keep
+            os.replace(tmp, path.with_name(f"{path.name}.v{version}.bak"))
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
