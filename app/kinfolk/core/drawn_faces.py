@@ -21,19 +21,12 @@ from .align import ARCFACE_TEMPLATE, align_face
 from .backend import Detection, FaceBackend
 from .people import Change, PeopleError
 from .quality import face_quality
+from .regions import iou
 from .thumbnails import face_thumbnail
 
 MIN_SIDE = 12  # pixels of the full photo: smaller boxes are a slip of the mouse
 CONTEXT = 0.6  # region decoded around the box, × its size on each side
 REDETECT_IOU = 0.3
-
-
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def template_landmarks(box: Sequence[float]) -> np.ndarray:
@@ -71,9 +64,9 @@ def add_drawn_face(conn: sqlite3.Connection, backend: FaceBackend, photo_id: int
     cx2, cy2 = int(min(w, bx[2] + m)), int(min(h, bx[3] + m))
     region = np.ascontiguousarray(rgb_full[cy1:cy2, cx1:cx2])
     local = bx - np.array([cx1, cy1, cx1, cy1], np.float32)
-    found = [d for d in backend.detect(region) if _iou(d.box, local) >= REDETECT_IOU]
+    found = [d for d in backend.detect(region) if iou(d.box, local) >= REDETECT_IOU]
     if found:
-        best = max(found, key=lambda d: _iou(d.box, local))
+        best = max(found, key=lambda d: iou(d.box, local))
         det = Detection(local, best.landmarks.astype(np.float32), float(best.score))
     else:
         det = Detection(local, template_landmarks(local), 0.0)
