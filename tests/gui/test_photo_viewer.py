@@ -9,7 +9,8 @@ from PySide6.QtGui import QKeySequence
 from kinfolk.core.matching import Evidence, FaceExplanation, Neighbour
 from kinfolk.core.thresholds import Thresholds
 from kinfolk.gui import preferences as prefs
-from kinfolk.gui.photo_viewer import CROP_SIZE, explain_face, face_kind, face_label
+from kinfolk.gui.face_panel import CROP_SIZE
+from kinfolk.gui.face_words import explain_face, face_kind, face_label
 
 from .helpers import name_largest_group, wait_people
 
