@@ -34,9 +34,10 @@ MEASURED: dict[str, Thresholds] = {
     # impostor FAR1e-3 0.339, max 0.454; genuine 1st percentile 0.445, min 0.385
     "faceplugin_mbf512": Thresholds(match=0.385, auto=0.46, suggest=0.35),
     # impostor FAR1e-3 0.363, max 0.411; genuine 1st percentile 0.479, min 0.435. auto raised from
-    # 0.42 to 0.48 by a crowd test on lfw-dev (200 named people, 3 confirmed faces each, 6,457 other
-    # faces, 4,289 of strangers): at 0.42, 19 of 2,182 automatic assignments were wrong (0.87 %); at
-    # 0.48, 1 of 2,157, while 99.4 % of the named people's faces are still found without asking.
+    # 0.42 to 0.48 by a crowd test on lfw-dev (tests/bench/bench_auto_threshold.py: 200 named people,
+    # 3 confirmed faces each, 6,457 other faces, 4,289 of strangers): at 0.42, 21 of 2,184 automatic
+    # names were wrong (0.96 %); at 0.48, 1 of 2,159, and 99.5 % of the named people's faces are
+    # still found without asking.
     "sface_2021dec_int8": Thresholds(match=0.435, auto=0.48, suggest=0.37),
     # dlib's unit-normalised 128-d vectors live on a compressed scale: impostor median 0.825,
     # FAR1e-3 0.923, max 0.960; genuine median 0.959, 1st percentile 0.893. EER 1.0% at 0.90.
