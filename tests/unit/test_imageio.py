@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin, features
 
-from kinfolk.core import imageio
+from kinfolk.core import imageio, photo_dates
 from kinfolk.core.imageio import (
     MAX_PIXELS,
     DecodedPhoto,
@@ -602,7 +602,7 @@ def test_invalid_date_falls_back_to_mtime(tmp_path):
     (None, None),
 ])
 def test_parse_exif_datetime(value, expect):
-    assert imageio.parse_exif_datetime(value) == expect
+    assert photo_dates.parse_exif_datetime(value) == expect
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,13 +37,14 @@ from typing import BinaryIO, Sequence, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .photo_dates import date_from_filename, date_from_xmp
+from .photo_dates import date_from_exif, date_from_exifread, date_from_filename, date_from_xmp
+from .raw_preview import exifread_tags, jpeg_segments, largest_jpeg, raw_orientation
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_PIXELS", "RAW_FORMATS", "REASONS", "DecodedPhoto", "ImageLoadError", "face_thumbnail",
-    "load_for_detection", "load_full", "parse_exif_datetime", "read_capture_date", "sniff_format",
+    "load_for_detection", "load_full", "read_capture_date", "sniff_format",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -107,10 +108,6 @@ _TRANSPOSE = {
 }
 
 _TAG_ORIENTATION = 0x0112
-_TAG_DATETIME = 0x0132
-_TAG_EXIF_IFD = 0x8769
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_DATETIME_DIGITIZED = 0x9004
 
 # errnos that mean "the file (or the volume it was on) is gone".
 _MISSING_ERRNOS = {
@@ -325,7 +322,7 @@ def _header_truncated(fmt: str | None, f: BinaryIO | None, size: int | None) -> 
         f.seek(0)
         if fmt == "JPEG":
             head = f.read(min(size, 1 << 20))
-            return len(head) >= size and _jpeg_segments(head, 0, len(head)) == "eof"
+            return len(head) >= size and jpeg_segments(head, 0, len(head)) == "eof"
         if fmt == "PNG":
             return size < 33 or _bmff_or_png_overflows(f, size, png=True)
         if fmt == "WEBP":
@@ -467,7 +464,7 @@ def _read_meta(op: _Opened) -> None:
     op.exif = _safe_exif(op.im)
     op.orientation = _orientation(op.exif)
     if op.raw_meta is not None and (not op.exif or _TAG_ORIENTATION not in op.exif):
-        op.orientation = _raw_orientation(op.raw_meta)
+        op.orientation = raw_orientation(op.raw_meta)
 
 
 def _not_image_message(head: bytes) -> str:
@@ -502,68 +499,7 @@ def _oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------------------------
-# Camera RAW: largest embedded JPEG preview
-
-_SOF_DECODABLE = {0xC0, 0xC1, 0xC2, 0xC9, 0xCA}  # baseline/extended/progressive, Huffman/arith.
-_SOF_ALL = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def _jpeg_segments(buf, start: int, end: int):
-    """Parse a JPEG header at ``buf[start:]`` up to its first SOS.
-
-    Returns ``(width, height, sos_offset)`` for an 8-bit 1- or 3-component JPEG Pillow can
-    decode, ``"eof"`` if the buffer ends inside the header, or None if it is not such a JPEG.
-    """
-    p = start + 2
-    dims = None
-    for _ in range(2000):
-        if p + 4 > end:
-            return "eof"
-        if buf[p] != 0xFF:
-            return None
-        marker = buf[p + 1]
-        if marker == 0xFF:  # fill byte
-            p += 1
-            continue
-        if marker == 0xDA:
-            return (dims[0], dims[1], p) if dims else None
-        if marker in (0xD8, 0xD9) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            return None
-        seg = (buf[p + 2] << 8) | buf[p + 3]
-        if seg < 2:
-            return None
-        if marker in _SOF_ALL:
-            if p + 10 > end:
-                return "eof"
-            precision = buf[p + 4]
-            h = (buf[p + 5] << 8) | buf[p + 6]
-            w = (buf[p + 7] << 8) | buf[p + 8]
-            comps = buf[p + 9]
-            if marker not in _SOF_DECODABLE or precision != 8 or comps not in (1, 3) or not w or not h:
-                return None
-            dims = (w, h)
-        p += 2 + seg
-    return None
-
-
-def _largest_jpeg(buf) -> tuple[int, int, int, int] | None:
-    """(start, end, w, h) of the largest decodable JPEG stream embedded in ``buf``."""
-    best = None
-    n = len(buf)
-    pos = buf.find(b"\xff\xd8\xff")
-    while pos != -1:
-        parsed = _jpeg_segments(buf, pos, n)
-        nxt = pos + 1
-        if isinstance(parsed, tuple):
-            w, h, sos = parsed
-            eoi = buf.find(b"\xff\xd9", sos)
-            if eoi != -1:
-                if best is None or w * h > best[2] * best[3]:
-                    best = (pos, eoi + 2, w, h)
-                nxt = eoi + 2  # thumbnails nested inside this JPEG's APP1 are smaller anyway
-        pos = buf.find(b"\xff\xd8\xff", nxt)
-    return best
-
+# Camera RAW (core.raw_preview finds the preview)
 
 def _open_raw_preview(f: BinaryIO, fmt: str, path: str,
                       with_tags: bool = True) -> tuple[Image.Image, dict | None]:
@@ -573,36 +509,14 @@ def _open_raw_preview(f: BinaryIO, fmt: str, path: str,
     library; lossless-JPEG sensor data (SOF3, 12-14 bit) is skipped by the header parser.
     """
     with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        found = _largest_jpeg(mm)
+        found = largest_jpeg(mm)
         if found is None:
             raise ImageLoadError("unsupported", f"unsupported {fmt}: no embedded JPEG preview", path)
         start, end, _, _ = found
         data = mm[start:end]
     im = Image.open(io.BytesIO(data), formats=["JPEG"])
-    raw_meta = _exifread_tags(f) if with_tags and fmt not in ("RAF", "CR3") else None
+    raw_meta = exifread_tags(f) if with_tags and fmt not in ("RAF", "CR3") else None
     return im, raw_meta
-
-
-def _exifread_tags(f: BinaryIO) -> dict | None:
-    """EXIF tags via exifread (for TIFF-based RAWs, whose metadata Pillow cannot reach)."""
-    try:
-        import exifread
-
-        f.seek(0)
-        tags = exifread.process_file(f, details=False, extract_thumbnail=False)
-        return tags or None
-    except Exception as e:  # metadata is optional: never fail a photo on it
-        log.debug("exifread failed: %s", e)
-        return None
-
-
-def _raw_orientation(tags: dict | None) -> int:
-    tag = (tags or {}).get("Image Orientation")
-    try:
-        value = int(tag.values[0])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return 1
-    return value if 1 <= value <= 8 else 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -825,10 +739,10 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
                 head = f.read(SNIFF_BYTES)
                 fmt = _sniff(head, os.path.splitext(path)[1])
                 if fmt in RAW_FORMATS:
-                    found = _date_from_exifread(_exifread_tags(f))
+                    found = date_from_exifread(exifread_tags(f))
                     if not found:  # RAF, CR3: the preview JPEG carries the EXIF
                         im, _ = _open_raw_preview(f, fmt, path, with_tags=False)
-                        found = _date_from_exif(_safe_exif(im))
+                        found = date_from_exif(_safe_exif(im))
                     if found:
                         return found, "exif"
                 elif _PILLOW_FORMAT.get(fmt) in Image.OPEN:
@@ -839,7 +753,7 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
             if isinstance(e, OSError) and e.errno is not None:
                 raise _classify(e, path, None, None) from e
             exif = None  # an undecodable image still has an mtime
-    found = _date_from_exif(exif)
+    found = date_from_exif(exif)
     if found:
         return found, "exif"
     found = date_from_xmp(path, image.info.get("xmp") if image is not None else None)
@@ -852,9 +766,9 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
 
 
 def _capture_date(op: _Opened, f: BinaryIO, path: str) -> tuple[str | None, str]:
-    found = _date_from_exif(op.exif)
+    found = date_from_exif(op.exif)
     if not found and op.fmt in RAW_FORMATS:
-        found = _date_from_exifread(op.raw_meta)
+        found = date_from_exifread(op.raw_meta)
     if found:
         return found, "exif"
     found = date_from_xmp(path, getattr(op.im, "info", {}).get("xmp"))
@@ -868,55 +782,6 @@ def _capture_date(op: _Opened, f: BinaryIO, path: str) -> tuple[str | None, str]
         return datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds"), "file"
     except (OSError, ValueError, OverflowError):
         return None, "file"
-
-
-def _date_from_exif(exif: Image.Exif | None) -> str | None:
-    if not exif:
-        return None
-    try:
-        sub = exif.get_ifd(_TAG_EXIF_IFD)
-    except Exception:  # broken sub-IFD pointer
-        sub = {}
-    for value in (sub.get(_TAG_DATETIME_ORIGINAL), sub.get(_TAG_DATETIME_DIGITIZED),
-                  exif.get(_TAG_DATETIME)):
-        parsed = parse_exif_datetime(value)
-        if parsed:
-            return parsed
-    return None
-
-
-def _date_from_exifread(tags: dict | None) -> str | None:
-    if not tags:
-        return None
-    for key in ("EXIF DateTimeOriginal", "EXIF DateTimeDigitized", "Image DateTime"):
-        tag = tags.get(key)
-        parsed = parse_exif_datetime(getattr(tag, "values", None) if tag is not None else None)
-        if parsed:
-            return parsed
-    return None
-
-
-def parse_exif_datetime(value) -> str | None:
-    """"YYYY:MM:DD HH:MM:SS" (also with '-' or '/', fractional seconds, trailing NULs, or a tz
-    suffix, which is dropped) → "YYYY-MM-DDTHH:MM:SS"; None for placeholders and invalid dates."""
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else None
-    if not isinstance(value, str):
-        return None
-    text = value.strip().strip("\x00").strip()
-    if len(text) < 19:
-        return None
-    date_part, time_part = text[:10], text[11:19]
-    date_part = date_part.replace("-", ":").replace("/", ":")
-    try:
-        dt = datetime.strptime(f"{date_part} {time_part}", "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    if dt.year < 1800:
-        return None
-    return dt.isoformat(timespec="seconds")
 
 
 def _mtime_date(path: str) -> str:

@@ -1,6 +1,7 @@
 """When a photo was taken, from what the file can tell, and how much to trust it.
 
-Sources, best first: the camera's EXIF date (``imageio.read_capture_date``), then an XMP date
+Sources, best first: the camera's EXIF date (parsed here, read by ``imageio.read_capture_date``),
+then an XMP date
 (embedded in the file, or in a sidecar ``photo.jpg.xmp`` / ``photo.xmp`` as digiKam, darktable and
 Lightroom write them: ``exif:DateTimeOriginal``, ``photoshop:DateCreated``, ``xmp:CreateDate``),
 then a date in the file name as phones and messengers write them (``IMG_20190712_143005.jpg``, ``PXL_20210101_…``,
@@ -15,11 +16,19 @@ import os
 import re
 from datetime import datetime
 
+from PIL import Image
+
 _NAME_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])"
     r"(?:[-_ T.]?([01]\d|2[0-3])[-_.]?([0-5]\d)[-_.]?([0-5]\d)\d{0,3})?(?!\d)")  # (milliseconds)
 
 SOURCES_TRUSTED = ("exif", "xmp", "filename")
+
+# EXIF tags holding dates (the DateTime* of the Exif sub-IFD are the camera's; DateTime is the file's).
+TAG_DATETIME = 0x0132
+TAG_EXIF_IFD = 0x8769
+TAG_DATETIME_ORIGINAL = 0x9003
+TAG_DATETIME_DIGITIZED = 0x9004
 _XMP_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")
 _XMP_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?")
 
@@ -88,3 +97,54 @@ def shown_date(taken_at: str | None, source: str | None, path: str) -> tuple[str
     if named:
         return named, False
     return taken_at, True
+
+
+def date_from_exif(exif: Image.Exif | None) -> str | None:
+    """The camera's date in Pillow's EXIF: DateTimeOriginal, else DateTimeDigitized, else DateTime."""
+    if not exif:
+        return None
+    try:
+        sub = exif.get_ifd(TAG_EXIF_IFD)
+    except Exception:  # broken sub-IFD pointer
+        sub = {}
+    for value in (sub.get(TAG_DATETIME_ORIGINAL), sub.get(TAG_DATETIME_DIGITIZED),
+                  exif.get(TAG_DATETIME)):
+        parsed = parse_exif_datetime(value)
+        if parsed:
+            return parsed
+    return None
+
+
+def date_from_exifread(tags: dict | None) -> str | None:
+    """The same from exifread's tags (TIFF-based RAW containers)."""
+    if not tags:
+        return None
+    for key in ("EXIF DateTimeOriginal", "EXIF DateTimeDigitized", "Image DateTime"):
+        tag = tags.get(key)
+        parsed = parse_exif_datetime(getattr(tag, "values", None) if tag is not None else None)
+        if parsed:
+            return parsed
+    return None
+
+
+def parse_exif_datetime(value) -> str | None:
+    """"YYYY:MM:DD HH:MM:SS" (also with '-' or '/', fractional seconds, trailing NULs, or a tz
+    suffix, which is dropped) → "YYYY-MM-DDTHH:MM:SS"; None for placeholders and invalid dates."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("\x00").strip()
+    if len(text) < 19:
+        return None
+    date_part, time_part = text[:10], text[11:19]
+    date_part = date_part.replace("-", ":").replace("/", ":")
+    try:
+        dt = datetime.strptime(f"{date_part} {time_part}", "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    if dt.year < 1800:
+        return None
+    return dt.isoformat(timespec="seconds")
