@@ -1,8 +1,7 @@
 """When a photo was taken, from what the file can tell, and how much to trust it.
 
 Sources, best first: the camera's EXIF date (parsed here, read by ``imageio.read_capture_date``),
-then an XMP date
-(embedded in the file, or in a sidecar ``photo.jpg.xmp`` / ``photo.xmp`` as digiKam, darktable and
+then an XMP date (embedded in the file, or in a sidecar ``photo.jpg.xmp`` / ``photo.xmp`` as digiKam, darktable and
 Lightroom write them: ``exif:DateTimeOriginal``, ``photoshop:DateCreated``, ``xmp:CreateDate``),
 then a date in the file name as phones and messengers write them (``IMG_20190712_143005.jpg``, ``PXL_20210101_…``,
 ``IMG-20190712-WA0003.jpg``, ``2019-07-12 14.30.05.jpg``, ``Screenshot_2019-07-12-14-30-05.png``),
