@@ -224,6 +224,26 @@ def test_settings_are_stored_where_core_reads_them(qtbot, window):
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
 
 
+def test_settings_models_tab_shows_all_its_text(qtbot, window):
+    """Issue 14 (layout): the Face recognition tab is first shown after the dialog was sized; its
+    wrapped text (the downloadable pack's description) must not be cut off."""
+    w = window
+    qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)
+    dlg = w.open_settings()
+    qtbot.waitUntil(lambda: dlg.models.info is not None, timeout=20000)
+    dlg.tabs.setCurrentIndex(1)
+    labels = [lab for lab in (dlg.models.pack_details, dlg.models.license_label, dlg.models.better_intro)
+              if lab.isVisibleTo(dlg) and lab.text()]
+    assert labels
+
+    def whole() -> bool:
+        return all(lab.visibleRegion().boundingRect().height() >= lab.heightForWidth(lab.width())
+                   for lab in labels)
+    qtbot.waitUntil(whole, timeout=5000)
+    dlg.reject()
+    qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
+
+
 def test_settings_refuse_inconsistent_thresholds(qtbot, window):
     w = window
     qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)

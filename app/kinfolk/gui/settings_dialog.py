@@ -68,6 +68,8 @@ class SettingsDialog(QDialog):
         lay = QVBoxLayout(self)
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs)
+        # A tab's wrapped text is measured only once the tab is shown: grow to fit it then.
+        self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self, lambda: grow_to_fit(self)))
 
         # -- folders
         page = QWidget()

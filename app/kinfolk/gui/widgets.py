@@ -90,7 +90,7 @@ def grow_to_fit(window: QWidget) -> None:
         return
     need = (lay.totalHeightForWidth(window.width()) if lay.hasHeightForWidth()
             else lay.totalSizeHint().height())
-    need = max(need, window.minimumSizeHint().height())
+    need = max(need, window.minimumSizeHint().height(), lay.totalMinimumSize().height())
     screen = window.screen().availableGeometry() if window.screen() else None
     limit = screen.height() - 60 if screen else need
     if need > window.height():
