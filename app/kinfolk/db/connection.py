@@ -138,6 +138,14 @@ def translate_error(exc: BaseException, path: str | os.PathLike | None = None,
     return exc
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just made (typeshed types ``lastrowid`` optional: it is None
+    only before any INSERT)."""
+    if cur.lastrowid is None:
+        raise LibraryError("the library gave no id for a row just inserted")
+    return cur.lastrowid
+
+
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False, timeout=10)
 
