@@ -100,7 +100,7 @@ def warp_affine(rgb: np.ndarray, m: np.ndarray, size: int) -> np.ndarray:
     # OpenCV samples inv·(u, v) with pixel i centred on i. Equal when P's offset is shifted like this:
     c = inv_t + 0.5 - inv_a @ np.array([0.5, 0.5])
     data = (inv_a[0, 0], inv_a[0, 1], c[0], inv_a[1, 0], inv_a[1, 1], c[1])
-    chip = region.transform((size, size), Image.AFFINE, data, Image.BILINEAR)
+    chip = region.transform((size, size), Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
     return np.asarray(chip)
 
 

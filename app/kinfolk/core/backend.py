@@ -47,7 +47,11 @@ class FaceBackend(Protocol):
     model_id: str  # the recognizer that made the embeddings, stored with each one
     embedding_dim: int
     detect_size: int  # the decoder delivers images whose long side is at least this (when possible)
-    providers: Sequence[str]  # execution providers in use ("CPUExecutionProvider", ...), or ["dlib"]
+
+    @property
+    def providers(self) -> Sequence[str]:
+        """Execution providers in use ("CPUExecutionProvider", ...), or ["dlib"]."""
+        ...
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in ``rgb``, best first. Thread-safe."""

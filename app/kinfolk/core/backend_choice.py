@@ -27,10 +27,10 @@ def resolve_pack(backend: str = "auto", pack: str | None = None,
                              f"{', '.join(st.missing)}); run 'kinfolk models download {pack}' "
                              "or 'kinfolk models import FILE'")
         return st
-    st = best_installed(models_dir)
-    if st is None and backend == "onnx":
+    best = best_installed(models_dir)
+    if best is None and backend == "onnx":
         raise ModelError("no ONNX model pack is installed; run 'kinfolk models' to see the options")
-    return st
+    return best
 
 
 def make_backend(backend: str = "auto", pack: str | None = None,
@@ -46,6 +46,8 @@ def make_backend(backend: str = "auto", pack: str | None = None,
 
     spec = st.spec
     rec = spec.recognizer
+    if rec.model_id is None:
+        raise ModelError(f"model pack {spec.id}: the manifest names no model_id for its recognizer")
     return OnnxBackend(
         pack_id=spec.id,
         detector_path=st.paths["detector"],

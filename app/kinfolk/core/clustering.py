@@ -120,7 +120,7 @@ def _pad(idx: np.ndarray, sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
 def _exact_knn(base: np.ndarray, queries: np.ndarray | None, k: int, progress, cancel
                ) -> tuple[np.ndarray, np.ndarray]:
     self_join = queries is None
-    q = base if self_join else queries
+    q = base if queries is None else queries
     n, m = len(q), len(base)
     idx = np.full((n, k), -1, np.int64)
     sim = np.full((n, k), -np.inf, np.float32)
@@ -201,7 +201,7 @@ def _ivf_knn(base: np.ndarray, queries: np.ndarray | None, k: int, p: ClusterPar
     """
     rng = np.random.default_rng(p.seed)
     self_join = queries is None
-    q = base if self_join else queries
+    q = base if queries is None else queries
     mu, proj = _pca(base, min(p.pca_dim, base.shape[1]), rng)
     zb = _project(base, mu, proj)
     n_cells = max(2, len(base) // p.cell_size)

@@ -305,7 +305,7 @@ class DlibBackend:
             if chip.shape != (CHIP_SIZE, CHIP_SIZE, 3):
                 raise ValueError(f"dlib chips are {CHIP_SIZE}x{CHIP_SIZE}x3, got {chip.shape}")
             batch.append(chip)
-        rows = []
+        rows: list[np.ndarray] = []
         for i in range(0, len(batch), EMBED_BATCH):
             with self._encoder_lock:
                 desc = self._encoder.compute_face_descriptor(batch[i : i + EMBED_BATCH])

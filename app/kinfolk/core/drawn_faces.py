@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..db.connection import transaction
+from ..db.connection import inserted_id, transaction
 from . import imageio
 from .align import ARCFACE_TEMPLATE, align_face
 from .backend import Detection, FaceBackend
@@ -29,7 +29,7 @@ CONTEXT = 0.6  # region decoded around the box, × its size on each side
 REDETECT_IOU = 0.3
 
 
-def template_landmarks(box: Sequence[float]) -> np.ndarray:
+def template_landmarks(box: Sequence[float] | np.ndarray) -> np.ndarray:
     """Five landmarks where the ArcFace template puts them in a face filling ``box``."""
     x1, y1, x2, y2 = (float(v) for v in box)
     t = ARCFACE_TEMPLATE / 112.0
@@ -77,11 +77,11 @@ def add_drawn_face(conn: sqlite3.Connection, backend: FaceBackend, photo_id: int
     full_landmarks = (det.landmarks + np.array([cx1, cy1], np.float32)) / np.array([sx, sy], np.float32)
     change = Change("Draw a face")
     with transaction(conn):
-        fid = int(conn.execute(
+        fid = inserted_id(conn.execute(
             "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
             "embedding) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (photo_id, x1, y1, x2, y2, full_landmarks.astype(np.float32).tobytes(), det.score,
-             float(quality), backend.model_id, emb.tobytes())).lastrowid)
+             float(quality), backend.model_id, emb.tobytes())))
         conn.execute("INSERT INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
                      (fid, face_thumbnail(rgb_full, bx)))
     change.faces_added.append(fid)

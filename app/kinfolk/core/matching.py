@@ -189,11 +189,11 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
                     scores[row, pindex[pid]] = -np.inf
         order = np.argsort(-scores, axis=1)[:, :2] if scores.shape[1] > 1 else np.zeros((stop - start, 1), int)
         s1 = np.take_along_axis(scores, order[:, :1], axis=1)[:, 0]
-        for row in np.flatnonzero(s1 >= th.suggest):
+        for row in np.flatnonzero(s1 >= th.suggest).tolist():
             fid = int(ids[start + row])
             p1 = int(order[row, 0])
-            s2 = float(scores[row, order[row, 1]]) if order.shape[1] > 1 else -np.inf
-            s2 = s2 if np.isfinite(s2) else None
+            s2_raw = float(scores[row, order[row, 1]]) if order.shape[1] > 1 else -np.inf
+            s2 = s2_raw if np.isfinite(s2_raw) else None
             top = np.argsort(-sims[row])[:5]
             evidence = Evidence(
                 score=round(float(s1[row]), 4), runner_up=round(s2, 4) if s2 is not None else None,
@@ -204,7 +204,7 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
             if s1[row] >= th.auto and (s2 is None or s1[row] - s2 >= MARGIN) and enough[p1]:
                 autos.append((float(s1[row]), fid, pid1, evidence.to_json(), float(s1[row])))
                 continue
-            for p_i in np.flatnonzero(scores[row] >= th.suggest):
+            for p_i in np.flatnonzero(scores[row] >= th.suggest).tolist():
                 pid = int(person_ids[p_i])
                 if pid in hidden:
                     continue

@@ -44,14 +44,16 @@ class RemovalPlan:
 
 def plan(conn: sqlite3.Connection, folder: str | None = None) -> RemovalPlan:
     """The photos marked missing (under ``folder`` if given) and what goes with them."""
-    where, params = "p.missing_since IS NOT NULL", []
+    where = "p.missing_since IS NOT NULL"
+    params: list = []
     if folder:
         cond, params = repo.under("p.path", folder)
         where += f" AND {cond}"
     rows = conn.execute(f"SELECT p.id, p.path FROM photos p WHERE {where} ORDER BY p.path",
                         params).fetchall()
     ids = [r[0] for r in rows]
-    faces, named = 0, {}
+    faces = 0
+    named: dict[str, int] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ",".join("?" * len(chunk))

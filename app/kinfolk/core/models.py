@@ -26,7 +26,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import platformdirs
 
@@ -49,9 +49,9 @@ class ModelFile:
     sha256: str | None
     size: int | None = None
     url: str | None = None
-    kind: str | None = None  # detector kind: "scrfd" | "yunet"
+    kind: Literal["scrfd", "yunet"] | None = None  # detector kind
     model_id: str | None = None  # recognizer: the id stored with each embedding
-    color: str = "RGB"
+    color: Literal["RGB", "BGR"] = "RGB"
     mean: float = 127.5
     std: float = 127.5
     dim: int = 512
@@ -79,7 +79,7 @@ class PackSpec:
         if self.archive_size:
             return self.archive_size
         sizes = [f.size for f in self.files if f.url]
-        return sum(sizes) if sizes and all(sizes) else None
+        return sum(s or 0 for s in sizes) if sizes and all(sizes) else None
 
     @property
     def downloadable(self) -> bool:
@@ -262,11 +262,11 @@ def import_file(src: str | os.PathLike, dest: Path | None = None) -> list[str]:
         if not installed:
             raise ModelError(f"{src.name} holds no model file Kinfolk can verify")
         return installed
-    mf = known.get(digest)
-    if mf is None:
+    match = known.get(digest)
+    if match is None:
         raise ModelError(
             f"{src.name} is not a model Kinfolk knows (its sha256 matches no published checksum)")
-    target = dest / mf.file
+    target = dest / match.file
     shutil.copyfile(src, target.with_name(target.name + ".part"))
     os.replace(target.with_name(target.name + ".part"), target)
     return [str(target)]
@@ -328,6 +328,7 @@ def download_pack(pack_id: str, dest: Path | None = None, progress: ProgressFn |
     out = []
     for mf in spec.files:
         target = dest / mf.file
+        assert mf.url, "downloadable without an archive: every file has a url"
         _download(mf.url, target, mf.sha256, progress, cancel)
         out.append(str(target))
     return out

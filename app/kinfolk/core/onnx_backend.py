@@ -18,12 +18,15 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 
 from .align import align_face
 from .backend import Detection
+
+if TYPE_CHECKING:
+    from .scrfd import LetterboxDetector
 
 #: Chips per ``run()`` for models with a free batch dimension. On CPU a batch saves nothing per
 #: face (measured, 1 thread: MobileFaceNet-512 9.8 ms a face alone, 9.3 in 4s, 12.0 in 32s; SFace
@@ -85,6 +88,7 @@ class OnnxBackend:
         det_session = create_session(self._fast(detector_path, graph_cache, batch=False)[0],
                                      override=providers_override, threads=threads,
                                      name=Path(detector_path).name)
+        self.detector: LetterboxDetector
         if detector_kind == "scrfd":
             from .scrfd import ScrfdDetector
 

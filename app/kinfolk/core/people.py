@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from ..db.connection import transaction
+from ..db.connection import inserted_id, transaction
 
 
 class PeopleError(Exception):
@@ -45,7 +45,7 @@ class ClusterSummary:
     model_id: str
     faces: int
     photos: int
-    cover_face_id: int
+    cover_face_id: int | None  # None only when the group emptied meanwhile (another writer)
 
 
 # ------------------------------------------------------------------------------------ undo journal
@@ -122,9 +122,9 @@ class Change:
             for fid, pid in self.rejections_removed:
                 conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
                              (fid, pid))
-            for row in self.suggestions_removed:
+            for sugg in self.suggestions_removed:
                 conn.execute("INSERT OR IGNORE INTO suggestions(face_id, person_id, similarity, "
-                             "evidence) VALUES (?, ?, ?, ?)", row)
+                             "evidence) VALUES (?, ?, ?, ?)", sugg)
             for pid, before in self.persons_before.items():
                 if before is None:  # created by the operation
                     conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
@@ -232,7 +232,7 @@ def _clean_name(name: str) -> str:
 def _get_or_create(conn: sqlite3.Connection, name: str, change: Change) -> int:
     pid = person_by_name(conn, name)
     if pid is None:
-        pid = int(conn.execute("INSERT INTO persons(name) VALUES (?)", (name,)).lastrowid)
+        pid = inserted_id(conn.execute("INSERT INTO persons(name) VALUES (?)", (name,)))
         change.persons_before[pid] = None
     return pid
 
@@ -524,9 +524,9 @@ def mark_not_face(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
             for (pid,) in conn.execute("SELECT id FROM persons WHERE cover_face_id = ?", (fid,)):
                 change.keep_person(conn, pid)
             change.deleted_faces.append((row, thumb[0] if thumb else None))
-            change.not_faces_added.append(int(conn.execute(
+            change.not_faces_added.append(inserted_id(conn.execute(
                 "INSERT INTO not_faces(photo_id, x1, y1, x2, y2) VALUES (?, ?, ?, ?, ?)",
-                (row["photo_id"], row["x1"], row["y1"], row["x2"], row["y2"])).lastrowid))
+                (row["photo_id"], row["x1"], row["y1"], row["x2"], row["y2"]))))
             conn.execute("DELETE FROM faces WHERE id = ?", (fid,))  # cascades crops, suggestions
     n = len(change.deleted_faces)
     change.description = "Not a face" if n == 1 else f"{n} boxes are not faces"

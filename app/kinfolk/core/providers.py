@@ -81,8 +81,7 @@ def choose_providers(
     """
     avail = list(available)
     if override is None or (isinstance(override, str) and override.strip().lower() in ("", "auto")):
-        chosen = [p for p in PREFERENCE if p in avail and p != CPU]
-        return chosen + [CPU]
+        return [p for p in PREFERENCE if p in avail and p != CPU] + [CPU]
     names = [override] if isinstance(override, str) else list(override)
     if not names:
         raise ValueError("empty execution-provider override")
@@ -218,6 +217,7 @@ def _encode_varint(value: int) -> bytes:
 def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any, int, int]]:
     """(field number, wire type, value, start offset, end offset) of each top-level field."""
     i, n = 0, len(buf)
+    value: int | memoryview
     while i < n:
         start = i
         key, i = _varint(buf, i)

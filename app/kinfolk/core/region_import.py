@@ -32,7 +32,7 @@ from . import people
 from .imageio import ImageLoadError
 from .photo_regions import PhotoHeader, photo_regions, read_header
 from .picasa_ini import PicasaFolder
-from .regions import iou, to_oriented_box
+from .regions import Box, Region, iou, to_oriented_box
 from .xmp_regions import OwnedRegion
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,9 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
         "LEFT JOIN persons p ON p.id = f.person_id WHERE f.photo_id = ? ORDER BY f.id",
         (photo_id,)).fetchall()
     pairs, overlap = _pairs(boxes, [tuple(f[1:5]) for f in faces])
-    rows = []  # imported_regions rows
+    rows: list[tuple[Region, Box, str, int | None, str | None]] = []  # imported_regions rows
     for i, (r, box) in enumerate(zip(regions, boxes)):
-        item = {"photo": path, "name": r.name, "origin": r.origin, "file": r.file,
+        item: dict[str, object] = {"photo": path, "name": r.name, "origin": r.origin, "file": r.file,
                 "box": [round(v, 1) for v in box]}
         if i not in pairs:
             rep.unmatched.append(item)
@@ -148,9 +148,10 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
             now = conn.execute("SELECT person_id FROM faces WHERE id = ?", (fid,)).fetchone()[0]
             if now != change.result:  # refused by people's rules after all: report, never force
                 change.undo(conn)
-                item["reason"] = f"{r.name} could not be given this face"
+                reason = f"{r.name} could not be given this face"
+                item["reason"] = reason
                 rep.conflicts.append(item)
-                rows.append((r, box, "conflict", fid, item["reason"]))
+                rows.append((r, box, "conflict", fid, reason))
                 continue
             with transaction(conn):
                 conn.execute("UPDATE faces SET source = 'imported' WHERE id = ?", (fid,))

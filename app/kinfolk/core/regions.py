@@ -19,7 +19,10 @@ Kinfolk stores every box in the *oriented* full-size image's pixels (``core.imag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 
@@ -82,7 +85,7 @@ def from_oriented_box(box: Sequence[float], orientation: int, oriented_size: tup
     return displayed_to_stored(n, orientation)  # type: ignore[arg-type]
 
 
-def iou(a: Sequence[float], b: Sequence[float]) -> float:
+def iou(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy

@@ -35,6 +35,7 @@ import hashlib
 import logging
 import os
 import queue
+import sqlite3
 import stat
 import threading
 import time
@@ -376,9 +377,11 @@ def _attach_embeddings(results: list[_Result], emb: np.ndarray) -> None:
     """Give the faces of ``results`` their rows of ``emb`` (in chip order) and drop the chips."""
     i = 0
     for r in results:
-        for face in (r.record.faces if r.chips else ()):
-            face.embedding = emb[i]
-            i += 1
+        if r.chips:
+            assert r.record is not None  # chips are only cut from a decoded record's faces
+            for face in r.record.faces:
+                face.embedding = emb[i]
+                i += 1
         r.chips = []
 
 
@@ -433,6 +436,7 @@ class Scanner:
                     work.append(_Item(path, 0, 0, known, found.problem))
                 continue
             st = found.stat
+            assert st is not None  # a Found without a problem has its stat
             if _unchanged(known, st, model):
                 self.summary.unchanged += 1
                 continue
@@ -574,7 +578,7 @@ class Scanner:
         """Commits results in batches. On any failure (the last commit included) it records the
         failure, cancels the scan and keeps reading until the end marker, unless it already had it,
         so upstream stages never block on a full queue and ``run`` never waits forever."""
-        conn = None
+        conn: sqlite3.Connection | None = None
         ended = False
         s = self.summary
         prog = ScanProgress("scanning", total=total)
@@ -584,6 +588,7 @@ class Scanner:
 
         def commit() -> None:
             nonlocal batch, last_commit
+            assert conn is not None  # only called after connect() below
             with transaction(conn):
                 for r in batch:
                     if r.move:
@@ -674,6 +679,7 @@ class Scanner:
             except Cancelled:
                 self.summary.cancelled = True
                 return self.summary
+            assert self._walk is not None  # set by _plan
             with transaction(conn):
                 for root in self.roots:
                     off = self._walk.offline.get(root)

@@ -138,7 +138,7 @@ class LetterboxDetector:
         ch, cw, scale = self._canvas_shape(fh, fw)
         nw, nh = min(cw, max(1, round(fw * scale))), min(ch, max(1, round(fh * scale)))
         if (nw, nh) != (fw, fh):
-            img = img.resize((nw, nh), Image.BILINEAR)
+            img = img.resize((nw, nh), Image.Resampling.BILINEAR)
         return np.asarray(img), ch, cw, scale, border
 
     def _detect_once(self, rgb: np.ndarray, pad: float) -> list[Detection]:

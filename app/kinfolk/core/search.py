@@ -37,7 +37,8 @@ def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
     their faces still count for the people views. Photos of an offline folder are included."""
     want = [resolve_person(conn, p) for p in q.people]
     avoid = [resolve_person(conn, p) for p in q.exclude]
-    where, params = ["p.status = 'ok'", "p.missing_since IS NULL"], []
+    where = ["p.status = 'ok'", "p.missing_since IS NULL"]
+    params: list[object] = []
     if want:
         marks = ",".join("?" * len(want))
         if q.any_of:

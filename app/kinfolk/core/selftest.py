@@ -24,11 +24,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .package_data import data_path
+
+if TYPE_CHECKING:
+    from .backend import Detection
 
 TEST_IMAGE = ("resources", "selftest", "drawn-face.png")
 
@@ -53,7 +56,7 @@ class Context:
     models_dir: str | None
     explicit_models: bool
     rgb: np.ndarray | None = None
-    face = None  # the dlib Detection of the drawn face
+    face: Detection | None = None  # the dlib Detection of the drawn face
 
 
 Check = Callable[[Context], str]
@@ -106,6 +109,8 @@ def check_onnx(ctx: Context) -> str:
             raise CheckFailed(f"no verified model pack in {ctx.models_dir} (looked in {where})")
         return (f"ONNX Runtime {ort.__version__} imported; no model pack is installed, so Kinfolk "
                 "uses dlib ('kinfolk models' lists the packs)")
+    if ctx.rgb is None:
+        raise CheckFailed("no test image (the decode check failed)")
     backend = make_backend("onnx", pack=st.spec.id, models_dir=ctx.models_dir)
     found = backend.detect(ctx.rgb)  # a drawing may or may not look like a face to this detector
     face = found[0] if found else ctx.face
@@ -161,7 +166,7 @@ def run_checks(checks: dict[str, Check], models_dir: str | os.PathLike | None = 
     """Run ``checks`` in order (each gets the shared :class:`Context`); never raises for a failed
     check: its exception becomes a failed :class:`CheckResult`. ``report`` sees each as it ends."""
     explicit = models_dir is not None
-    models = os.fspath(models_dir) if explicit else os.environ.get("KINFOLK_MODELS")
+    models = os.fspath(models_dir) if models_dir is not None else os.environ.get("KINFOLK_MODELS")
     results = []
     with tempfile.TemporaryDirectory(prefix="kinfolk-selftest-") as tmp:
         ctx = Context(Path(tmp), models, explicit)

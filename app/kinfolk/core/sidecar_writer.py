@@ -209,6 +209,7 @@ def write_sidecars(conn: sqlite3.Connection, person: str | int | None = None, na
         if pid is None:
             keep: list[OwnedRegion] = []
         else:
+            assert pname is not None  # read above whenever pid is given
             keep = [o for o in owned if o.name.casefold() != pname.casefold()
                     and not any(iou(o.box, d.box) >= 0.5 for d in desired)]
         remove = [o for o in owned if o not in keep]

@@ -24,7 +24,7 @@ def face_thumbnail(rgb: np.ndarray, box, size: int = THUMB_SIZE, quality: int = 
     side_px = max(1, int(round(side)))
     crop = Image.fromarray(np.ascontiguousarray(rgb[top:top + side_px, left:left + side_px]))
     if crop.size != (size, size):
-        crop = crop.resize((size, size), Image.BILINEAR, reducing_gap=2.0)
+        crop = crop.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
     out = io.BytesIO()
     crop.save(out, "JPEG", quality=quality)
     return out.getvalue()

@@ -149,7 +149,7 @@ def mwg_regions(root: ET.Element, file: str) -> list[Region]:
             a = _fields(area)
             unit = _text(a.get(_q(ST_AREA, "unit"), "normalized")) or "normalized"
             x, y, w, h = (_float(a.get(_q(ST_AREA, k), "")) for k in "xywh")
-            if unit != "normalized" or None in (x, y, w, h):
+            if unit != "normalized" or x is None or y is None or w is None or h is None:
                 continue
             box = clean_box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
             if box:
@@ -306,10 +306,10 @@ def merge(existing: bytes | str | None, remove: Iterable[OwnedRegion], add: Sequ
         holder = next((d for d in descs if any(c.tag == _q(MWG_RS, "Regions") for c in d)), descs[0])
         regions = _get_or_add_struct(holder, _q(MWG_RS, "Regions"))
         if not any(c.tag == _q(MWG_RS, "AppliedToDimensions") for c in regions):
-            dims = ET.Element(_q(MWG_RS, "AppliedToDimensions"), {_PARSE_TYPE: "Resource"})
-            for k, v in (("w", str(stored_size[0])), ("h", str(stored_size[1])), ("unit", "pixel")):
-                ET.SubElement(dims, _q(ST_DIM, k)).text = v
-            regions.insert(0, dims)
+            dims_el = ET.Element(_q(MWG_RS, "AppliedToDimensions"), {_PARSE_TYPE: "Resource"})
+            for k, text in (("w", str(stored_size[0])), ("h", str(stored_size[1])), ("unit", "pixel")):
+                ET.SubElement(dims_el, _q(ST_DIM, k)).text = text
+            regions.insert(0, dims_el)
         bag = _bag(regions, _q(MWG_RS, "RegionList"))
         mp_holder = next((d for d in descs if any(c.tag == _q(MP, "RegionInfo") for c in d)), holder)
         mp_bag = _bag(_get_or_add_struct(mp_holder, _q(MP, "RegionInfo")), _q(MPRI, "Regions"))
@@ -337,7 +337,7 @@ def mwg_region_of_li(li: ET.Element) -> tuple[str, Box] | None:
         return None
     a = _fields(area)
     x, y, w, h = (_float(a.get(_q(ST_AREA, k), "")) for k in "xywh")
-    if None in (x, y, w, h):
+    if x is None or y is None or w is None or h is None:
         return None
     return _text(f.get(_q(MWG_RS, "Name"), "")), (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
 

@@ -32,8 +32,8 @@ class YunetDetector(LetterboxDetector):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         names = [o.name for o in self.session.get_outputs()]
-        parsed = [_NAME.match(n) for n in names]
-        if all(parsed) and len(names) == 12:
+        parsed = [m for m in (_NAME.match(n) for n in names) if m is not None]
+        if len(parsed) == len(names) == 12:
             self._order = {(m.group(1), int(m.group(2))): i for i, m in enumerate(parsed)}
         elif len(names) == 12:  # official order: cls×3, obj×3, bbox×3, kps×3, strides ascending
             kinds = ("cls", "obj", "bbox", "kps")

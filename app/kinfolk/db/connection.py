@@ -138,19 +138,30 @@ def translate_error(exc: BaseException, path: str | os.PathLike | None = None,
     return exc
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just made (typeshed types ``lastrowid`` optional: it is None
+    only before any INSERT)."""
+    if cur.lastrowid is None:
+        raise LibraryError("the library gave no id for a row just inserted")
+    return cur.lastrowid
+
+
+def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
+    return sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False, timeout=10)
+
+
 def _open(path: Path, read_only: bool) -> sqlite3.Connection:
-    kw = dict(isolation_level=None, check_same_thread=False, timeout=10)
     if not read_only:
-        return sqlite3.connect(str(path), **kw)
+        return _connect(str(path))
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, **kw)
+    conn = _connect(uri, uri=True)
     try:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError:
         # A WAL file in a read-only folder without its -shm: only an immutable open can read it.
         conn.close()
-    return sqlite3.connect(uri + "&immutable=1", uri=True, **kw)
+    return _connect(uri + "&immutable=1", uri=True)
 
 
 def _decode_text(raw: bytes) -> str:

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .connection import transaction
+from .connection import inserted_id, transaction
 
 
 @dataclass
@@ -65,6 +65,11 @@ class IndexedPhoto:
     scan_model: str | None
     error_reason: str | None = None
     missing: bool = False  # not found at the last scan of its (present) folder
+
+
+def _indexed_photo(r: Sequence) -> IndexedPhoto:
+    """An ``IndexedPhoto`` from a row of ``_INDEXED``."""
+    return IndexedPhoto(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
 
 
 _INDEXED = ("SELECT id, path, size, mtime_ns, hash, status, scan_model, error_reason, "
@@ -147,18 +152,18 @@ def indexed_photos(conn: sqlite3.Connection, roots: Iterable[str]) -> dict[str, 
     for root in roots:
         cond, params = under("path", root)
         for r in conn.execute(f"{_INDEXED} WHERE {cond}", params):
-            out[r[1]] = IndexedPhoto(*r[:8], bool(r[8]))
+            out[r[1]] = _indexed_photo(r)
     return out
 
 
 def missing_photos(conn: sqlite3.Connection) -> list[IndexedPhoto]:
     """Every photo marked missing, anywhere in the library (candidates for a move)."""
-    return [IndexedPhoto(*r[:8], bool(r[8]))
+    return [_indexed_photo(r)
             for r in conn.execute(f"{_INDEXED} WHERE missing_since IS NOT NULL")]
 
 
 def find_by_hash(conn: sqlite3.Connection, digest: str) -> list[IndexedPhoto]:
-    return [IndexedPhoto(*r[:8], bool(r[8]))
+    return [_indexed_photo(r)
             for r in conn.execute(f"{_INDEXED} WHERE hash = ?", (digest,))]
 
 
@@ -227,7 +232,7 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
             "INSERT INTO photos(size, mtime_ns, hash, width, height, format, taken_at, "
             "taken_at_source, status, error_reason, error, scan_model, path) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))", values + (fs_text(rec.path),))
-        photo_id = int(cur.lastrowid)
+        photo_id = inserted_id(cur)
         old_faces: list[sqlite3.Row] = []
     elif rec.status == "error":
         # A photo that was read before and cannot be read now (damaged copy, permissions, a link
