@@ -745,7 +745,7 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
                         found = date_from_exif(_safe_exif(im))
                     if found:
                         return found, "exif"
-                elif _PILLOW_FORMAT.get(fmt) in Image.OPEN:
+                elif fmt is not None and _PILLOW_FORMAT.get(fmt) in Image.OPEN:
                     f.seek(0)
                     with Image.open(f, formats=[_PILLOW_FORMAT[fmt]]) as im:
                         exif = _safe_exif(im)

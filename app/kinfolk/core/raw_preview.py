@@ -88,7 +88,10 @@ def exifread_tags(f: BinaryIO) -> dict | None:
 
 
 def raw_orientation(tags: dict | None) -> int:
+    """The container's EXIF Orientation (1-8; 1 when absent or unreadable)."""
     tag = (tags or {}).get("Image Orientation")
+    if tag is None:
+        return 1
     try:
         value = int(tag.values[0])
     except (AttributeError, IndexError, TypeError, ValueError):
