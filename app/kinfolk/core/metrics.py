@@ -33,6 +33,17 @@ def _codes(values: np.ndarray) -> tuple[list, np.ndarray]:
         return list(table), codes
 
 
+def _cluster_codes(labels_pred: np.ndarray, noise_label) -> np.ndarray:
+    """Integer cluster codes of predicted labels; each noise face gets a code of its own (above every
+    real one), i.e. counts as a singleton cluster."""
+    uniq, cp = _codes(labels_pred)
+    is_noise_code = np.array([u == noise_label for u in uniq], dtype=bool)
+    noise = is_noise_code[cp]
+    if noise.any():
+        cp[noise] = len(uniq) + np.arange(int(noise.sum()))
+    return cp
+
+
 def _contingency(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
     """Per item, how many items share both its code in ``ca`` and its code in ``cb``."""
     cell = ca * (int(cb.max(initial=0)) + 1) + cb
@@ -55,12 +66,7 @@ def bcubed(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, floa
     n = len(t)
     if n == 0:
         return math.nan, math.nan, math.nan
-    # Integer cluster codes; each noise face then gets a code of its own (above every real one).
-    uniq, cp = _codes(p)
-    is_noise_code = np.array([u == noise_label for u in uniq], dtype=bool)
-    noise = is_noise_code[cp]
-    if noise.any():
-        cp[noise] = len(uniq) + np.arange(int(noise.sum()))
+    cp = _cluster_codes(p, noise_label)
     _, ct = _codes(t)
     both = _contingency(ct, cp)
     size_true = np.bincount(ct)[ct]
@@ -84,11 +90,7 @@ def pairwise(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, fl
     p = np.asarray(labels_pred)
     if t.shape != p.shape or t.ndim != 1:
         raise ValueError(f"labels must be two 1-D arrays of one length, got {t.shape} and {p.shape}")
-    uniq, cp = _codes(p)
-    is_noise_code = np.array([u == noise_label for u in uniq], dtype=bool)
-    noise = is_noise_code[cp]
-    if noise.any():
-        cp[noise] = len(uniq) + np.arange(int(noise.sum()))
+    cp = _cluster_codes(p, noise_label)
     _, ct = _codes(t)
 
     def pairs(codes: np.ndarray) -> float:
