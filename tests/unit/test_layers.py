@@ -1,24 +1,47 @@
-"""kinfolk.core and kinfolk.db never import Qt or the GUI (DESIGN.md §1)."""
+"""The import rules (DESIGN.md §1, issue 8): core and db never import Qt or the GUI, db never imports
+core, and no core module imports one of a higher level."""
 
 import textwrap
 
 from kinfolk.devtools import check_imports
 
 
-def test_core_and_db_do_not_import_qt():
+def test_the_project_keeps_its_layers():
     assert check_imports.violations() == []
 
 
-def test_the_checker_catches_a_violation(tmp_path, monkeypatch):
+def _fake_package(tmp_path, monkeypatch, files: dict[str, str]) -> list[str]:
     pkg = tmp_path / "kinfolk"
     (pkg / "core").mkdir(parents=True)
     (pkg / "db").mkdir()
-    (pkg / "core" / "bad.py").write_text(textwrap.dedent("""
+    for rel, text in files.items():
+        (pkg / rel).write_text(textwrap.dedent(text))
+    monkeypatch.setattr(check_imports, "PACKAGE", pkg)
+    return check_imports.violations()
+
+
+def test_the_checker_catches_qt_and_the_gui(tmp_path, monkeypatch):
+    found = _fake_package(tmp_path, monkeypatch, {"core/cancel.py": """
         def f():
             from PySide6.QtCore import QObject
         from ..gui import main_window
-    """))
-    monkeypatch.setattr(check_imports, "PACKAGE", pkg)
-    found = check_imports.violations()
+    """})
     joined = "\n".join(found)
     assert len(found) == 2 and "PySide6.QtCore" in joined and "kinfolk.gui" in joined
+
+
+def test_the_checker_catches_upward_imports_and_unplaced_modules(tmp_path, monkeypatch):
+    found = _fake_package(tmp_path, monkeypatch, {
+        "core/cancel.py": "from .scanner import Scanner\nfrom . import regions, library\n",
+        "core/people.py": "from .cancel import CancelToken\nfrom .imageio import load_full\n",
+        "core/newthing.py": "",
+        "db/repo.py": "from ..core.thresholds import Thresholds\n",
+    })
+    joined = "\n".join(found)
+    assert "core/cancel.py:1: imports kinfolk.core.scanner, a higher level (3 > 0)" in joined
+    assert "imports kinfolk.core.library, a higher level (4 > 0)" in joined
+    assert "kinfolk.core.regions" not in joined  # same level
+    assert "core/people.py" not in joined  # downward imports are fine
+    assert "core/newthing.py: not placed in check_imports.CORE_LEVELS" in joined
+    assert "db/repo.py:1: db imports kinfolk.core.thresholds" in joined
+    assert len(found) == 4
