@@ -23,11 +23,11 @@ from ..db.connection import connect
 from .cancel import CancelToken
 from .matching import MatchReport, match_faces
 from .models import APP_NAME
-from .scanner import ScanOptions
 from .settings import MIN_FACE_SIZE
 
 if TYPE_CHECKING:
     from .grouping import OrganizeReport
+    from .scanner import ScanOptions
 
 
 def default_library_path() -> Path:
@@ -59,8 +59,10 @@ class Library:
 
     # ---------------------------------------------------------------------------------- settings
 
-    def scan_options(self) -> ScanOptions:
+    def scan_options(self) -> "ScanOptions":
         """Scan options from the library's settings (the minimum face size)."""
+        from .scanner import ScanOptions  # the pipeline's imports: only for commands that scan
+
         return ScanOptions(min_face_size=MIN_FACE_SIZE.read(self.conn))
 
     def models(self) -> list[str]:

@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from ..db import repo
 from ..db.connection import inserted_id, transaction
 
 
@@ -304,9 +305,7 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
         pid = _get_or_create(conn, name, change)
         done = set(_assign(conn, faces, pid, change, explicit=True))
         left = [f for f in faces if f not in done]
-        for chunk in _chunks(left):
-            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE id IN ({','.join('?' * len(chunk))})",
-                         chunk)
+        repo.each_chunk(conn, "UPDATE faces SET cluster_id = NULL WHERE id IN ({})", left)
     change.result = pid
     return change
 
@@ -363,10 +362,8 @@ def unassign(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     change = Change("Remove faces")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        for chunk in _chunks(face_ids):
-            q = ",".join("?" * len(chunk))
-            conn.execute(f"UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
-                         f"match_similarity = NULL, match_evidence = NULL WHERE id IN ({q})", chunk)
+        repo.each_chunk(conn, "UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
+                        "match_similarity = NULL, match_evidence = NULL WHERE id IN ({})", face_ids)
     return change
 
 
@@ -458,9 +455,8 @@ def unhide_faces(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     change = Change("Show hidden faces")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        for chunk in _chunks(face_ids):
-            conn.execute(f"UPDATE faces SET state = 'unassigned' WHERE state = 'ignored' AND id IN "
-                         f"({','.join('?' * len(chunk))})", chunk)
+        repo.each_chunk(conn, "UPDATE faces SET state = 'unassigned' WHERE state = 'ignored' AND id IN ({})",
+                        face_ids)
     change.result = len(face_ids)
     return change
 
@@ -539,9 +535,8 @@ def pull_out_of_group(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Chan
     change = Change("Remove from group")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        for chunk in _chunks(face_ids):
-            conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE state = 'unassigned' AND id IN "
-                         f"({','.join('?' * len(chunk))})", chunk)
+        repo.each_chunk(conn, "UPDATE faces SET cluster_id = NULL WHERE state = 'unassigned' AND id IN ({})",
+                        face_ids)
     return change
 
 

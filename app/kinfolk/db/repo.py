@@ -170,15 +170,17 @@ def find_by_hash(conn: sqlite3.Connection, digest: str) -> list[IndexedPhoto]:
 def mark_missing(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     """Photos not found in their (present) folder: kept with their faces, flagged until they return
     or the user removes them (:func:`delete_photos`)."""
-    _each_chunk(conn, "UPDATE photos SET missing_since = datetime('now') "
+    each_chunk(conn, "UPDATE photos SET missing_since = datetime('now') "
                       "WHERE missing_since IS NULL AND id IN ({})", ids)
 
 
 def mark_present(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    _each_chunk(conn, "UPDATE photos SET missing_since = NULL WHERE id IN ({})", ids)
+    each_chunk(conn, "UPDATE photos SET missing_since = NULL WHERE id IN ({})", ids)
 
 
-def _each_chunk(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> None:
+def each_chunk(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> None:
+    """Run ``sql`` (with ``{}`` where the ``?`` list goes: ``... WHERE id IN ({})``) over ``ids`` in
+    chunks of 500 (SQLite's host-parameter limit)."""
     for i in range(0, len(ids), 500):
         chunk = [int(x) for x in ids[i:i + 500]]
         conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
@@ -202,7 +204,7 @@ def delete_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
 
 
 def _delete_photo_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    _each_chunk(conn, "DELETE FROM photos WHERE id IN ({})", ids)
+    each_chunk(conn, "DELETE FROM photos WHERE id IN ({})", ids)
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
