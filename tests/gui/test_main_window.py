@@ -3,6 +3,8 @@ models, watch counts, faces and problems update; pause/resume/cancel; settings; 
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -354,3 +356,21 @@ def test_missing_photos_are_kept_until_removed_from_the_file_menu(qtbot, window,
     qtbot.waitUntil(lambda: db_counts(w)["photos"] == before["photos"] - 2, timeout=10000)
     wait_idle(qtbot, w)
     assert "missing" not in lv.summary.text()
+
+
+def test_names_that_are_not_utf8_are_shown_readably_and_kept_exact(qtbot, window, photo_folder,
+                                                                    tmp_path):
+    w, lv = window, window.library_view
+    folder = os.path.join(os.fsencode(tmp_path), b"D\xfcsseldorf")
+    os.mkdir(folder)
+    good = next(p for p in sorted(photo_folder.iterdir()) if p.stat().st_size > 0)
+    shutil.copyfile(good, os.path.join(folder, b"rathaus.jpg"))
+    open(os.path.join(folder, b"caf\xe9.jpg"), "wb").close()  # empty: listed under Problems
+    lv.add_folder(os.fsdecode(folder))
+    wait_idle(qtbot, w)
+    assert lv.folder_paths() == [os.fsdecode(folder)]
+    assert "D\\xfcsseldorf" in lv.folders.item(0).text()
+    assert [(os.fsencode(p), r) for p, r, _ in lv.problem_rows()] == \
+        [(os.path.join(folder, b"caf\xe9.jpg"), "empty")]
+    assert lv.problems.topLevelItem(0).text(0) == "caf\\xe9.jpg"
+    assert "1 photo" in lv.summary.text()

@@ -546,7 +546,8 @@ def _decode_rgb(op: _Opened, jpeg_scale: int = 1, min_long_side: int | None = No
     With ``min_long_side``, the decoded image is box-reduced by the largest integer factor keeping
     its long side ≥ that, *before* the RGB conversion (which would copy a full-size image, three
     times for RGBA). Refuses decodes above :data:`MAX_DECODE_BYTES`; serializes those above
-    :data:`BIG_DECODE_BYTES` (on ``_BIG_DECODER``). Fills in ``op``'s EXIF and orientation (:func:`_read_meta`)."""
+    :data:`BIG_DECODE_BYTES` (on ``_BIG_DECODER``). Fills in ``op``'s EXIF and orientation
+    (:func:`_read_meta`)."""
     im = op.im
     if jpeg_scale > 1 and im.format in ("JPEG", "MPO"):
         im.draft("RGB", _draft_request(im.size, jpeg_scale))

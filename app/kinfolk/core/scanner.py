@@ -254,8 +254,9 @@ class Walk:
                         key = (st.st_dev, st.st_ino)
                         if key in seen_dirs:
                             if e.is_symlink():
+                                where = readable(seen_dirs[key])
                                 self.problems.append((e.path, "link_loop", "skipped: this link leads "
-                                                      f"to a folder already scanned ({readable(seen_dirs[key])})"))
+                                                      f"to a folder already scanned ({where})"))
                             continue
                         seen_dirs[key] = e.path
                         subdirs.append(e.path)

@@ -72,6 +72,7 @@ class LibraryView(QWidget):
         self.choose_folder: Callable[[], str | None] = self._ask_folder
         self.confirm: Callable[[str, str], bool] = self._ask_confirm
         self._folder_list: list[str] = []
+        self._problem_paths: list[str] = []
         self.snapshot: LibrarySnapshot | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -342,20 +343,19 @@ class LibraryView(QWidget):
             self.refresh()
 
     def _show_problems(self, errors: list[tuple[str, str, str]]) -> None:
-        current = [(self.problems.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole))
-                   for i in range(self.problems.topLevelItemCount())]
-        if current == [e[0] for e in errors]:
+        if self._problem_paths == [e[0] for e in errors]:
             return
         self.problems.clear()
+        self._problem_paths = [e[0] for e in errors]  # exact names (Qt strings drop non-UTF-8 bytes)
         warn = resources.icon("warning")
         items = []
         for path, reason, message in errors:
             it = QTreeWidgetItem([readable(os.path.basename(path)), reason_text(reason),
                                   readable(os.path.dirname(path)), message])
             it.setIcon(0, warn)
-            it.setData(0, Qt.ItemDataRole.UserRole, path)
+            it.setData(0, Qt.ItemDataRole.UserRole, len(items))
             it.setData(1, Qt.ItemDataRole.UserRole, reason)
-            it.setToolTip(0, path)
+            it.setToolTip(0, readable(path))
             it.setToolTip(3, message)
             items.append(it)
         self.problems.addTopLevelItems(items)
@@ -366,12 +366,12 @@ class LibraryView(QWidget):
         out = []
         for i in range(self.problems.topLevelItemCount()):
             it = self.problems.topLevelItem(i)
-            out.append((it.data(0, Qt.ItemDataRole.UserRole), it.data(1, Qt.ItemDataRole.UserRole),
-                        it.text(1)))
+            out.append((self._problem_paths[it.data(0, Qt.ItemDataRole.UserRole)],
+                        it.data(1, Qt.ItemDataRole.UserRole), it.text(1)))
         return out
 
     def _reveal_problem(self, item: QTreeWidgetItem) -> None:
-        path = item.data(0, Qt.ItemDataRole.UserRole)
+        path = self._problem_paths[item.data(0, Qt.ItemDataRole.UserRole)]
         QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
 
     def _scan_finished(self, summary: ScanSummary) -> None:

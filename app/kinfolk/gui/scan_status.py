@@ -42,6 +42,8 @@ def describe_summary(s: ScanSummary) -> str:
         parts.append(f"{s.missing:,} missing (kept with their faces)")
     if s.offline:
         parts.append(f"{fmt_count(len(s.offline), 'folder')} offline (photos kept)")
+    if s.problems:
+        parts.append(f"{len(s.problems):,} folder(s) or link(s) could not be opened")
     return ", ".join(parts)
 
 
