@@ -24,9 +24,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "app"))
 
-from kinfolk.core.evaluation import is_single, labeled_faces, read_labels  # noqa: E402
-from kinfolk.core.matching import K_NEIGHBOURS, MARGIN, _person_scores  # noqa: E402
-from kinfolk.core.thresholds import default_thresholds  # noqa: E402
+from kinfolk.core.evaluation.labeled_set import is_single, labeled_faces, read_labels  # noqa: E402
+from kinfolk.core.people.matching import K_NEIGHBOURS, MARGIN, _person_scores  # noqa: E402
+from kinfolk.core.people.thresholds import default_thresholds  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Benchmark ``kinfolk.core.clustering`` on synthetic face embeddings (not collected by pytest).
+"""Benchmark ``kinfolk.core.clustering.agglomeration`` on synthetic face embeddings (not collected by pytest).
 
     python tests/bench/bench_clustering.py                 # 5k, 20k, 100k + naive hdbscan at 5k
     python tests/bench/bench_clustering.py --n 100000      # one size (repeatable: --n 5000 --n 20000)
@@ -95,8 +95,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
-    from kinfolk.core import metrics
-    from kinfolk.core.clustering import ClusterParams, cluster_embeddings
+    from kinfolk.core.evaluation import metrics
+    from kinfolk.core.clustering.agglomeration import ClusterParams, cluster_embeddings
 
     emb, labels = synthetic_faces(n, zipf=zipf)
     import hdbscan  # noqa: F401  (import cost is not clustering time)
@@ -135,7 +135,7 @@ def run_one(n: int, naive: bool, zipf: float, trace: bool) -> dict:
 def real_faces(library: Path, folder: Path) -> dict:
     """Every face of a scanned labeled folder: embeddings, photo ids, quality, and the labeled subset
     (the face nearest the centre of each single-person photo, as evaluation.labeled_faces) with its identities."""
-    from kinfolk.core.evaluation import is_single, read_labels
+    from kinfolk.core.evaluation.labeled_set import is_single, read_labels
     from kinfolk.db.connection import connect
 
     labels = read_labels(folder / "labels.csv")
@@ -166,12 +166,12 @@ def run_real(pack: str, folder: Path, library: Path | None, naive: bool) -> None
     (cosine distance 0.4, min 2) the issue compared against."""
     import tempfile
 
-    from kinfolk.core import metrics
-    from kinfolk.core.backend_choice import make_backend
-    from kinfolk.core.clustering import cluster_embeddings
-    from kinfolk.core.grouping import cluster_params_for
-    from kinfolk.core.quality import is_good_for_clustering
-    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.core.evaluation import metrics
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.clustering.agglomeration import cluster_embeddings
+    from kinfolk.core.clustering.grouping import cluster_params_for
+    from kinfolk.core.faces.quality import is_good_for_clustering
+    from kinfolk.core.scan.scanner import ScanOptions, Scanner
 
     shared = Path(__file__).resolve().parents[3] / "shared"
     os.environ.setdefault("KINFOLK_MODELS", str(shared / "models"))

@@ -221,7 +221,7 @@ def visible_rows(view) -> list[int]:
 def bench_grid(app, tmp: Path, n_faces: int, size: tuple[int, int]) -> dict:
     from kinfolk.db import repo
     from kinfolk.db.connection import connect
-    from kinfolk.gui.face_grid import FaceGridModel, FaceGridView
+    from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
     from kinfolk.gui.tasks import TaskRunner
 
     lib = tmp / "grid.sqlite"

@@ -25,7 +25,7 @@ def main() -> None:
     import faiss
 
     from bench_clustering import synthetic_faces
-    from kinfolk.core.clustering import ClusterParams, knn_graph
+    from kinfolk.core.clustering.knn import IndexParams, knn_graph
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int)
@@ -69,7 +69,7 @@ def main() -> None:
         ix.add(emb)
         return drop_self(ix.search(emb, k + 1)[1])
 
-    timed("kinfolk IVF (384 per cell, probe 8)", lambda: knn_graph(emb, k, ClusterParams(exact_limit=0))[0])
+    timed("kinfolk IVF (384 per cell, probe 8)", lambda: knn_graph(emb, k, IndexParams(exact_limit=0))[0])
     for p in (8, 16):
         timed(f"faiss IVFFlat (n/384 lists, probe {p})", lambda p=p: ivf(p))
     timed("faiss HNSW32 (efSearch 64)", lambda: hnsw(64))

@@ -99,8 +99,8 @@ class NaiveOnnx:
     def __init__(self, backend, threads: int | None = None):
         import onnxruntime as ort
 
-        from kinfolk.core.models import load_manifest, locate, search_dirs
-        from kinfolk.core.providers import repair_model
+        from kinfolk.core.faces.models import load_manifest, locate, search_dirs
+        from kinfolk.core.faces.providers import repair_model
 
         st = locate(load_manifest()[backend.pack_id], search_dirs(None), verify=False)
         self.spec = backend.spec
@@ -156,7 +156,7 @@ def naive(backend, photos: list[Path]) -> tuple[float, int]:
 
 
 def kinfolk(backend, folder: Path, workers: int | None) -> tuple[float, int]:
-    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.core.scan.scanner import ScanOptions, Scanner
 
     with tempfile.TemporaryDirectory() as tmp:
         opts = ScanOptions()
@@ -170,11 +170,11 @@ def kinfolk(backend, folder: Path, workers: int | None) -> tuple[float, int]:
 def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
     import numpy as np
 
-    from kinfolk.core.align import align_face
-    from kinfolk.core.imageio import load_for_detection
-    from kinfolk.core.quality import face_quality
-    from kinfolk.core.scanner import file_hash
-    from kinfolk.core.thumbnails import face_thumbnail
+    from kinfolk.core.faces.align import align_face
+    from kinfolk.core.imaging.imageio import load_for_detection
+    from kinfolk.core.faces.quality import face_quality
+    from kinfolk.core.scan.scanner import file_hash
+    from kinfolk.core.imaging.thumbnails import face_thumbnail
     from kinfolk.db import repo
     from kinfolk.db.connection import connect, transaction
 
@@ -257,7 +257,7 @@ def main() -> None:
     ap.add_argument("--memory-photos", type=int, default=0)
     a = ap.parse_args()
     os.environ.setdefault("KINFOLK_MODELS", str(SHARED / "models"))
-    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.faces.backend_choice import make_backend
 
     folder = corpus(a.corpus, a.count, a.cache)
     photos = sorted(folder.glob("*.jpg"))

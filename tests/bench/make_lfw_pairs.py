@@ -2,7 +2,7 @@
 
     python tests/bench/make_lfw_pairs.py ../shared/data/lfw-dev /work/cache/crowd/lfw-dev-pairs.txt
 
-People are dealt into 10 disjoint folds, as in LFW's own pairs.txt (see kinfolk.core.lfw_pairs).
+People are dealt into 10 disjoint folds, as in LFW's own pairs.txt (see kinfolk.core.evaluation.lfw_pairs).
 The file names images of the folder only; it is generated, never committed.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-from kinfolk.core.evaluation import read_labels  # noqa: E402
-from kinfolk.core.lfw_pairs import make_pairs, write_pairs  # noqa: E402
+from kinfolk.core.evaluation.labeled_set import read_labels  # noqa: E402
+from kinfolk.core.evaluation.lfw_pairs import make_pairs, write_pairs  # noqa: E402
 
 
 def main() -> None:

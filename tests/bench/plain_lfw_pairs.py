@@ -20,7 +20,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-from kinfolk.core.lfw_pairs import image_path, read_pairs, ten_fold_accuracy  # noqa: E402
+from kinfolk.core.evaluation.lfw_pairs import image_path, read_pairs, ten_fold_accuracy  # noqa: E402
 
 TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                      [41.5493, 92.3655], [70.7299, 92.2041]], np.float64)

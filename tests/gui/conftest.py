@@ -125,9 +125,9 @@ def session_factory(tmp_path, models_dir):
 def grouped_template(tmp_path_factory, faces_dir, labels, models_dir):
     """A library file scanned (real models, 12 real photos of 3 people, 4 each) and grouped, once
     per test session; each test works on a copy. Returns (library path, {photo path: identity})."""
-    from kinfolk.core.backend_choice import make_backend
-    from kinfolk.core.grouping import organize
-    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.clustering.grouping import organize
+    from kinfolk.core.scan.scanner import ScanOptions, Scanner
     from kinfolk.db.connection import connect
 
     root = tmp_path_factory.mktemp("grouped")

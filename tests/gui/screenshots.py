@@ -110,7 +110,7 @@ def main() -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
 
-    from kinfolk.core import people
+    from kinfolk.core.people import edits
     from kinfolk.gui.main_window import MainWindow
     from kinfolk.gui.session import Session
 
@@ -167,14 +167,14 @@ def main() -> int:
 
     # Name the two largest groups after who they really are (majority label of their photos), so
     # People, Suggestions and Search have something to show.
-    clusters = people.list_clusters(session.conn, min_faces=2)
+    clusters = edits.list_clusters(session.conn, min_faces=2)
     for c in clusters[:2]:
         paths = [session.conn.execute("SELECT p.path FROM faces f JOIN photos p ON p.id = f.photo_id "
                                       "WHERE f.id = ?", (fid,)).fetchone()[0]
-                 for fid in people.face_ids_of_cluster(session.conn, c.id)]
+                 for fid in edits.face_ids_of_cluster(session.conn, c.id)]
         votes = [truth.get(p, "") for p in paths]
         label = max(set(votes), key=votes.count)
-        people.name_cluster(session.conn, c.id, label.replace("_", " ").title())
+        edits.name_cluster(session.conn, c.id, label.replace("_", " ").title())
     session.people_changed.emit()
     if clusters:
         win.organize()

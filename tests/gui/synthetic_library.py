@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from kinfolk.core.thumbnails import face_thumbnail
+from kinfolk.core.imaging.thumbnails import face_thumbnail
 
 MODEL = "faceplugin_mbf512"
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from kinfolk.cli.main import main as cli_main
 from kinfolk.gui.main_window import MainWindow
-from kinfolk.gui.welcome_dialog import WelcomeDialog
+from kinfolk.gui.dialogs.welcome_dialog import WelcomeDialog
 
 
 def test_kinfolk_gui_opens_the_library_and_closes_cleanly(qapp, tmp_path, models_dir):

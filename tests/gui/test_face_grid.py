@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex
 
 from kinfolk.db import repo
 from kinfolk.db.connection import connect, transaction
-from kinfolk.gui.face_grid import FaceGridModel, FaceGridView, PixmapCache
+from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView, PixmapCache
 from kinfolk.gui.tasks import TaskRunner
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from kinfolk.core import models
+from kinfolk.core.faces import models
 from kinfolk.gui.main_window import MainWindow
 
 from .test_main_window import db_counts, wait_idle

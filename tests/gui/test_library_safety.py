@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from kinfolk.core import people
+from kinfolk.core.people import edits
 
 from .helpers import name_largest_group
 
@@ -72,7 +72,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from kinfolk.db.connection import connect
-from kinfolk.gui.file_dialogs import choose_folder
+from kinfolk.gui.dialogs.file_dialogs import choose_folder
 conn = connect({str(tmp_path / "library.sqlite")!r})
 conn.execute("SELECT COUNT(*) FROM faces").fetchone()
 app = QApplication([])
@@ -116,7 +116,7 @@ def test_an_io_error_during_an_edit_is_shown_and_the_edit_retried(qtbot, win, mo
     win.session.conn = FailingOnce(broken)
     notices, errors = [], []
     win.session.notice.connect(notices.append)
-    assert win.session.try_edit("Name group", lambda c: people.name_cluster(c, gid, "Bea"),
+    assert win.session.try_edit("Name group", lambda c: edits.name_cluster(c, gid, "Bea"),
                                 errors.append)
     assert failures and not errors
     assert notices and "disk" in notices[0]
@@ -136,7 +136,7 @@ def test_an_edit_that_fails_twice_is_reported_not_dropped(qtbot, win, monkeypatc
     assert not win.session.try_edit("Name group", op, errors.append)
     assert len(calls) == 2 and calls[0] is not calls[1]  # retried once on a fresh connection
     assert len(errors) == 1 and "not saved" in errors[0] and "Name group" in errors[0]
-    assert gid in [c.id for c in people.list_clusters(win.session.conn)]
+    assert gid in [c.id for c in edits.list_clusters(win.session.conn)]
 
 
 def test_a_library_in_a_read_only_folder_opens_for_viewing(qtbot, tmp_path, grouped_template, models_dir):
@@ -160,7 +160,7 @@ def test_a_library_in_a_read_only_folder_opens_for_viewing(qtbot, tmp_path, grou
         assert session.people.snapshot.clusters  # the groups are there to look at
         errors = []
         gid = session.people.snapshot.clusters[0].id
-        assert not session.try_edit("Name group", lambda c: people.name_cluster(c, gid, "Ann"),
+        assert not session.try_edit("Name group", lambda c: edits.name_cluster(c, gid, "Ann"),
                                     errors.append)
         assert len(errors) == 1 and "read-only" in errors[0] and str(folder) in errors[0]
         w.close()
@@ -170,7 +170,7 @@ def test_a_library_in_a_read_only_folder_opens_for_viewing(qtbot, tmp_path, grou
 def test_the_apps_scan_is_refused_while_another_scan_runs(qtbot, win):
     from PySide6.QtWidgets import QMessageBox
 
-    from kinfolk.core.scan_lock import ScanLock
+    from kinfolk.core.scan.scan_lock import ScanLock
 
     scans = win.session.scans
     shown = []

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QTreeWidget
 
-from kinfolk.core.thresholds import Thresholds, thresholds_for
+from kinfolk.core.people.thresholds import Thresholds, thresholds_for
 from kinfolk.db import repo
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui.main_window import MainWindow
@@ -161,7 +161,7 @@ def test_welcome_dialog_on_first_run(qtbot, window, photo_folder, models_dir):
     assert not dlg.start_button.isEnabled()  # no folder chosen yet
     qtbot.waitUntil(lambda: dlg.models.info is not None, timeout=20000)
     info = dlg.models.info
-    from kinfolk.core.models import best_installed
+    from kinfolk.core.faces.models import best_installed
 
     assert info.pack_id == best_installed(models_dir).spec.id  # the best pack in KINFOLK_MODELS
     assert dlg.models.pack_label.toolTip() == info.pack_name  # plain words shown, the name in the tip

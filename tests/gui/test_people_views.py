@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from kinfolk.core import people
-from kinfolk.core.thresholds import Thresholds
+from kinfolk.core.people import edits
+from kinfolk.core.people.thresholds import Thresholds
 from kinfolk.gui import preferences as prefs
 
 from .helpers import identities_of, wait_people
@@ -23,7 +23,7 @@ def test_name_a_group_by_typing_then_undo_and_redo(qtbot, win):
     assert gv.model.rowCount() == len(snap.clusters)
     assert gv.cards.current_card().key == ("group", first.id)
     # The faces of the selected group are shown, and they really are one person.
-    assert sorted(gv.faces_model.face_ids) == sorted(people.face_ids_of_cluster(w.session.conn,
+    assert sorted(gv.faces_model.face_ids) == sorted(edits.face_ids_of_cluster(w.session.conn,
                                                                                 first.id))
     assert len(identities_of(w, gv.faces_model.face_ids)) == 1
     assert w.sidebar.item(2).text() == f"Unnamed groups ({len(snap.clusters)})"
@@ -152,7 +152,7 @@ def test_search_and_forget(qtbot, win):
     assert "no person named" in search.status.text()
 
     # Forget: confirmation text says what goes; afterwards no trace and no undo.
-    face_ids = people.face_ids_of_person(w.session.conn, anna.id)
+    face_ids = edits.face_ids_of_person(w.session.conn, anna.id)
     store = w.session.thumbnails(96)
     w.show_page("people")
     pv.open_person(anna.id)
@@ -185,10 +185,10 @@ def test_typing_on_a_selected_group_starts_naming_it(qtbot, win):
 def test_settings_measure_thresholds_on_confirmed_faces(qtbot, win):
     w = win
     conn = w.session.conn
-    clusters = people.list_clusters(conn)
+    clusters = edits.list_clusters(conn)
     assert len(clusters) >= 2
     for i, c in enumerate(clusters[:3]):
-        people.name_cluster(conn, c.id, f"Person {i}")
+        edits.name_cluster(conn, c.id, f"Person {i}")
     dlg = w.open_settings()
     assert dlg.measure_button.isEnabled()
     before = dlg.thresholds()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from kinfolk.core.matching import Evidence, FaceExplanation, Neighbour
-from kinfolk.core.thresholds import Thresholds
+from kinfolk.core.people.matching import Evidence, FaceExplanation, Neighbour
+from kinfolk.core.people.thresholds import Thresholds
 from kinfolk.gui import preferences as prefs
-from kinfolk.gui.face_panel import CROP_SIZE
-from kinfolk.gui.face_words import explain_face, face_kind, face_label
+from kinfolk.gui.widgets.face_panel import CROP_SIZE
+from kinfolk.gui.widgets.face_words import explain_face, face_kind, face_label
 
 from .helpers import name_largest_group, wait_people
 

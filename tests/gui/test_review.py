@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from kinfolk.core import people
-from kinfolk.core.thresholds import Thresholds
+from kinfolk.core.people import edits
+from kinfolk.core.people.thresholds import Thresholds
 from kinfolk.gui import preferences as prefs
 
 from .helpers import identities_of, wait_people
@@ -21,7 +21,7 @@ def face_rows(w) -> dict[int, tuple]:
 def group_of(w, identity: str):
     """The unnamed group holding ``identity``'s faces."""
     return next(c for c in w.session.people.snapshot.clusters
-                if identities_of(w, people.face_ids_of_cluster(w.session.conn, c.id)) == {identity})
+                if identities_of(w, edits.face_ids_of_cluster(w.session.conn, c.id)) == {identity})
 
 
 def name_group_by_typing(qtbot, w, cluster_id: int, name: str) -> None:
@@ -46,7 +46,7 @@ def two_named_one_not(qtbot, w):
     named, unknown = idents[:2], idents[2]
     for ident, name in zip(named, ("Anna", "Ben")):
         name_group_by_typing(qtbot, w, group_of(w, ident).id, name)
-    loose = people.face_ids_of_cluster(w.session.conn, group_of(w, unknown).id)
+    loose = edits.face_ids_of_cluster(w.session.conn, group_of(w, unknown).id)
     return unknown, loose
 
 
@@ -76,7 +76,7 @@ def test_undo_of_a_wrong_yes_takes_back_the_faces_that_followed(qtbot, win):
     qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)
     assert opened == [], "Enter in the name box must not also press Open"
     wait_people(qtbot, w, gen)
-    anna = people.person_by_name(w.session.conn, "Anna")
+    anna = edits.person_by_name(w.session.conn, "Anna")
     after = face_rows(w)
     followed = [f for f in loose[1:] if after[f][0] == anna and after[f][1] == "auto"]
     assert followed, "precondition: matching recognized more of them as Anna"
@@ -164,7 +164,7 @@ def test_viewer_arrows_after_a_button_and_a_failed_open(qtbot, win):
     """Issue 14.3: ← / → change photo even after a panel button was clicked; a failed Open says so."""
     w = win
     group = w.session.people.snapshot.clusters[0]
-    ids = people.face_ids_of_cluster(w.session.conn, group.id)
+    ids = edits.face_ids_of_cluster(w.session.conn, group.id)
     w.session.show_face(ids[0], ids)
     v = wait_viewer(qtbot, w)
     errors = []
@@ -185,7 +185,7 @@ def test_naming_one_face_names_only_it_and_suggestion_cards_can_be_checked(qtbot
     """Issue 14.4: naming one face in the viewer names that face only (its look-alikes are asked
     about); issue 14.2: each suggestion card shows the suggested person's face beside the unknown
     one, and how sure Kinfolk is in words; Y answers from the keyboard and the status bar says so."""
-    from kinfolk.gui.cards import PartnerRole
+    from kinfolk.gui.widgets.cards import PartnerRole
 
     w, sv = win, win.suggestions_view
     unknown, loose = two_named_one_not(qtbot, w)
@@ -198,8 +198,8 @@ def test_naming_one_face_names_only_it_and_suggestion_cards_can_be_checked(qtbot
     wait_people(qtbot, w, gen)
     qtbot.waitUntil(lambda: not w.session.people.busy and bool(w.session.people.snapshot.suggestions),
                     timeout=20000)
-    cara = people.person_by_name(w.session.conn, "Cara")
-    assert people.face_ids_of_person(w.session.conn, cara) == [loose[0]]
+    cara = edits.person_by_name(w.session.conn, "Cara")
+    assert edits.face_ids_of_person(w.session.conn, cara) == [loose[0]]
     v.close()
 
     activate(qtbot, w)
@@ -219,7 +219,7 @@ def test_naming_one_face_names_only_it_and_suggestion_cards_can_be_checked(qtbot
     gen = w.session.people.generation
     qtbot.keyClick(sv.cards, Qt.Key.Key_Y)
     wait_people(qtbot, w, gen)
-    assert cards[0].key[1] in people.face_ids_of_person(w.session.conn, cara)
+    assert cards[0].key[1] in edits.face_ids_of_person(w.session.conn, cara)
     assert w.notice.label.text().startswith("Confirm 1 suggestion.")
 
 
@@ -270,14 +270,14 @@ def test_pull_a_face_out_not_a_face_and_review_single_faces_by_keyboard(qtbot, w
     qtbot.keyClicks(v.panel.name_edit, "Zoe")
     qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)
     wait_people(qtbot, w, gen)
-    zoe = people.person_by_name(conn, "Zoe")
-    assert people.face_ids_of_person(conn, zoe) == [pulled]
+    zoe = edits.person_by_name(conn, "Zoe")
+    assert edits.face_ids_of_person(conn, zoe) == [pulled]
     assert "last one" in v.panel.empty.text()
     # Ctrl+Z in the (empty) name box: the naming is undone, not the typing.
     gen = w.session.people.generation
     qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     wait_people(qtbot, w, gen)
-    assert people.person_by_name(conn, "Zoe") is None
+    assert edits.person_by_name(conn, "Zoe") is None
     # Undo (Ctrl+Z in the viewer) brings the "not a face" back too, step by step.
     for _ in range(1):
         gen = w.session.people.generation
@@ -296,12 +296,12 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
 
     from PySide6.QtCore import QSettings
 
-    from kinfolk.core.backend_choice import make_backend
-    from kinfolk.core.grouping import organize
-    from kinfolk.core.scanner import ScanOptions, Scanner
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.clustering.grouping import organize
+    from kinfolk.core.scan.scanner import ScanOptions, Scanner
     from kinfolk.db.connection import connect
     from kinfolk.gui.main_window import MainWindow
-    from kinfolk.gui.photo_grid import UNDATED
+    from kinfolk.gui.widgets.photo_grid import UNDATED
     from kinfolk.gui.session import Session
 
     src = pick_photos_fn(labels, per_identity=4, identities=1)
@@ -323,8 +323,8 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
     w.show()
     qtbot.waitUntil(lambda: session.people.generation > 0 and not session.people.busy, timeout=20000)
     ids = [f for c in session.people.snapshot.clusters
-           for f in people.face_ids_of_cluster(session.conn, c.id)]
-    session.edit("Name", lambda c: people.name_faces(c, ids, "Anna"))
+           for f in edits.face_ids_of_cluster(session.conn, c.id)]
+    session.edit("Name", lambda c: edits.name_faces(c, ids, "Anna"))
     qtbot.waitUntil(lambda: not session.people.busy and bool(session.people.snapshot.people), timeout=20000)
     anna = session.people.snapshot.people[0]
     w.people_view.open_person(anna.id)
@@ -401,8 +401,8 @@ def test_people_sorting_rename_prefilled_birth_date_picker_and_sidebar_back(qtbo
     from PySide6.QtCore import QDate, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kinfolk.gui.people_view import BirthDateDialog
-    from kinfolk.gui.widgets import NameDialog
+    from kinfolk.gui.views.people_view import BirthDateDialog
+    from kinfolk.gui.widgets.common import NameDialog
 
     w, pv = win, win.people_view
     two_named_one_not(qtbot, w)
@@ -513,7 +513,7 @@ def test_draw_a_face_the_detector_missed(qtbot, win):
     w = win
     conn = w.session.conn
     group = w.session.people.snapshot.clusters[0]
-    fid = people.face_ids_of_cluster(conn, group.id)[0]
+    fid = edits.face_ids_of_cluster(conn, group.id)[0]
     old = np.frombuffer(conn.execute("SELECT embedding FROM faces WHERE id = ?", (fid,)).fetchone()[0],
                         np.float32)
     w.session.show_face(fid)
@@ -602,7 +602,7 @@ def test_hidden_strangers_come_back_one_by_one(qtbot, win):
     w, gv = win, win.groups_view
     w.show_page("groups")
     group = w.session.people.snapshot.clusters[0]
-    ids = people.face_ids_of_cluster(w.session.conn, group.id)
+    ids = edits.face_ids_of_cluster(w.session.conn, group.id)
     gv.cards.select_key(("group", group.id))
     gen = w.session.people.generation
     qtbot.mouseClick(gv.hide_button, Qt.MouseButton.LeftButton)
@@ -661,14 +661,14 @@ def test_matching_that_finishes_after_its_edit_was_undone_is_reverted(qtbot, win
     name_group_by_typing(qtbot, w, c0.id, "Anna")
     anchor = top_command(w.session.undo)
     assert anchor is not None
-    anna = people.person_by_name(conn, "Anna")
-    f1, f2 = people.face_ids_of_cluster(conn, c1.id)[:2]
+    anna = edits.person_by_name(conn, "Anna")
+    f1, f2 = edits.face_ids_of_cluster(conn, c1.id)[:2]
 
     def matched(conn):  # what a background match would have done meanwhile
         conn.execute("UPDATE faces SET person_id = ?, state = 'auto', cluster_id = NULL "
                      "WHERE id IN (?, ?)", (anna, f1, f2))
 
-    change = people.journaled_match(conn, matched)
+    change = edits.journaled_match(conn, matched)
     assert set(change.faces) == {f1, f2}
     conn.execute("UPDATE faces SET state = 'confirmed' WHERE id = ?", (f2,))  # the user, later
     gen = w.session.people.generation

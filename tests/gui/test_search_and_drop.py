@@ -12,10 +12,10 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from kinfolk.core import people
-from kinfolk.gui.cards import CARD_MIME, keys_from_mime
+from kinfolk.core.people import edits
+from kinfolk.gui.widgets.cards import CARD_MIME, keys_from_mime
 from kinfolk.gui.desktop import reveal_command
-from kinfolk.gui.search_view import parse_date_bound
+from kinfolk.gui.views.search_view import parse_date_bound
 
 from .helpers import name_largest_group, wait_people
 
@@ -161,7 +161,7 @@ def test_drag_a_person_onto_another_merges_and_undo(qtbot, win):
     assert not asked
     drop(pv.cards, mime, rows["Anna"])  # asked, and declined: nothing changes
     assert asked and asked[0].startswith("Merge Ben into Anna?")
-    assert people.person_by_name(w.session.conn, "Ben") == ben.id
+    assert edits.person_by_name(w.session.conn, "Ben") == ben.id
 
     pv.confirm_merge = lambda text: True
     drop(pv.cards, mime, rows["Anna"])
@@ -183,7 +183,7 @@ def test_drag_a_group_onto_a_person(qtbot, win):
     w.show_page("groups")
     assert gv.strip_box.isVisible() and [c.title for c in gv.people_model.cards] == ["Anna"]
     group = gv.model.cards[0]
-    faces = people.face_ids_of_cluster(w.session.conn, group.id)
+    faces = edits.face_ids_of_cluster(w.session.conn, group.id)
     mime = gv.model.mimeData([gv.model.index(0)])
     assert keys_from_mime(mime) == [("group", group.id)]
     # Groups do not take drops (only people do).

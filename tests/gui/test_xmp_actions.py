@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from kinfolk.core.people import rename
-from kinfolk.core.xmp_regions import read_regions
+from kinfolk.core.people.edits import rename
+from kinfolk.core.metadata.xmp_regions import read_regions
 from kinfolk.gui.main_window import MainWindow
 
 from . import synthetic_library, xmp_drawn
@@ -90,7 +90,7 @@ def test_import_names_shows_what_happened(qtbot, window, tmp_path):
 
 
 def test_write_dialog_remembers_the_sidecar_naming(qtbot, window, monkeypatch):
-    from kinfolk.core.sidecar_writer import sidecar_naming
+    from kinfolk.core.metadata.sidecar_writer import sidecar_naming
     from kinfolk.gui import xmp_actions
 
     w, photos = window

@@ -12,7 +12,7 @@ TEST_PACK = "scrfd_mbf512"  # det_500m + a 512-d MobileFaceNet: the ArcFace code
 
 @pytest.fixture(scope="session")
 def onnx_backend(models_dir):
-    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.faces.backend_choice import make_backend
 
     return make_backend("onnx", pack=TEST_PACK, models_dir=models_dir)
 

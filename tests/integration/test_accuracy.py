@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from kinfolk.core.backend_choice import make_backend
-from kinfolk.core.evaluation import evaluate, read_labels
-from kinfolk.core.lfw_pairs import make_pairs, write_pairs
+from kinfolk.core.faces.backend_choice import make_backend
+from kinfolk.core.evaluation.labeled_set import evaluate, read_labels
+from kinfolk.core.evaluation.lfw_pairs import make_pairs, write_pairs
 
 from ..conftest import REPO, shared_path
 

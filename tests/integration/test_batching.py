@@ -8,12 +8,12 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from kinfolk.core.align import align_face
-from kinfolk.core.backend_choice import make_backend
-from kinfolk.core.graph_rewrite import fastest_form, rewrite
-from kinfolk.core.imageio import load_for_detection
-from kinfolk.core.onnx_backend import OnnxBackend, RecognizerSpec
-from kinfolk.core.providers import repair_model
+from kinfolk.core.faces.align import align_face
+from kinfolk.core.faces.backend_choice import make_backend
+from kinfolk.core.faces.graph_rewrite import fastest_form, rewrite
+from kinfolk.core.imaging.imageio import load_for_detection
+from kinfolk.core.faces.onnx_backend import OnnxBackend, RecognizerSpec
+from kinfolk.core.faces.providers import repair_model
 
 SFACE = RecognizerSpec("sface_2021dec_int8", "RGB", 0.0, 1.0, 128)
 MBF = RecognizerSpec("faceplugin_mbf512", "BGR", 127.0, 128.0, 512)

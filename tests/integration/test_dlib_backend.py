@@ -18,14 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from kinfolk.core.backend import Detection
-from kinfolk.core.dlib_backend import (
-    CHIP_SIZE,
-    DlibBackend,
-    arcface_landmarks,
-    model_paths,
-    raw_to_score,
-)
+from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.dlib_backend import (CHIP_SIZE, DlibBackend, arcface_landmarks, model_paths,
+    raw_to_score)
 
 ROTATED = ("deepface/pde_0001.jpg", "deepface/pde_0060.jpg", "lfw/plf_0025.jpg")  # EXIF 6, 8, 3
 

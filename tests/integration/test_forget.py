@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kinfolk.core import forget, people
-from kinfolk.core.scanner import ScanOptions, Scanner
+from kinfolk.core.people import forget, edits as people
+from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.db.connection import connect
 
 from .conftest import copy_photos

@@ -13,8 +13,9 @@ import shutil
 import subprocess
 import sys
 
-from kinfolk.core import forget, missing, people
-from kinfolk.core.scanner import ScanOptions, Scanner
+from kinfolk.core.people import forget, edits as people
+from kinfolk.core.scan import missing
+from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.core.search import PhotoQuery, find_photos
 from kinfolk.db import repo
 from kinfolk.db.connection import connect

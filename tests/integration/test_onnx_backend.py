@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kinfolk.core.backend import Detection
-from kinfolk.core.imageio import load_for_detection
-from kinfolk.core.onnx_backend import OnnxBackend, RecognizerSpec
-from kinfolk.core.quality import face_quality, is_good_for_clustering
-from kinfolk.core.scrfd import ScrfdDetector
-from kinfolk.core.yunet import YunetDetector
+from kinfolk.core.faces.backend import Detection
+from kinfolk.core.imaging.imageio import load_for_detection
+from kinfolk.core.faces.onnx_backend import OnnxBackend, RecognizerSpec
+from kinfolk.core.faces.quality import face_quality, is_good_for_clustering
+from kinfolk.core.faces.scrfd import ScrfdDetector
+from kinfolk.core.faces.yunet import YunetDetector
 
 FACEPLUGIN = RecognizerSpec("faceplugin_mbf512", "BGR", 127.0, 128.0, 512)
 SFACE = RecognizerSpec("sface_2021dec_int8", "RGB", 0.0, 1.0, 128)

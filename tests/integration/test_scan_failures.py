@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from kinfolk.core import scanner as scanner_mod
-from kinfolk.core.scanner import ScanError, ScanOptions, Scanner
+from kinfolk.core.scan import scanner as scanner_mod
+from kinfolk.core.scan.scanner import ScanError, ScanOptions, Scanner
 from kinfolk.db import repo
 from kinfolk.db.connection import LibraryError, LibraryFullError, connect
 

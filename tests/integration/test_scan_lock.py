@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kinfolk.core.scan_lock import ScanInProgressError, ScanLock
+from kinfolk.core.scan.scan_lock import ScanInProgressError, ScanLock
 from kinfolk.db.connection import connect
 
 from .conftest import TEST_PACK, copy_photos
@@ -76,7 +76,7 @@ def test_lock_is_exclusive_in_one_process_and_released_on_exit(tmp_path):
     with ScanLock(lib):  # free again
         pass
     # A holder that dies (kill -9) releases it: the OS drops the lock with the process.
-    code = ("import sys, time; from kinfolk.core.scan_lock import ScanLock; "
+    code = ("import sys, time; from kinfolk.core.scan.scan_lock import ScanLock; "
             "ScanLock(sys.argv[1], 'victim').acquire(); print('held', flush=True); time.sleep(60)")
     p = subprocess.Popen([sys.executable, "-c", code, str(lib)], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "held"
@@ -101,7 +101,7 @@ def test_scanning_the_folder_that_holds_the_library_never_opens_its_files(tmp_pa
     """A library kept inside a photo folder: the scan's walk must not open it to sniff its type
     (closing that descriptor would drop the process's SQLite locks, as a file dialog did)."""
     global _OPENED
-    from kinfolk.core.scanner import Scanner
+    from kinfolk.core.scan.scanner import Scanner
     from kinfolk.db.connection import library_files
 
     lib = pics / "library.sqlite"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 
-from kinfolk.core.scanner import ScanOptions, Scanner
+from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.db import repo
 from kinfolk.db.connection import connect
 
@@ -123,7 +123,7 @@ def test_a_killed_scan_resumes_without_redoing_work(tmp_path, faces_dir, labels,
     faces_before = raw.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
     raw.close()
     assert 10 <= done_before < len(photos)
-    from kinfolk.core.backend_choice import make_backend
+    from kinfolk.core.faces.backend_choice import make_backend
 
     backend = make_backend("onnx", pack="scrfd_mbf512", models_dir=models_dir)
     s = scan(lib, pics, backend)

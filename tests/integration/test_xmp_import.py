@@ -3,7 +3,7 @@ both sidecar namings, rotated and not) and a hand-written ``.picasa.ini`` are im
 scan, with the real models, on copies of the real labeled photos.
 
 The fixtures' areas are written in the *stored* image's space (the MWG convention) by this file's
-own orientation formulas, independent of ``kinfolk.core.regions``; for each rotated photo the test
+own orientation formulas, independent of ``kinfolk.core.metadata.regions``; for each rotated photo the test
 first checks that reading the area without the orientation would miss the face, so it can fail.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kinfolk.core import people
-from kinfolk.core.grouping import organize
-from kinfolk.core.imageio import load_for_detection
-from kinfolk.core.region_import import import_regions
-from kinfolk.core.scanner import ScanOptions, Scanner
+from kinfolk.core.people import edits
+from kinfolk.core.clustering.grouping import organize
+from kinfolk.core.imaging.imageio import load_for_detection
+from kinfolk.core.metadata.region_import import import_regions
+from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.db.connection import connect
 
 pytestmark = pytest.mark.skipif(shutil.which("exiftool") is None,
@@ -213,7 +213,7 @@ def test_import_never_overwrites_the_users_decision(library):
     path = next(c[0] for c in cases if c[2] == "embedded-mwg" and c[1] == "Matt Damon")
     fid = conn.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
                        "WHERE p.path = ? AND f.source = 'imported'", (path,)).fetchone()[0]
-    people.move_faces(conn, [fid], people.name_faces(conn, [], "Ben").result)
+    edits.move_faces(conn, [fid], edits.name_faces(conn, [], "Ben").result)
     assert conn.execute("SELECT source FROM faces WHERE id = ?", (fid,)).fetchone()[0] == "detected"
     pid = conn.execute("SELECT id FROM photos WHERE path = ?", (path,)).fetchone()[0]
     rep = import_regions(conn, [pid])

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from kinfolk.cli.main import main
-from kinfolk.core import forget, people
-from kinfolk.core.scanner import ScanOptions, Scanner
-from kinfolk.core.sidecar_writer import write_sidecars
+from kinfolk.core.people import forget, edits as people
+from kinfolk.core.scan.scanner import ScanOptions, Scanner
+from kinfolk.core.metadata.sidecar_writer import write_sidecars
 from kinfolk.db.connection import connect
 
 from .test_xmp_import import exiftool, rotate_stored, to_stored
@@ -175,7 +175,7 @@ def test_person_filter_and_unreadable_sidecar(named, capsys):
 
 
 def test_kinfolks_own_sidecar_does_not_undo_a_removal(named):
-    from kinfolk.core.region_import import import_regions
+    from kinfolk.core.metadata.region_import import import_regions
 
     lib, conn, pics, _ = named
     write_sidecars(conn, naming="ext")  # sync is off: the sidecars keep the name after the edit

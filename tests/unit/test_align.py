@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from kinfolk.core.align import ARCFACE_TEMPLATE, align_face, estimate_similarity, invert_affine, warp_affine
+from kinfolk.core.faces.align import (ARCFACE_TEMPLATE, align_face, estimate_similarity, invert_affine,
+    warp_affine)
 
 
 def _similarity(angle_deg: float, scale: float, tx: float, ty: float) -> np.ndarray:

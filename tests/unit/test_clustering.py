@@ -1,13 +1,14 @@
-"""kinfolk.core.clustering on small synthetic embeddings (real-photo accuracy: tests/integration)."""
+"""kinfolk.core.clustering.agglomeration on small synthetic embeddings (real-photo accuracy: tests/integration)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from kinfolk.core import metrics
+from kinfolk.core.evaluation import metrics
 from kinfolk.core.cancel import Cancelled
-from kinfolk.core.clustering import ClusterParams, cluster_embeddings, knn_graph
+from kinfolk.core.clustering.agglomeration import ClusterParams, cluster_embeddings
+from kinfolk.core.clustering.knn import IndexParams, knn_graph
 
 D = 128
 
@@ -160,8 +161,8 @@ def test_deterministic(exact_limit):
 def test_approximate_graph_matches_exact():
     """The inverted-file k-NN finds nearly all true neighbours, and clusters the same."""
     emb, labels = people([60, 40, 30, 20, 10] + [5] * 40 + [2] * 100 + [1] * 300, seed=11, spread=0.6)
-    exact_i, exact_s = knn_graph(emb, 5, ClusterParams(exact_limit=10**9))
-    approx_i, approx_s = knn_graph(emb, 5, ClusterParams(exact_limit=0, cell_size=64))
+    exact_i, exact_s = knn_graph(emb, 5, IndexParams(exact_limit=10**9))
+    approx_i, approx_s = knn_graph(emb, 5, IndexParams(exact_limit=0, cell_size=64))
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i)])
     assert recall > 0.9
     assert np.all(approx_s <= exact_s + 1e-5)  # never better than the truth

@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 
-from kinfolk.core import people
+from kinfolk.core.people import edits
 from kinfolk.core.cancel import CancelToken
-from kinfolk.core.grouping import organize
-from kinfolk.core.matching import match_faces
+from kinfolk.core.clustering.grouping import organize
+from kinfolk.core.people.matching import match_faces
 from kinfolk.db import repo
 from kinfolk.db.connection import LATEST, connect, transaction
 
@@ -57,11 +57,11 @@ def _named_half(tmp_path):
     """Two people named from half their faces; the other halves are unassigned, close to them."""
     conn = _library(tmp_path / "lib.sqlite")
     organize(conn)
-    groups = people.list_clusters(conn)
-    ann = people.face_ids_of_cluster(conn, groups[0].id)
-    bob = people.face_ids_of_cluster(conn, groups[1].id)
-    people.name_faces(conn, ann[:3], "Ann")
-    people.name_faces(conn, bob[:3], "Bob")
+    groups = edits.list_clusters(conn)
+    ann = edits.face_ids_of_cluster(conn, groups[0].id)
+    bob = edits.face_ids_of_cluster(conn, groups[1].id)
+    edits.name_faces(conn, ann[:3], "Ann")
+    edits.name_faces(conn, bob[:3], "Bob")
     return conn, ann[3:], bob[3:]
 
 
@@ -72,11 +72,11 @@ def _state(conn, face_id):
 def test_decisions_made_while_matching_runs_are_kept(tmp_path):
     conn, ann_rest, bob_rest = _named_half(tmp_path)
     user = connect(tmp_path / "lib.sqlite")
-    ann_id, bob_id = people.resolve_person(user, "Ann"), people.resolve_person(user, "Bob")
+    ann_id, bob_id = edits.resolve_person(user, "Ann"), edits.resolve_person(user, "Bob")
 
     def edit():
-        people.reject(user, [ann_rest[0]], "Ann")  # "not Ann"
-        people.move_faces(user, [ann_rest[1]], "Bob")  # the user says: that one is Bob
+        edits.reject(user, [ann_rest[0]], "Ann")  # "not Ann"
+        edits.move_faces(user, [ann_rest[1]], "Bob")  # the user says: that one is Bob
 
     report = match_faces(conn, MODEL, cancel=_EditMidway(edit))
     assert _state(conn, ann_rest[0]) == ("unassigned", None)
@@ -90,9 +90,9 @@ def test_decisions_made_while_matching_runs_are_kept(tmp_path):
 def test_person_merged_away_while_matching_runs(tmp_path):
     conn, ann_rest, bob_rest = _named_half(tmp_path)
     user = connect(tmp_path / "lib.sqlite")
-    bob_id = people.resolve_person(user, "Bob")
+    bob_id = edits.resolve_person(user, "Bob")
 
-    match_faces(conn, MODEL, cancel=_EditMidway(lambda: people.merge(user, "Ann", "Bob")))
+    match_faces(conn, MODEL, cancel=_EditMidway(lambda: edits.merge(user, "Ann", "Bob")))
     # Ann is gone: nothing was written for her (no foreign-key failure, no orphan); Bob's still match.
     assert conn.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 1
     assert [_state(conn, f) for f in bob_rest] == [("auto", bob_id)] * len(bob_rest)
@@ -102,7 +102,7 @@ def test_person_merged_away_while_matching_runs(tmp_path):
 def test_regrouping_never_shows_zero_groups_and_keeps_edits(tmp_path):
     conn = _library(tmp_path / "lib.sqlite")
     organize(conn)
-    before = {c.id: set(people.face_ids_of_cluster(conn, c.id)) for c in people.list_clusters(conn)}
+    before = {c.id: set(edits.face_ids_of_cluster(conn, c.id)) for c in edits.list_clusters(conn)}
     assert len(before) == 4
     reader = connect(tmp_path / "lib.sqlite")
     seen = []
@@ -110,16 +110,16 @@ def test_regrouping_never_shows_zero_groups_and_keeps_edits(tmp_path):
     named_face = min(named)
 
     def progress(done, total):
-        seen.append(len(people.list_clusters(reader)))  # another process's view, mid-clustering
+        seen.append(len(edits.list_clusters(reader)))  # another process's view, mid-clustering
         if len(seen) == 1:
-            people.name_faces(reader, [named_face], "Cleo")
+            edits.name_faces(reader, [named_face], "Cleo")
 
     organize(conn, progress=progress)
     assert seen and min(seen) == 4
     # The face named meanwhile is Cleo's, in no group; every group kept its id.
     assert conn.execute("SELECT state, cluster_id FROM faces WHERE id = ?",
                         (named_face,)).fetchone()[:] == ("confirmed", None)
-    after = {c.id: set(people.face_ids_of_cluster(conn, c.id)) for c in people.list_clusters(conn)}
+    after = {c.id: set(edits.face_ids_of_cluster(conn, c.id)) for c in edits.list_clusters(conn)}
     assert set(after) == set(before)
     assert after == {cid: faces - {named_face} for cid, faces in before.items()}
 
@@ -127,13 +127,13 @@ def test_regrouping_never_shows_zero_groups_and_keeps_edits(tmp_path):
 def test_naming_a_group_after_regrouping_names_the_same_faces(tmp_path):
     conn = _library(tmp_path / "lib.sqlite")
     organize(conn)
-    groups = people.list_clusters(conn)
-    shown = {c.id: set(people.face_ids_of_cluster(conn, c.id)) for c in groups}
-    people.name_cluster(conn, groups[0].id, "Ann")
+    groups = edits.list_clusters(conn)
+    shown = {c.id: set(edits.face_ids_of_cluster(conn, c.id)) for c in groups}
+    edits.name_cluster(conn, groups[0].id, "Ann")
     organize(conn)  # e.g. the app regroups after a scan while the user looks at the old list
     target = groups[1].id
-    pid = people.name_cluster(conn, target, "Bob").result
-    assert set(people.face_ids_of_person(conn, pid)) == shown[target]
+    pid = edits.name_cluster(conn, target, "Bob").result
+    assert set(edits.face_ids_of_person(conn, pid)) == shown[target]
 
 
 CREATE = """

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from kinfolk.cli.main import main as kinfolk
-from kinfolk.core import people
-from kinfolk.core.grouping import organize
-from kinfolk.core.scanner import Scanner
+from kinfolk.core.people import edits
+from kinfolk.core.clustering.grouping import organize
+from kinfolk.core.scan.scanner import Scanner
 from kinfolk.db import repo
 from kinfolk.db.connection import (LATEST, LibraryCorruptError, LibraryReadOnlyError, SchemaTooNewError,
                                    connect, is_read_only, transaction)
@@ -86,16 +86,16 @@ def test_library_in_a_read_only_folder_can_be_viewed(tmp_path, capsys):
     conn = connect(path)
     _fill(conn, 30)
     organize(conn)
-    people.name_cluster(conn, people.list_clusters(conn)[0].id, "Ann") if people.list_clusters(conn) else None
+    edits.name_cluster(conn, edits.list_clusters(conn)[0].id, "Ann") if edits.list_clusters(conn) else None
     conn.execute("INSERT INTO persons(name) VALUES ('Zoe')")
     conn.close()
     assert not (folder / "lib.sqlite-wal").exists()
     with read_only_folder(folder):
         conn = connect(path, check=True)
         assert is_read_only(conn)
-        assert "Zoe" in [p.name for p in people.list_people(conn)]
+        assert "Zoe" in [p.name for p in edits.list_people(conn)]
         with pytest.raises(LibraryReadOnlyError, match=r"folder .* cannot be written"):
-            people.rename(conn, "Zoe", "Zoey")
+            edits.rename(conn, "Zoe", "Zoey")
         conn.close()
         rc, err = _run(capsys, "--library", str(path), "people")
         assert rc == 0 and "read-only" in err

@@ -10,7 +10,7 @@ import sys
 import pytest
 from PIL import Image
 
-from kinfolk.core import imageio
+from kinfolk.core.imaging import imageio
 
 SIDE = 6000  # 36 MP RGBA: 144 MB of decoded pixels
 
@@ -26,7 +26,7 @@ def big_png(tmp_path_factory, faces_dir):
 PROBE = """
 import resource, sys
 from concurrent.futures import ThreadPoolExecutor
-from kinfolk.core import imageio
+from kinfolk.core.imaging import imageio
 imageio._setup()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 n = int(sys.argv[2])

@@ -1,4 +1,4 @@
-"""kinfolk.core.imageio: sniffing, reduced-scale decoding, orientation, dates, and failure codes.
+"""kinfolk.core.imaging.imageio: sniffing, reduced-scale decoding, orientation, dates, and failure codes.
 
 Synthetic files are built in tmp_path; real photos come from the shared labeled set.
 """
@@ -19,17 +19,9 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin, features
 
-from kinfolk.core import imageio, photo_dates
-from kinfolk.core.imageio import (
-    MAX_PIXELS,
-    DecodedPhoto,
-    ImageLoadError,
-    face_thumbnail,
-    load_for_detection,
-    load_full,
-    read_capture_date,
-    sniff_format,
-)
+from kinfolk.core.imaging import imageio, photo_dates
+from kinfolk.core.imaging.imageio import (MAX_PIXELS, DecodedPhoto, ImageLoadError, face_thumbnail,
+    load_for_detection, load_full, read_capture_date, sniff_format)
 
 # ---------------------------------------------------------------------------------------------
 # helpers

@@ -1,11 +1,11 @@
-"""kinfolk.core.lfw_pairs: the pairs file layout and the 10-fold protocol, on hand-made cases."""
+"""kinfolk.core.evaluation.lfw_pairs: the pairs file layout and the 10-fold protocol, on hand-made cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from kinfolk.core.lfw_pairs import make_pairs, read_pairs, ten_fold_accuracy, write_pairs
+from kinfolk.core.evaluation.lfw_pairs import make_pairs, read_pairs, ten_fold_accuracy, write_pairs
 
 
 def _files(people: dict[str, int]) -> list[str]:

@@ -1,4 +1,4 @@
-"""kinfolk.core.metrics on hand-made cases whose answers are worked out in the comments."""
+"""kinfolk.core.evaluation.metrics on hand-made cases whose answers are worked out in the comments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from kinfolk.core import metrics
+from kinfolk.core.evaluation import metrics
 
 
 def test_bcubed_perfect_and_all_noise():

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from kinfolk.core import models
+from kinfolk.core.faces import models
 
 
 

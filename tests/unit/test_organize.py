@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from kinfolk.core import calibration, people
-from kinfolk.core.grouping import organize
-from kinfolk.core.thresholds import thresholds_for
+from kinfolk.core.people import calibration, edits as people
+from kinfolk.core.clustering.grouping import organize
+from kinfolk.core.people.thresholds import thresholds_for
 from kinfolk.db import repo
 from kinfolk.db.connection import connect, transaction
 
@@ -109,8 +109,8 @@ def test_calibration_needs_enough_people(tmp_path):
 
 
 def test_cluster_params_per_model_and_derived_for_unmeasured_models():
-    from kinfolk.core.grouping import MEASURED_CLUSTERING, cluster_params_for
-    from kinfolk.core.thresholds import Thresholds
+    from kinfolk.core.clustering.grouping import MEASURED_CLUSTERING, cluster_params_for
+    from kinfolk.core.people.thresholds import Thresholds
 
     p = cluster_params_for("sface_2021dec_int8")
     link, merge, pair, attach = MEASURED_CLUSTERING["sface_2021dec_int8"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import kinfolk
-from kinfolk.core import models
+from kinfolk.core.faces import models
 from kinfolk.core.package_data import data_path
 
 PKG = Path(kinfolk.__file__).resolve().parent

@@ -4,10 +4,10 @@ tests/integration)."""
 import numpy as np
 import pytest
 
-from kinfolk.core import forget, people
-from kinfolk.core.matching import explain, list_suggestions, match_faces
+from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people.matching import explain, list_suggestions, match_faces
 from kinfolk.core.search import PhotoQuery, find_photos
-from kinfolk.core.thresholds import Thresholds
+from kinfolk.core.people.thresholds import Thresholds
 from kinfolk.db import repo
 from kinfolk.db.connection import connect, transaction
 

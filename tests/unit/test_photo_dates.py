@@ -5,8 +5,8 @@ import os
 import pytest
 from PIL import Image
 
-from kinfolk.core.imageio import read_capture_date
-from kinfolk.core.photo_dates import date_from_filename, shown_date
+from kinfolk.core.imaging.imageio import read_capture_date
+from kinfolk.core.imaging.photo_dates import date_from_filename, shown_date
 
 
 @pytest.mark.parametrize("name, want", [
@@ -39,7 +39,7 @@ def test_scan_reads_the_name_before_the_file_time_and_file_times_are_guesses(tmp
 
 
 def test_xmp_dates_from_a_sidecar_beat_the_file_name(tmp_path):
-    from kinfolk.core.photo_dates import date_from_xmp_text
+    from kinfolk.core.imaging.photo_dates import date_from_xmp_text
 
     p = tmp_path / "IMG_20190712_143005.jpg"
     Image.new("RGB", (8, 8)).save(p)

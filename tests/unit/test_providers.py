@@ -6,12 +6,7 @@ import logging
 
 import pytest
 
-from kinfolk.core.providers import (
-    CPU,
-    choose_providers,
-    create_session,
-    repair_model,
-)
+from kinfolk.core.faces.providers import CPU, choose_providers, create_session, repair_model
 
 CUDA, DML, COREML = "CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider"
 
@@ -120,7 +115,7 @@ def model_file(tmp_path):
 
 def test_gpu_failure_falls_back_to_cpu_with_a_warning(model_file, caplog):
     factory = GpuBrokenFactory()
-    with caplog.at_level(logging.WARNING, logger="kinfolk.core.providers"):
+    with caplog.at_level(logging.WARNING, logger="kinfolk.core.faces.providers"):
         session = create_session(model_file, available=[CUDA, CPU], factory=factory)
     assert factory.calls == [[CUDA, CPU], [CPU]]
     assert session.get_providers() == [CPU]

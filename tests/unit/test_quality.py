@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from kinfolk.core.align import ARCFACE_TEMPLATE
-from kinfolk.core.backend import Detection
-from kinfolk.core.quality import (
-    CLUSTER_QUALITY,
-    face_quality,
-    is_good_for_clustering,
-    pose_score,
-    quality_factors,
-    sharpness,
-)
+from kinfolk.core.faces.align import ARCFACE_TEMPLATE
+from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.quality import (CLUSTER_QUALITY, face_quality, is_good_for_clustering, pose_score,
+    quality_factors, sharpness)
 
 
 def _textured_chip(seed: int = 0) -> np.ndarray:
@@ -119,7 +113,7 @@ def test_range_and_threshold():
 
 
 def test_seed_gate_uses_the_detector_score_on_the_models_scale():
-    from kinfolk.core.quality import SEED_SCORE
+    from kinfolk.core.faces.quality import SEED_SCORE
 
     # a dog's face: good quality, doubtful detection (issue 9: 0.62 on det_500m) -> no seed
     assert not is_good_for_clustering(0.79, 0.62, "sface_2021dec_int8")

@@ -5,7 +5,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from kinfolk.core.thumbnails import face_thumbnail
+from kinfolk.core.imaging.thumbnails import face_thumbnail
 
 
 def _img(data: bytes) -> np.ndarray:

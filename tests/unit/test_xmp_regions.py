@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kinfolk.core.picasa_ini import PicasaFolder
-from kinfolk.core.regions import Region, from_oriented_box, to_oriented_box
-from kinfolk.core.xmp_regions import OwnedRegion, XmpError, merge, read_regions
+from kinfolk.core.metadata.picasa_ini import PicasaFolder
+from kinfolk.core.metadata.regions import Region, from_oriented_box, to_oriented_box
+from kinfolk.core.metadata.xmp_regions import OwnedRegion, XmpError, merge, read_regions
 
 HEAD = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" '
@@ -128,7 +128,7 @@ def test_migration_from_a_library_without_sources(tmp_path):
 
 
 def test_picasa_contacts_xml(tmp_path):
-    from kinfolk.core.picasa_ini import contacts_from_xml
+    from kinfolk.core.metadata.picasa_ini import contacts_from_xml
 
     (tmp_path / "contacts.xml").write_text(
         '<contacts><contact id="ABCDEF0123456789" name="Carl Nilsson" modified_time="x" '
@@ -141,7 +141,7 @@ def test_picasa_contacts_xml(tmp_path):
 
 
 def test_forget_drops_imported_regions_but_not_someone_elses_face(tmp_path):
-    from kinfolk.core import forget
+    from kinfolk.core.people import forget
     from kinfolk.db.connection import connect
 
     conn = connect(tmp_path / "lib.sqlite")

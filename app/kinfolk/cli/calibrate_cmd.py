@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import UserError, open_library, print_json
+from kinfolk.cli.common import UserError, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -16,9 +16,9 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core.calibration import CalibrationError, apply, calibrate
-    from ..core.grouping import models_in_library
-    from ..core.thresholds import thresholds_for
+    from kinfolk.core.people.calibration import CalibrationError, apply, calibrate
+    from kinfolk.core.clustering.grouping import models_in_library
+    from kinfolk.core.people.thresholds import thresholds_for
 
     conn = open_library(args)
     results = []

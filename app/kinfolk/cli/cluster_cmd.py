@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import library_path, open_library, print_json
+from kinfolk.cli.common import library_path, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -16,7 +16,7 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core.library import Library
+    from kinfolk.core.library import Library
 
     library = Library(library_path(args), open_library(args))
     t0 = time.monotonic()

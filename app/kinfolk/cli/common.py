@@ -14,13 +14,13 @@ class UserError(Exception):
 
 def library_path(args) -> Path:
     """``--library`` > ``$KINFOLK_LIBRARY`` > the user data dir."""
-    from ..core.library import resolve_library_path
+    from kinfolk.core.library import resolve_library_path
 
     return resolve_library_path(getattr(args, "library", None))
 
 
 def open_library(args, must_exist: bool = True):
-    from ..db.connection import connect, is_read_only
+    from kinfolk.db.connection import connect, is_read_only
 
     path = library_path(args)
     if must_exist and not path.exists():

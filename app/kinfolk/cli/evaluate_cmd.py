@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, print_json
+from kinfolk.cli.common import UserError, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -27,8 +27,8 @@ def add_parser(sub, parents) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..core.backend_choice import make_backend
-    from ..core.evaluation import evaluate
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.evaluation.labeled_set import evaluate
 
     if args.pairs:
         return run_pairs(args)
@@ -66,8 +66,8 @@ def run(args) -> int:
 def run_pairs(args) -> int:
     from pathlib import Path
 
-    from ..core.backend_choice import make_backend
-    from ..core.lfw_pairs import evaluate_pairs, read_pairs
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.evaluation.lfw_pairs import evaluate_pairs, read_pairs
 
     if args.labels:
         raise UserError("--pairs takes no labels file: give --folder LFW_ROOT")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import open_library, print_json
+from kinfolk.cli.common import open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -12,7 +12,7 @@ def add_parser(sub, parents) -> None:
 
 
 def face_rows(conn) -> list[dict]:
-    from ..db import repo
+    from kinfolk.db import repo
 
     return [{
         "id": r["id"],

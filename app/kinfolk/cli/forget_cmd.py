@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, open_library
+from kinfolk.cli.common import UserError, open_library
 
 
 def add_parser(sub, parents) -> None:
@@ -15,8 +15,8 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core import forget
-    from ..core.people import PeopleError
+    from kinfolk.core.people import forget
+    from kinfolk.core.people.edits import PeopleError
 
     conn = open_library(args)
     try:

@@ -10,9 +10,9 @@ import argparse
 import logging
 import sys
 
-from . import (calibrate_cmd, cluster_cmd, evaluate_cmd, faces_cmd, forget_cmd, models_cmd, naming_cmd, people_cmd, photos_cmd,
-               scan_cmd, selftest_cmd, suggestions_cmd, verify_cmd, xmp_cmd)
-from .common import UserError
+from kinfolk.cli import (calibrate_cmd, cluster_cmd, evaluate_cmd, faces_cmd, forget_cmd, models_cmd,
+    naming_cmd, people_cmd, photos_cmd, scan_cmd, selftest_cmd, suggestions_cmd, verify_cmd, xmp_cmd)
+from kinfolk.cli.common import UserError
 
 COMMANDS = [scan_cmd, cluster_cmd, people_cmd, naming_cmd, suggestions_cmd, photos_cmd, faces_cmd,
             forget_cmd, verify_cmd, models_cmd, calibrate_cmd, evaluate_cmd, xmp_cmd,
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         args.only, args.command, args.run = None, "self-test", selftest_cmd.run
     if args.command in (None, "gui"):
         try:
-            from ..gui.app import main as gui_main
+            from kinfolk.gui.app import main as gui_main
         except ImportError as exc:
             print(f"kinfolk: the desktop app is not available ({exc})", file=sys.stderr)
             return 1
@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         import sqlite3
 
-        from ..core.models import ModelError
-        from ..db.connection import LibraryError, translate_error
-        from .common import library_path
+        from kinfolk.core.faces.models import ModelError
+        from kinfolk.db.connection import LibraryError, translate_error
+        from kinfolk.cli.common import library_path
 
         if isinstance(exc, (sqlite3.Error, OSError)):
             # An environment problem met outside a transaction (a full disk, a failing drive).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, print_json
+from kinfolk.cli.common import UserError, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -34,7 +34,7 @@ def _mb(n: int | None) -> str:
 
 
 def run(args) -> int:
-    from ..core import models
+    from kinfolk.core.faces import models
 
     action = args.models_command or "list"
     if action == "import":

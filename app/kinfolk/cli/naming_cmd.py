@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, library_path, open_library
+from kinfolk.cli.common import UserError, library_path, open_library
 
 
 def add_parser(sub, parents) -> None:
@@ -55,8 +55,8 @@ def add_parser(sub, parents) -> None:
 
 def _do(args, fn, *a):
     """Run a people edit, then re-match (new confirmed faces change who the unknown faces look like)."""
-    from ..core.library import Library
-    from ..core.people import PeopleError
+    from kinfolk.core.library import Library
+    from kinfolk.core.people.edits import PeopleError
 
     library = Library(library_path(args), open_library(args))
     try:
@@ -69,7 +69,7 @@ def _do(args, fn, *a):
 
 
 def run_name(args) -> int:
-    from ..core.people import name_cluster
+    from kinfolk.core.people.edits import name_cluster
 
     name = " ".join(args.name)
     _do(args, name_cluster, args.cluster, name)
@@ -78,42 +78,42 @@ def run_name(args) -> int:
 
 
 def run_rename(args) -> int:
-    from ..core.people import rename
+    from kinfolk.core.people.edits import rename
 
     _do(args, rename, args.person, " ".join(args.new_name))
     return 0
 
 
 def run_merge(args) -> int:
-    from ..core.people import merge
+    from kinfolk.core.people.edits import merge
 
     _do(args, merge, args.source, args.target)
     return 0
 
 
 def run_move(args) -> int:
-    from ..core.people import move_faces
+    from kinfolk.core.people.edits import move_faces
 
     _do(args, move_faces, args.faces, args.to)
     return 0
 
 
 def run_reject(args) -> int:
-    from ..core.people import reject
+    from kinfolk.core.people.edits import reject
 
     _do(args, reject, [args.face], args.person)
     return 0
 
 
 def run_confirm(args) -> int:
-    from ..core.people import confirm
+    from kinfolk.core.people.edits import confirm
 
     _do(args, confirm, [args.face], args.person)
     return 0
 
 
 def run_hide(args) -> int:
-    from ..core.people import hide_cluster, set_hidden, unhide_strangers
+    from kinfolk.core.people.edits import hide_cluster, set_hidden, unhide_strangers
 
     if args.strangers:
         if not args.unhide:
@@ -130,7 +130,7 @@ def run_hide(args) -> int:
 
 
 def run_set(args) -> int:
-    from ..core.people import set_birth_date, set_cover
+    from kinfolk.core.people.edits import set_birth_date, set_cover
 
     if args.born or args.no_born:
         _do(args, set_birth_date, args.person, None if args.no_born else args.born)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from .common import open_library, print_json
+from kinfolk.cli.common import open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -15,7 +15,7 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core.people import list_clusters, list_people
+    from kinfolk.core.people.edits import list_clusters, list_people
 
     conn = open_library(args)
     people = list_people(conn, include_hidden=args.all)

@@ -10,7 +10,7 @@ the last scan). ``--folders`` lists the library folders and whether each was onl
 
 from __future__ import annotations
 
-from .common import UserError, open_library, print_json
+from kinfolk.cli.common import UserError, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -38,7 +38,7 @@ def add_parser(sub, parents) -> None:
 
 
 def photo_rows(conn) -> list[dict]:
-    from ..db import repo
+    from kinfolk.db import repo
 
     return [{
         "path": r["path"],
@@ -52,7 +52,7 @@ def photo_rows(conn) -> list[dict]:
 
 
 def folder_rows(conn) -> list[dict]:
-    from ..db import repo
+    from kinfolk.db import repo
 
     return [{"path": f.path, "status": "offline" if f.offline else "online",
              "offline_since": f.offline_since, "reason": f.offline_reason}
@@ -63,7 +63,7 @@ def remove_missing(conn, args) -> int:
     import os
     import sys
 
-    from ..core import missing
+    from kinfolk.core.scan import missing
 
     plan = missing.plan(conn, os.path.abspath(args.folder) if args.folder else None)
     print(plan.describe(), file=sys.stderr)
@@ -81,7 +81,7 @@ def remove_missing(conn, args) -> int:
 
 
 def run(args) -> int:
-    from ..core.filenames import readable
+    from kinfolk.core.filenames import readable
 
     conn = open_library(args)
     if args.remove_missing:
@@ -97,8 +97,8 @@ def run(args) -> int:
         return 0
     searching = args.person or args.exclude or args.date_from or args.date_to or args.folder
     if searching:
-        from ..core.people import PeopleError
-        from ..core.search import PhotoQuery, find_photos
+        from kinfolk.core.people.edits import PeopleError
+        from kinfolk.core.search import PhotoQuery, find_photos
 
         q = PhotoQuery(people=args.person, any_of=args.any, exclude=args.exclude, only=args.only,
                        date_from=args.date_from, date_to=args.date_to, folder=args.folder)

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import UserError, fmt_duration, library_path
+from kinfolk.cli.common import UserError, fmt_duration, library_path
 
 
 def add_parser(sub, parents) -> None:
@@ -58,8 +58,8 @@ def _known_folder(args, folder: Path) -> bool:
     path = library_path(args)
     if not path.exists():
         return False
-    from ..db import repo
-    from ..db.connection import connect
+    from kinfolk.db import repo
+    from kinfolk.db.connection import connect
 
     conn = connect(path)
     try:
@@ -69,11 +69,11 @@ def _known_folder(args, folder: Path) -> bool:
 
 
 def run(args) -> int:
-    from ..core.backend_choice import make_backend
-    from ..core.cancel import CancelToken
-    from ..core.filenames import readable
-    from ..core.library import Library
-    from ..core.scanner import ScanError, Scanner
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.cancel import CancelToken
+    from kinfolk.core.filenames import readable
+    from kinfolk.core.library import Library
+    from kinfolk.core.scan.scanner import ScanError, Scanner
 
     folders = [Path(f).expanduser() for f in args.folders]
     for f in folders:

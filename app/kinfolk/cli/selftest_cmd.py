@@ -20,11 +20,11 @@ def add_parser(sub, parents) -> None:
 
 
 def checks() -> dict:
-    from ..core.selftest import CHECKS
+    from kinfolk.core.selftest import CHECKS
 
     out = dict(CHECKS)
     try:
-        from ..gui.selftest import check_qt
+        from kinfolk.gui.selftest import check_qt
     except ImportError as exc:  # Qt missing: that is a failed check, not a crash
         def check_qt(ctx, exc=exc):
             raise RuntimeError(f"the desktop app cannot load: {exc}")
@@ -33,14 +33,14 @@ def checks() -> dict:
 
 
 def run(args) -> int:
-    from .. import __version__
-    from ..core.selftest import run_checks
+    from kinfolk import __version__
+    from kinfolk.core.selftest import run_checks
 
     chosen = checks()
     if args.only:
         unknown = sorted(set(args.only) - set(chosen))
         if unknown:
-            from .common import UserError
+            from kinfolk.cli.common import UserError
 
             raise UserError(f"unknown check {', '.join(unknown)}; choose from {', '.join(chosen)}")
         chosen = {k: v for k, v in chosen.items() if k in args.only}

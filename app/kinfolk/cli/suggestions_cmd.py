@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from .common import open_library, print_json
+from kinfolk.cli.common import open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -15,8 +15,8 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from ..core.matching import list_suggestions
-    from ..core.people import resolve_person
+    from kinfolk.core.people.matching import list_suggestions
+    from kinfolk.core.people.edits import resolve_person
 
     conn = open_library(args)
     pid = resolve_person(conn, args.person) if args.person else None

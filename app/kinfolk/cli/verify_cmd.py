@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import UserError, print_json
+from kinfolk.cli.common import UserError, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -21,7 +21,7 @@ def add_parser(sub, parents) -> None:
 
 
 def largest_face_embedding(backend, path: str) -> np.ndarray:
-    from ..core.imageio import ImageLoadError, load_for_detection
+    from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection
 
     try:
         photo = load_for_detection(path, min_long_side=backend.detect_size)
@@ -35,8 +35,8 @@ def largest_face_embedding(backend, path: str) -> np.ndarray:
 
 
 def run(args) -> int:
-    from ..core.backend_choice import make_backend
-    from ..core.thresholds import default_thresholds
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.people.thresholds import default_thresholds
 
     backend = make_backend(args.backend, args.pack, args.models)
     a = largest_face_embedding(backend, args.image1)

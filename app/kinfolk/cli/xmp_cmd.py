@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, open_library, print_json
+from kinfolk.cli.common import UserError, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -41,8 +41,8 @@ def add_parser(sub, parents) -> None:
 
 
 def run_import(args) -> int:
-    from ..core.picasa_ini import contacts_from_xml
-    from ..core.region_import import import_regions
+    from kinfolk.core.metadata.picasa_ini import contacts_from_xml
+    from kinfolk.core.metadata.region_import import import_regions
 
     conn = open_library(args)
     contacts = contacts_from_xml(args.picasa_contacts) if args.picasa_contacts else None
@@ -63,8 +63,8 @@ def run_import(args) -> int:
 
 
 def run_write(args) -> int:
-    from ..core.people import PeopleError
-    from ..core.sidecar_writer import sidecar_naming, write_sidecars
+    from kinfolk.core.people.edits import PeopleError
+    from kinfolk.core.metadata.sidecar_writer import sidecar_naming, write_sidecars
 
     conn = open_library(args)
     naming = args.sidecar_name or sidecar_naming(conn)
@@ -84,7 +84,7 @@ def run_write(args) -> int:
 
 
 def run_sync(args) -> int:
-    from ..core.sidecar_writer import set_sync
+    from kinfolk.core.metadata.sidecar_writer import set_sync
 
     conn = open_library(args)
     set_sync(conn, args.state == "on", args.sidecar_name)

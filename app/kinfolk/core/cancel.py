@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 
 class Cancelled(Exception):
@@ -47,3 +48,9 @@ class CancelToken:
         self._running.wait()
         if self._cancelled.is_set():
             raise Cancelled()
+
+
+def raise_if_cancelled(cancel: Callable[[], bool] | None) -> None:
+    """Raise ``Cancelled`` if ``cancel`` (e.g. a ``CancelToken``) says so; ``None`` never cancels."""
+    if cancel is not None and cancel():
+        raise Cancelled()

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import platformdirs
 
-from ..db.connection import connect
-from .cancel import CancelToken
-from .matching import MatchReport, match_faces
-from .models import APP_NAME
-from .settings import MIN_FACE_SIZE
+from kinfolk.db.connection import connect
+from kinfolk.core.cancel import CancelToken
+from kinfolk.core.people.matching import MatchReport, match_faces
+from kinfolk.core.faces.models import APP_NAME
+from kinfolk.core.settings import MIN_FACE_SIZE
 
 if TYPE_CHECKING:
-    from .grouping import OrganizeReport
-    from .scanner import ScanOptions
+    from kinfolk.core.clustering.grouping import OrganizeReport
+    from kinfolk.core.scan.scanner import ScanOptions
 
 
 def default_library_path() -> Path:
@@ -61,7 +61,7 @@ class Library:
 
     def scan_options(self) -> "ScanOptions":
         """Scan options from the library's settings (the minimum face size)."""
-        from .scanner import ScanOptions  # the pipeline's imports: only for commands that scan
+        from kinfolk.core.scan.scanner import ScanOptions  # the pipeline's imports: only for commands that scan
 
         return ScanOptions(min_face_size=MIN_FACE_SIZE.read(self.conn))
 
@@ -74,7 +74,7 @@ class Library:
     def after_scan(self, progress: Callable[..., None] | None = None,
                    cancel: CancelToken | None = None) -> "OrganizeReport":
         """Match new faces to named people, then group the faces still unknown, for every model."""
-        from .grouping import organize  # imports the clustering stack: only when needed
+        from kinfolk.core.clustering.grouping import organize  # imports the clustering stack: only when needed
 
         return organize(self.conn, progress=progress, cancel=cancel)
 

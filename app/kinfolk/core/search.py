@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..db import repo
-from .people import resolve_person
+from kinfolk.db import repo
+from kinfolk.core.people.edits import resolve_person
 
 
 @dataclass

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .package_data import data_path
+from kinfolk.core.package_data import data_path
 
 if TYPE_CHECKING:
-    from .backend import Detection
+    from kinfolk.core.faces.backend import Detection
 
 TEST_IMAGE = ("resources", "selftest", "drawn-face.png")
 
@@ -65,7 +65,7 @@ Check = Callable[[Context], str]
 def check_decode(ctx: Context) -> str:
     from PIL import Image
 
-    from .imageio import load_for_detection
+    from kinfolk.core.imaging.imageio import load_for_detection
 
     png = data_path(*TEST_IMAGE)
     photo = load_for_detection(png)  # 160 px: never upscaled
@@ -81,7 +81,7 @@ def check_decode(ctx: Context) -> str:
 
 
 def check_dlib(ctx: Context) -> str:
-    from .dlib_backend import DlibBackend
+    from kinfolk.core.faces.dlib_backend import DlibBackend
 
     if ctx.rgb is None:
         raise CheckFailed("no test image (the decode check failed)")
@@ -99,8 +99,8 @@ def check_dlib(ctx: Context) -> str:
 def check_onnx(ctx: Context) -> str:
     import onnxruntime as ort
 
-    from .backend_choice import make_backend
-    from .models import best_installed, search_dirs
+    from kinfolk.core.faces.backend_choice import make_backend
+    from kinfolk.core.faces.models import best_installed, search_dirs
 
     where = ", ".join(str(d) for d in search_dirs(ctx.models_dir))
     st = best_installed(ctx.models_dir)
@@ -124,7 +124,7 @@ def check_onnx(ctx: Context) -> str:
 
 
 def check_clustering(ctx: Context) -> str:
-    from .clustering import cluster_embeddings
+    from kinfolk.core.clustering.agglomeration import cluster_embeddings
 
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 128))
@@ -141,8 +141,8 @@ def check_clustering(ctx: Context) -> str:
 def check_sqlite(ctx: Context) -> str:
     import sqlite3
 
-    from ..db.connection import connect
-    from ..db.migrations import LATEST
+    from kinfolk.db.connection import connect
+    from kinfolk.db.migrations import LATEST
 
     conn = connect(ctx.workdir / "selftest.sqlite")
     try:

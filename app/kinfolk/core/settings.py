@@ -15,9 +15,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
 
-from ..db import repo
-from ..db.connection import transaction
-from .thresholds import Thresholds, save_thresholds, thresholds_for
+from kinfolk.db import repo
+from kinfolk.db.connection import transaction
+from kinfolk.core.people.thresholds import Thresholds, save_thresholds, thresholds_for
 
 T = TypeVar("T")
 

@@ -36,7 +36,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Iterator
 
-from .migrations import LATEST, MIGRATIONS
+from kinfolk.db.migrations import LATEST, MIGRATIONS
 
 CHECK_AT_OPEN_MAX_BYTES = 256 << 20
 LOW_SPACE_BYTES = 8 << 20  # below this much free space, a disk I/O error is a full disk

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .connection import inserted_id, transaction
+from kinfolk.db.connection import inserted_id, transaction
 
 
 @dataclass

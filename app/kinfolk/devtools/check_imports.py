@@ -20,40 +20,64 @@ PACKAGE = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "kinfolk.gui")
 LAYERS = ("core", "db")
 
-#: ``kinfolk.core``'s modules, lowest level first; a module may import its own level and below.
+#: ``kinfolk.core``'s modules (dotted below ``kinfolk.core``), lowest level first; a module may import
+#: its own level and below. Packages (``faces``, ``people``…) group modules by concern; the levels run
+#: across them, because the pipeline's order (read → detect → decide → scan → workflows) is the rule.
 CORE_LEVELS: tuple[frozenset[str], ...] = (
     # 0: building blocks (no photo, no library)
-    frozenset({"__init__", "cancel", "filenames", "regions", "photo_dates", "raw_preview", "thresholds",
-               "metrics", "align", "package_data", "graph_rewrite", "providers", "backend", "thumbnails"}),
+    frozenset({"cancel", "filenames", "package_data", "imaging.photo_dates", "imaging.raw_preview",
+               "imaging.thumbnails", "people.thresholds", "evaluation.metrics", "faces.align",
+               "faces.graph_rewrite", "faces.providers", "faces.backend", "metadata.regions",
+               "clustering.knn"}),
     # 1: reading photos and their metadata, running the models
-    frozenset({"imageio", "quality", "scrfd", "yunet", "onnx_backend", "dlib_backend", "models",
-               "backend_choice", "xmp_regions", "picasa_ini", "photo_regions"}),
+    frozenset({"imaging.imageio", "faces.quality", "faces.scrfd", "faces.yunet", "faces.onnx_backend",
+               "faces.dlib_backend", "faces.models", "faces.backend_choice", "metadata.xmp_regions",
+               "metadata.picasa_ini", "metadata.photo_regions", "clustering.agglomeration"}),
     # 2: the rules on the index: people, matching, groups, search, forgetting, imports
-    frozenset({"people", "matching", "clustering", "search", "calibration", "settings", "grouping",
-               "forget", "sidecar_writer", "region_import", "drawn_faces", "missing", "scan_lock"}),
+    frozenset({"people.edits", "people.matching", "people.calibration", "people.forget",
+               "people.drawn_faces", "clustering.grouping", "search", "settings",
+               "metadata.sidecar_writer", "metadata.region_import", "scan.missing", "scan.scan_lock"}),
     # 3: the scan pipeline
-    frozenset({"scanner"}),
+    frozenset({"scan.scanner"}),
     # 4: whole-library workflows and tools
-    frozenset({"library", "evaluation", "lfw_pairs", "selftest"}),
+    frozenset({"library", "evaluation.labeled_set", "evaluation.lfw_pairs", "selftest"}),
 )
 
 
-def _level(module: str) -> int | None:
-    return next((i for i, names in enumerate(CORE_LEVELS) if module in names), None)
+def _core_name(module: str) -> str:
+    """``kinfolk.core.faces.scrfd`` → ``faces.scrfd``; a package's ``__init__`` counts as level 0."""
+    return module.removeprefix("kinfolk.core.").removesuffix(".__init__").removesuffix("__init__")
+
+
+def _level(name: str) -> int | None:
+    if name in ("", "kinfolk.core") or (PACKAGE / "core" / name.replace(".", "/")).is_dir():
+        return 0  # packages import nothing (their __init__ is a docstring)
+    return next((i for i, names in enumerate(CORE_LEVELS) if name in names), None)
 
 
 def _imported(path: Path, node: ast.AST) -> list[str]:
-    """Absolute module names an import statement names (relative ones resolved against ``path``)."""
+    """Absolute module names an import statement names (relative ones resolved against ``path``).
+
+    ``from kinfolk.core.people import edits`` names ``kinfolk.core.people`` and, because ``edits`` is a
+    module of it, ``kinfolk.core.people.edits`` too (the names that are not modules are ignored later).
+    """
     if isinstance(node, ast.Import):
         return [a.name for a in node.names]
     if isinstance(node, ast.ImportFrom):
-        if not node.level:
-            return [node.module or ""]
-        base = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-node.level]
-        if node.module:
-            return [".".join(base + (node.module,))]
-        return [".".join(base + (a.name,)) for a in node.names]  # from . import x, y
+        if node.level:
+            base = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-node.level]
+            module = ".".join(base + ((node.module,) if node.module else ()))
+        else:
+            module = node.module or ""
+        submodules = [f"{module}.{a.name}" for a in node.names
+                      if module.startswith("kinfolk.") and _is_module(f"{module}.{a.name}")]
+        return ([module] if node.module else []) + submodules
     return []
+
+
+def _is_module(dotted: str) -> bool:
+    where = PACKAGE.parent.joinpath(*dotted.split("."))
+    return where.with_suffix(".py").is_file() or where.is_dir()
 
 
 def violations() -> list[str]:
@@ -61,7 +85,8 @@ def violations() -> list[str]:
     for layer in LAYERS:
         for path in sorted((PACKAGE / layer).rglob("*.py")):
             where = path.relative_to(PACKAGE.parent)
-            level = _level(path.stem) if layer == "core" else None
+            core_name = _core_name(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+            level = _level(core_name) if layer == "core" else None
             if layer == "core" and level is None:
                 out.append(f"{where}: not placed in check_imports.CORE_LEVELS")
             tree = ast.parse(path.read_text("utf-8"), str(path))
@@ -72,7 +97,7 @@ def violations() -> list[str]:
                     elif layer == "db" and (name == "kinfolk.core" or name.startswith("kinfolk.core.")):
                         out.append(f"{where}:{node.lineno}: db imports {name}")
                     elif level is not None and name.startswith("kinfolk.core."):
-                        target = _level(name.split(".")[2])
+                        target = _level(_core_name(name))
                         if target is not None and target > level:
                             out.append(f"{where}:{node.lineno}: imports {name}, a higher level "
                                        f"({target} > {level})")

@@ -1,5 +1,5 @@
 """The desktop app (PySide6). A client of ``kinfolk.core`` and ``kinfolk.db``; nothing below imports it."""
 
-from . import qt_fixes
+from kinfolk.gui import qt_fixes
 
 qt_fixes.install()

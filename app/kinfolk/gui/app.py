@@ -10,10 +10,10 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .. import __version__
-from ..core.library import resolve_library_path
-from ..db.connection import LibraryError
-from . import resources
+from kinfolk import __version__
+from kinfolk.core.library import resolve_library_path
+from kinfolk.db.connection import LibraryError
+from kinfolk.gui import resources
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     ``args`` is the CLI's parsed namespace; the ``kinfolk-gui`` script calls this without arguments.
     """
     if not isinstance(args, argparse.Namespace):
-        from ..cli.main import build_parser
+        from kinfolk.cli.main import build_parser
 
         args = build_parser().parse_args(list(args or sys.argv[1:]))
         if args.models:
@@ -69,8 +69,8 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
               "kinfolk --help)", file=sys.stderr)
         return 1
     app = make_application()
-    from .main_window import MainWindow
-    from .session import Session
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
 
     path = resolve_library_path(args.library)
     try:

@@ -15,26 +15,26 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
-from ..core import people
-from ..core.scanner import ScanSummary
-from ..db import repo
-from ..db.connection import transaction
-from . import preferences as prefs
-from . import resources
-from .edit_notice import EditNotice
-from .groups_view import GroupsView
-from .library_view import LibraryView
-from .model_setup import SetupInfo, describe_setup, plain_quality
-from .people_data import PeopleSnapshot
-from .people_view import PeopleView
-from .photo_viewer import PhotoViewer
-from .scan_status import ScanStatus, describe_summary
-from .search_view import SearchView
-from .session import Session
-from .settings_dialog import SettingsDialog
-from .suggestions_view import SuggestionsView
-from .welcome_dialog import WelcomeDialog
-from .xmp_actions import SidecarActions, describe_import
+from kinfolk.core.people import edits
+from kinfolk.core.scan.scanner import ScanSummary
+from kinfolk.db import repo
+from kinfolk.db.connection import transaction
+from kinfolk.gui import preferences as prefs
+from kinfolk.gui import resources
+from kinfolk.gui.widgets.edit_notice import EditNotice
+from kinfolk.gui.views.groups_view import GroupsView
+from kinfolk.gui.views.library_view import LibraryView
+from kinfolk.gui.dialogs.model_setup import SetupInfo, describe_setup, plain_quality
+from kinfolk.gui.views.people_data import PeopleSnapshot
+from kinfolk.gui.views.people_view import PeopleView
+from kinfolk.gui.views.photo_viewer import PhotoViewer
+from kinfolk.gui.widgets.scan_status import ScanStatus, describe_summary
+from kinfolk.gui.views.search_view import SearchView
+from kinfolk.gui.session import Session
+from kinfolk.gui.dialogs.settings_dialog import SettingsDialog
+from kinfolk.gui.views.suggestions_view import SuggestionsView
+from kinfolk.gui.dialogs.welcome_dialog import WelcomeDialog
+from kinfolk.gui.xmp_actions import SidecarActions, describe_import
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
     def review_single_faces(self) -> PhotoViewer | None:
         """The viewer on every face that is in no group, one by one: type a name and Enter (next
         face), Enter alone skips, Ctrl+Delete = not a face, Esc ends."""
-        ids = people.single_face_ids(self.session.conn)
+        ids = edits.single_face_ids(self.session.conn)
         if not ids:
             self.statusBar().showMessage("Every face is in a group or named: nothing to review.", 8000)
             return None
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
 
     def _calibrate(self, model_id: str):
         """Background task body: thresholds measured on the confirmed faces (own connection)."""
-        from ..core.calibration import calibrate
+        from kinfolk.core.people.calibration import calibrate
 
         conn = self.session.connect_worker()
         try:
@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
 
     def show_user_guide(self):
         """The user guide (docs/user-guide.md), rendered in a window of its own."""
-        from .user_guide import UserGuide
+        from kinfolk.gui.dialogs.user_guide import UserGuide
 
         if getattr(self, "guide", None) is None:
             self.guide = UserGuide(self)
@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
         return self.guide
 
     def show_about(self) -> None:
-        from .. import __version__ as version  # noqa: PLC0415 (only needed here)
+        from kinfolk import __version__ as version  # noqa: PLC0415 (only needed here)
 
         QMessageBox.about(self, "About Kinfolk",
                           f"<h3>Kinfolk {version}</h3><p>Organize your photos by the people in "
@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
         path = self.session.path
 
         def work(ctx):
-            from ..core.library import Library
+            from kinfolk.core.library import Library
 
             with Library(path) as library:
                 return library.after_scan(cancel=ctx.token)
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
 
     def unhide_strangers(self):
         """The hidden strangers' faces, to bring back some or all (then they are regrouped)."""
-        from .hidden_faces import HiddenFacesDialog
+        from kinfolk.gui.dialogs.hidden_faces import HiddenFacesDialog
 
         if getattr(self, "hidden_dialog", None) is None:
             self.hidden_dialog = HiddenFacesDialog(self.session, self.organize, self)
@@ -522,7 +522,7 @@ class MainWindow(QMainWindow):
 
 
 def _remove_folder(library: Path, folder: str) -> int:
-    from ..db.connection import connect
+    from kinfolk.db.connection import connect
 
     conn = connect(library)
     try:

@@ -62,4 +62,4 @@ def save_machine(s: MachineSettings, qs: QSettings | None = None) -> None:
 
 # ------------------------------------------------------------------------------ library (SQLite)
 # Defined in core, where the CLI reads them too.
-from ..core.settings import MIN_FACE_SIZE, read_thresholds, write_thresholds  # noqa: E402,F401
+from kinfolk.core.settings import MIN_FACE_SIZE, read_thresholds, write_thresholds  # noqa: E402,F401

@@ -17,7 +17,7 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from ..core.package_data import data_path
+from kinfolk.core.package_data import data_path
 
 APP_ID = "io.kinfolk.Kinfolk"
 ICON_SIZES = (16, 20, 24, 32, 48, 64)

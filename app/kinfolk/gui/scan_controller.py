@@ -17,12 +17,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.backend_choice import make_backend, resolve_pack
-from ..core.library import Library
-from ..core.scanner import ScanOptions, ScanProgress, Scanner, ScanSummary
-from ..db import repo
-from . import preferences as prefs
-from .tasks import Progress, TaskContext, TaskHandle, TaskRunner
+from kinfolk.core.faces.backend_choice import make_backend, resolve_pack
+from kinfolk.core.library import Library
+from kinfolk.core.scan.scanner import ScanOptions, ScanProgress, Scanner, ScanSummary
+from kinfolk.db import repo
+from kinfolk.gui import preferences as prefs
+from kinfolk.gui.tasks import Progress, TaskContext, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 

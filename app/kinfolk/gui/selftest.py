@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from ..core.selftest import CheckFailed, Context
+from kinfolk.core.selftest import CheckFailed, Context
 
 
 def check_qt(ctx: Context) -> str:
@@ -20,9 +20,9 @@ def check_qt(ctx: Context) -> str:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from .app import make_application
-    from .main_window import MainWindow
-    from .session import Session
+    from kinfolk.gui.app import make_application
+    from kinfolk.gui.main_window import MainWindow
+    from kinfolk.gui.session import Session
 
     app = make_application()
     session = Session(ctx.workdir / "qt-selftest.sqlite", ctx.models_dir)

@@ -13,13 +13,13 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..db.connection import (LibraryCorruptError, LibraryError, LibraryFullError, SchemaTooNewError, connect,
-                             is_read_only, translate_error)
-from .face_grid import ThumbnailStore
-from .people_data import PeopleData
-from .scan_controller import ScanController
-from .tasks import TaskRunner
-from .undo import Operation, attach_consequences, perform, top_command
+from kinfolk.db.connection import (LibraryCorruptError, LibraryError, LibraryFullError, SchemaTooNewError,
+    connect, is_read_only, translate_error)
+from kinfolk.gui.widgets.face_grid import ThumbnailStore
+from kinfolk.gui.views.people_data import PeopleData
+from kinfolk.gui.scan_controller import ScanController
+from kinfolk.gui.tasks import TaskRunner
+from kinfolk.gui.undo import Operation, attach_consequences, perform, top_command
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Session(QObject):
                  rematch: bool = True) -> bool:
         """``edit``, with a refused request or a library failure reported through ``error``.
         True if it was done."""
-        from ..core.people import PeopleError
+        from kinfolk.core.people.edits import PeopleError
 
         try:
             self.edit(text, op, rematch=rematch)

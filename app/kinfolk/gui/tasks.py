@@ -35,7 +35,7 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
-from ..core.cancel import Cancelled, CancelToken
+from kinfolk.core.cancel import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core.people import Change
+from kinfolk.core.people.edits import Change
 
 Operation = Callable[[sqlite3.Connection], "Change | list[Change]"]
 

@@ -17,10 +17,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from ..core import sidecar_writer
-from ..core.region_import import ImportReport, import_regions
-from ..db.connection import connect
-from .session import Session
+from kinfolk.core.metadata import sidecar_writer
+from kinfolk.core.metadata.region_import import ImportReport, import_regions
+from kinfolk.db.connection import connect
+from kinfolk.gui.session import Session
 
 log = logging.getLogger(__name__)
 
