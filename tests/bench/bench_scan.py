@@ -173,7 +173,7 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
     from kinfolk.core.faces.align import align_face
     from kinfolk.core.imaging.imageio import load_for_detection
     from kinfolk.core.faces.quality import face_quality
-    from kinfolk.core.scan.scanner import file_hash
+    from kinfolk.core.scan.content_hash import file_hash
     from kinfolk.core.imaging.thumbnails import face_thumbnail
     from kinfolk.db import repo
     from kinfolk.db.connection import connect, transaction

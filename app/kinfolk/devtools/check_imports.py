@@ -28,11 +28,11 @@ CORE_LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"cancel", "filenames", "package_data", "imaging.photo_dates", "imaging.raw_preview",
                "imaging.thumbnails", "people.thresholds", "evaluation.metrics", "faces.align",
                "faces.graph_rewrite", "faces.providers", "faces.backend", "metadata.regions",
-               "clustering.knn"}),
+               "clustering.knn", "scan.content_hash"}),
     # 1: reading photos and their metadata, running the models
     frozenset({"imaging.imageio", "faces.quality", "faces.scrfd", "faces.yunet", "faces.onnx_backend",
                "faces.dlib_backend", "faces.models", "faces.backend_choice", "metadata.xmp_regions",
-               "metadata.picasa_ini", "metadata.photo_regions", "clustering.agglomeration"}),
+               "metadata.picasa_ini", "metadata.photo_regions", "clustering.agglomeration", "scan.walk"}),
     # 2: the rules on the index: people, matching, groups, search, forgetting, imports
     frozenset({"people.edits", "people.matching", "people.calibration", "people.forget",
                "people.drawn_faces", "clustering.grouping", "search", "settings",

@@ -31,18 +31,16 @@ Contracts:
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import queue
 import sqlite3
-import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -52,19 +50,17 @@ from kinfolk.core.faces.align import align_face
 from kinfolk.core.faces.backend import FaceBackend
 from kinfolk.core.cancel import Cancelled, CancelToken
 from kinfolk.core.filenames import readable
-from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection, sniff_format
+from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection
 from kinfolk.core.faces.quality import face_quality
+from kinfolk.core.scan.content_hash import NotAFileError, file_hash
 from kinfolk.core.scan.scan_lock import ScanLock
+from kinfolk.core.scan.walk import Walk
 from kinfolk.core.metadata.region_import import import_regions
 from kinfolk.core.imaging.thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.2
-IMAGE_EXTS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic",
-              ".heif", ".avif", ".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srw", ".orf",
-              ".rw2", ".raf", ".pef"}
-SKIP_DIRS = {"@eaDir", "$RECYCLE.BIN", "System Volume Information", "__MACOSX", "lost+found"}
 #: Failures whose cause may be gone without the file changing (chmod, a share back, a Kinfolk bug
 #: fixed): retried by every scan. Others (damaged, not an image...) only when size or mtime change.
 RETRY_REASONS = frozenset({"permission", "unreadable", "internal", "not_a_file"})
@@ -147,229 +143,6 @@ class _Result:
     move: tuple[int, str, int, int] | None = None  # (photo id, path, size, mtime_ns)
     touch: tuple[int, int, int] | None = None  # (photo id, size, mtime_ns): same content, new stat
     vanished: bool = False
-
-
-# ------------------------------------------------------------------------------------------ walk
-
-@dataclass
-class Found:
-    """An image-like entry under a root: a file with its stat, or something that cannot be read as
-    one (``problem`` = (reason, message): a FIFO or device, a dangling or looping link)."""
-
-    path: str
-    stat: os.stat_result | None
-    problem: tuple[str, str] | None = None
-
-
-class Walk:
-    """Iterate the image files under ``roots`` (sorted, depth first), noting what could not be looked at.
-
-    Skips hidden and system folders; follows symlinked folders once (a folder reached twice, e.g.
-    through a loop, is skipped and noted). After iteration: ``offline`` maps each root that is gone,
-    not a folder or unreadable to (reason, message); ``empty_roots`` holds roots with no entry at all
-    (the caller decides whether that means an unmounted drive); ``unreachable`` lists the folders
-    whose contents are unknown (offline roots, subfolders that could not be listed); ``problems``
-    has (path, reason, message) for each of those and for over-long paths.
-    Never opens a file that is not a regular file (a FIFO would block forever), nor the paths in
-    ``skip`` (the library's own files: opening and closing them would drop SQLite's locks).
-    """
-
-    def __init__(self, roots: Iterable[str | os.PathLike], skip: Collection[str] = ()) -> None:
-        self.roots = [os.path.abspath(os.path.expanduser(os.fspath(r))) for r in roots]
-        self.skip = {os.path.realpath(p) for p in skip}
-        self._skip_names = {os.path.basename(p) for p in self.skip}
-        self.offline: dict[str, tuple[str, str]] = {}
-        self.empty_roots: set[str] = set()
-        self.unreachable: list[str] = []
-        self.problems: list[tuple[str, str, str]] = []
-
-    def __iter__(self) -> Iterator[Found]:
-        seen_dirs: dict[tuple[int, int], str] = {}
-        for root in self.roots:
-            entries = self._list_root(root)
-            if entries is None:
-                continue
-            try:
-                st = os.stat(root)
-                seen_dirs[(st.st_dev, st.st_ino)] = root
-            except OSError:
-                pass
-            yield from self._walk_dir(root, entries, seen_dirs)
-
-    def _list_root(self, root: str) -> list[os.DirEntry] | None:
-        try:
-            if not os.path.isdir(root):
-                if os.path.lexists(root) and os.path.exists(root):
-                    raise NotADirectoryError(root)
-                raise FileNotFoundError(root)
-            entries = self._list(root)
-        except FileNotFoundError:
-            self._offline(root, "gone", "the folder is not there (an unplugged drive or an "
-                          "unmounted share?); its photos are kept")
-            return None
-        except NotADirectoryError:
-            self._offline(root, "not_folder", "this is not a folder any more; its photos are kept")
-            return None
-        except OSError as exc:
-            self._offline(root, _dir_reason(exc), f"the folder cannot be read ({_why(exc)}); "
-                          "its photos are kept")
-            return None
-        if not entries:
-            self.empty_roots.add(root)
-        return entries
-
-    def _offline(self, root: str, reason: str, message: str) -> None:
-        self.offline[root] = (reason, message)
-        self.unreachable.append(root)
-
-    @staticmethod
-    def _list(d: str) -> list[os.DirEntry]:
-        with os.scandir(d) as it:
-            return sorted(it, key=lambda e: e.name)
-
-    def _walk_dir(self, top: str, top_entries: list[os.DirEntry],
-                  seen_dirs: dict[tuple[int, int], str]) -> Iterator[Found]:
-        stack: list[tuple[str, list[os.DirEntry] | None]] = [(top, top_entries)]
-        while stack:
-            d, entries = stack.pop()
-            if entries is None:
-                try:
-                    entries = self._list(d)
-                except OSError as exc:
-                    reason = _dir_reason(exc)
-                    self.unreachable.append(d)
-                    self.problems.append((d, reason, f"cannot look inside this folder ({_why(exc)}); "
-                                          "the photos known in it are kept"))
-                    log.warning("cannot list %s: %s", readable(d), readable(str(exc)))
-                    continue
-            subdirs = []
-            for e in entries:
-                if e.name.startswith(".") or e.name in SKIP_DIRS:
-                    continue
-                if e.name in self._skip_names and os.path.realpath(e.path) in self.skip:
-                    continue
-                try:
-                    if e.is_dir():
-                        st = e.stat()
-                        key = (st.st_dev, st.st_ino)
-                        if key in seen_dirs:
-                            if e.is_symlink():
-                                where = readable(seen_dirs[key])
-                                self.problems.append((e.path, "link_loop", "skipped: this link leads "
-                                                      f"to a folder already scanned ({where})"))
-                            continue
-                        seen_dirs[key] = e.path
-                        subdirs.append(e.path)
-                        continue
-                    found = self._file(e)
-                except OSError as exc:
-                    found = self._unstattable(e, exc)
-                if found is not None:
-                    yield found
-            stack.extend((sd, None) for sd in reversed(subdirs))
-
-    def _file(self, e: os.DirEntry) -> Found | None:
-        if e.is_file():
-            st = e.stat()
-            return Found(e.path, st) if _looks_like_image(e.path, st) else None
-        if not _has_image_ext(e.path):
-            return None  # a FIFO, socket or dangling link without a photo's name: not a photo
-        if e.is_symlink():
-            try:
-                os.stat(e.path)
-            except OSError as exc:
-                return self._unstattable(e, exc)
-        kind = _special_kind(e)
-        return Found(e.path, None, ("not_a_file", f"this is {kind}, not a file; it was not opened"))
-
-    def _unstattable(self, e: os.DirEntry, exc: OSError) -> Found | None:
-        if exc.errno == errno.ENAMETOOLONG:
-            self.problems.append((e.path, "path_too_long", f"the path is too long for this system "
-                                  f"({len(os.fsencode(e.path)):,} bytes); move it higher up"))
-            return None
-        if not _has_image_ext(e.path):
-            return None
-        if exc.errno == errno.ELOOP:
-            return Found(e.path, None, ("link_loop", "this link points to itself (a loop of links)"))
-        if e.is_symlink() and isinstance(exc, FileNotFoundError):
-            try:
-                target = readable(os.readlink(e.path))
-            except OSError:
-                target = "?"
-            return Found(e.path, None, ("broken_link", f"this link points to {target}, which is not there"))
-        return Found(e.path, None, ("unreadable", f"cannot look at this file ({_why(exc)})"))
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or readable(str(exc))
-
-
-def _dir_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENAMETOOLONG:
-        return "path_too_long"
-    return "permission" if isinstance(exc, PermissionError) else "unreadable"
-
-
-def _special_kind(e: os.DirEntry) -> str:
-    try:
-        mode = e.stat().st_mode
-    except OSError:
-        return "not a regular file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
-def _has_image_ext(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in IMAGE_EXTS
-
-
-def _looks_like_image(path: str, st: os.stat_result) -> bool:
-    """Image extensions are taken as images (a broken one is reported); other files count only if
-    their first bytes are an image signature, so sidecars and videos are ignored silently."""
-    if _has_image_ext(path):
-        return True
-    if st.st_size < 12 or not stat.S_ISREG(st.st_mode):
-        return False
-    try:
-        with open(path, "rb") as f:
-            return sniff_format(f.read(64)) is not None
-    except OSError:
-        return False
-
-
-class NotAFileError(OSError):
-    """Raised by :func:`file_hash` for a path that is not a regular file (never read)."""
-
-
-HASH_SAMPLE = 1 << 16
-
-
-def file_hash(path: str) -> str:
-    """Content fingerprint used to recognise moved photos: blake2b-128 of the size and three 64 KiB
-    samples (start, middle, end). Reading whole 5-25 MB camera files would cost more than decoding
-    them at reduced scale; the samples cover the EXIF header (capture time, camera serial) and
-    entropy-coded pixels, which differ between any two real photos."""
-    h = hashlib.blake2b(digest_size=16)
-    # O_NONBLOCK: a FIFO put where a photo was opens at once instead of blocking this worker forever.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise NotAFileError(errno.EINVAL, "not a regular file", path)
-        size = st.st_size
-        h.update(size.to_bytes(8, "little"))
-        if size <= 3 * HASH_SAMPLE:
-            h.update(f.read())
-        else:
-            for offset in (0, size // 2 - HASH_SAMPLE // 2, size - HASH_SAMPLE):
-                f.seek(offset)
-                h.update(f.read(HASH_SAMPLE))
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------ scan
