@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
 from kinfolk.core.imaging import imageio
 from kinfolk.core.metadata.picasa_ini import PicasaFolder
 from kinfolk.core.metadata.regions import Region, iou
@@ -39,7 +41,7 @@ class PhotoHeader:
         return (h, w) if self.orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _packet(im) -> bytes | None:
+def _packet(im: Image.Image) -> bytes | None:
     info = im.info
     for key in ("xmp", "XML:com.adobe.xmp"):
         v = info.get(key)
@@ -52,7 +54,7 @@ def _packet(im) -> bytes | None:
     return None
 
 
-def read_header(path: str | os.PathLike) -> PhotoHeader:
+def read_header(path: str | os.PathLike[str]) -> PhotoHeader:
     """Stored size, EXIF orientation and embedded XMP of a photo. Raises ``imageio.ImageLoadError``.
     (Uses imageio's own opener so sniffing, HEIC and RAW previews behave exactly as in scanning.)"""
     path = os.fspath(path)

@@ -210,11 +210,11 @@ class OwnedRegion:
         return (name.casefold() == self.name.casefold()
                 and all(abs(a - b) <= tol for a, b in zip(box, self.box)))
 
-    def to_json(self) -> list:
+    def to_json(self) -> list[str | float]:
         return [self.name, *[round(v, 6) for v in self.box]]
 
     @classmethod
-    def from_json(cls, v: list) -> "OwnedRegion":
+    def from_json(cls, v: Sequence[str | float]) -> "OwnedRegion":
         return cls(str(v[0]), (float(v[1]), float(v[2]), float(v[3]), float(v[4])))
 
 
