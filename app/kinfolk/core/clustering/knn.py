@@ -11,16 +11,12 @@ no extra dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
-from kinfolk.core.cancel import raise_if_cancelled
+from kinfolk.core.cancel import CancelFn, ProgressFn, raise_if_cancelled
 
-ProgressFn = Callable[[int, int], None]
-CancelFn = Callable[[], bool]
 F32 = npt.NDArray[np.float32]
 Idx = npt.NDArray[np.int64]
 

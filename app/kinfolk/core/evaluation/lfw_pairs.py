@@ -20,11 +20,12 @@ import os
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from kinfolk.core.cancel import ProgressFn
 from kinfolk.core.faces.backend import Detection, FaceBackend
 
 Pair = tuple[str, int, str, int]  # (name1, image1, name2, image2); name1 == name2 for same-person
@@ -163,7 +164,7 @@ class PairsReport:
 
 
 def evaluate_pairs(pairs_file: str | os.PathLike[str], root: str | os.PathLike[str], backend: FaceBackend,
-                   progress: Callable[[int, int], None] | None = None) -> PairsReport:
+                   progress: ProgressFn | None = None) -> PairsReport:
     """Run the protocol (module docstring) with ``backend``. Raises ``ValueError`` for a malformed
     pairs file and ``FileNotFoundError`` naming the first image the pairs need that is missing."""
     from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection

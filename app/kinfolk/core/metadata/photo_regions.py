@@ -37,8 +37,7 @@ class PhotoHeader:
 
     @property
     def oriented_size(self) -> tuple[int, int]:
-        w, h = self.stored_size
-        return (h, w) if self.orientation in (5, 6, 7, 8) else (w, h)
+        return imageio._oriented_size(self.stored_size, self.orientation)
 
 
 def _packet(im: Image.Image) -> bytes | None:
@@ -65,7 +64,7 @@ def read_header(path: str | os.PathLike[str]) -> PhotoHeader:
         heif = op.im.info.get("original_orientation")  # pillow-heif: pixels already turned by it
         if orientation == 1 and isinstance(heif, int) and 2 <= heif <= 8:
             orientation = heif
-            size = (size[1], size[0]) if heif in (5, 6, 7, 8) else size
+            size = imageio._oriented_size(size, heif)
         return PhotoHeader(size, orientation, _packet(op.im))
 
 

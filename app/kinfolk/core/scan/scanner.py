@@ -39,7 +39,7 @@ import sqlite3
 import stat
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Iterator
@@ -49,7 +49,7 @@ import numpy as np
 from kinfolk.db import repo
 from kinfolk.db.connection import LibraryError, check_integrity, connect, library_files, transaction
 from kinfolk.core.faces.align import align_face
-from kinfolk.core.faces.backend import FaceBackend
+from kinfolk.core.faces.backend import FaceBackend, Float32Array, ImageArray
 from kinfolk.core.cancel import Cancelled, CancelToken
 from kinfolk.core.filenames import readable
 from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection, sniff_format
@@ -143,7 +143,7 @@ class _Result:
     """What a worker hands on: a photo record (faces without embeddings yet) and the face chips."""
 
     record: repo.PhotoRecord | None = None
-    chips: list[np.ndarray] = field(default_factory=list)
+    chips: list[ImageArray] = field(default_factory=list)
     move: tuple[int, str, int, int] | None = None  # (photo id, path, size, mtime_ns)
     touch: tuple[int, int, int] | None = None  # (photo id, size, mtime_ns): same content, new stat
     vanished: bool = False
@@ -174,7 +174,7 @@ class Walk:
     ``skip`` (the library's own files: opening and closing them would drop SQLite's locks).
     """
 
-    def __init__(self, roots: Iterable[str | os.PathLike], skip: Collection[str] = ()) -> None:
+    def __init__(self, roots: Iterable[str | os.PathLike[str]], skip: Collection[str] = ()) -> None:
         self.roots = [os.path.abspath(os.path.expanduser(os.fspath(r))) for r in roots]
         self.skip = {os.path.realpath(p) for p in skip}
         self._skip_names = {os.path.basename(p) for p in self.skip}
@@ -196,7 +196,7 @@ class Walk:
                 pass
             yield from self._walk_dir(root, entries, seen_dirs)
 
-    def _list_root(self, root: str) -> list[os.DirEntry] | None:
+    def _list_root(self, root: str) -> list[os.DirEntry[str]] | None:
         try:
             if not os.path.isdir(root):
                 if os.path.lexists(root) and os.path.exists(root):
@@ -223,13 +223,13 @@ class Walk:
         self.unreachable.append(root)
 
     @staticmethod
-    def _list(d: str) -> list[os.DirEntry]:
+    def _list(d: str) -> list[os.DirEntry[str]]:
         with os.scandir(d) as it:
             return sorted(it, key=lambda e: e.name)
 
-    def _walk_dir(self, top: str, top_entries: list[os.DirEntry],
+    def _walk_dir(self, top: str, top_entries: list[os.DirEntry[str]],
                   seen_dirs: dict[tuple[int, int], str]) -> Iterator[Found]:
-        stack: list[tuple[str, list[os.DirEntry] | None]] = [(top, top_entries)]
+        stack: list[tuple[str, list[os.DirEntry[str]] | None]] = [(top, top_entries)]
         while stack:
             d, entries = stack.pop()
             if entries is None:
@@ -268,7 +268,7 @@ class Walk:
                     yield found
             stack.extend((sd, None) for sd in reversed(subdirs))
 
-    def _file(self, e: os.DirEntry) -> Found | None:
+    def _file(self, e: os.DirEntry[str]) -> Found | None:
         if e.is_file():
             st = e.stat()
             return Found(e.path, st) if _looks_like_image(e.path, st) else None
@@ -282,7 +282,7 @@ class Walk:
         kind = _special_kind(e)
         return Found(e.path, None, ("not_a_file", f"this is {kind}, not a file; it was not opened"))
 
-    def _unstattable(self, e: os.DirEntry, exc: OSError) -> Found | None:
+    def _unstattable(self, e: os.DirEntry[str], exc: OSError) -> Found | None:
         if exc.errno == errno.ENAMETOOLONG:
             self.problems.append((e.path, "path_too_long", f"the path is too long for this system "
                                   f"({len(os.fsencode(e.path)):,} bytes); move it higher up"))
@@ -310,7 +310,7 @@ def _dir_reason(exc: OSError) -> str:
     return "permission" if isinstance(exc, PermissionError) else "unreadable"
 
 
-def _special_kind(e: os.DirEntry) -> str:
+def _special_kind(e: os.DirEntry[str]) -> str:
     try:
         mode = e.stat().st_mode
     except OSError:
@@ -374,7 +374,7 @@ def file_hash(path: str) -> str:
 
 # ------------------------------------------------------------------------------------------ scan
 
-def _attach_embeddings(results: list[_Result], emb: np.ndarray) -> None:
+def _attach_embeddings(results: list[_Result], emb: Float32Array) -> None:
     """Give the faces of ``results`` their rows of ``emb`` (in chip order) and drop the chips."""
     i = 0
     for r in results:
@@ -392,7 +392,7 @@ class Scanner:
     ``control`` (a ``CancelToken``) may be cancelled, paused and resumed from any thread.
     """
 
-    def __init__(self, library: str | os.PathLike, roots: Iterable[str | os.PathLike],
+    def __init__(self, library: str | os.PathLike[str], roots: Iterable[str | os.PathLike[str]],
                  backend: FaceBackend, options: ScanOptions | None = None,
                  progress: Callable[[ScanProgress], None] | None = None,
                  control: CancelToken | None = None) -> None:
@@ -413,7 +413,7 @@ class Scanner:
 
     # -- plan ---------------------------------------------------------------------------------
 
-    def _plan(self, conn) -> tuple[list[_Item], dict[str, repo.IndexedPhoto]]:
+    def _plan(self, conn: sqlite3.Connection) -> tuple[list[_Item], dict[str, repo.IndexedPhoto]]:
         """Walk the roots: the work to do, and the indexed photos not found (to mark missing).
 
         Photos under an offline root or an unlistable folder are neither: they are left untouched."""
@@ -538,7 +538,7 @@ class Scanner:
         then only forwards results."""
         return bool(getattr(self.backend, "embed_in_workers", False))
 
-    def _embedder(self, inq: queue.Queue, outq: queue.Queue) -> None:
+    def _embedder(self, inq: queue.Queue[_Result | None], outq: queue.Queue[_Result | None]) -> None:
         """Batches chips across photos for the recognizer (unless the workers embedded them);
         forwards results in order received."""
         pending: list[_Result] = []
@@ -575,7 +575,7 @@ class Scanner:
         finally:
             outq.put(None)
 
-    def _writer(self, inq: queue.Queue, total: int, t0: float) -> None:
+    def _writer(self, inq: queue.Queue[_Result | None], total: int, t0: float) -> None:
         """Commits results in batches. On any failure (the last commit included) it records the
         failure, cancels the scan and keeps reading until the end marker, unless it already had it,
         so upstream stages never block on a full queue and ``run`` never waits forever."""
@@ -690,8 +690,8 @@ class Scanner:
             for root, _reason, message in self.summary.offline:
                 log.warning("folder offline: %s: %s", readable(root), message)
             t0 = time.monotonic()
-            embed_q: queue.Queue = queue.Queue(maxsize=2 * self.options.workers)
-            write_q: queue.Queue = queue.Queue(maxsize=16)
+            embed_q: queue.Queue[_Result | None] = queue.Queue(maxsize=2 * self.options.workers)
+            write_q: queue.Queue[_Result | None] = queue.Queue(maxsize=16)
             embedder = threading.Thread(target=self._embedder, args=(embed_q, write_q),
                                         name="kinfolk-embed", daemon=True)
             writer = threading.Thread(target=self._writer, args=(write_q, len(work), t0),
@@ -700,7 +700,7 @@ class Scanner:
             writer.start()
             inflight = threading.BoundedSemaphore(2 * self.options.workers)
 
-            def hand_on(r) -> None:
+            def hand_on(r: _Result | None) -> None:
                 # A dead embedder reads nothing more: give up rather than block a worker (and, for
                 # the end marker, this thread) forever; the failure is reported by run().
                 while True:
@@ -711,7 +711,7 @@ class Scanner:
                         if self._failure is not None and not embedder.is_alive():
                             return
 
-            def done(fut) -> None:
+            def done(fut: Future[_Result]) -> None:
                 inflight.release()
                 if fut.cancelled():
                     return
