@@ -34,6 +34,14 @@ _XMP_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")
 _XMP_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?")
 
 
+def _datetime(y: str, mo: str, d: str, hh: str | None, mm: str | None, ss: str | None) -> datetime | None:
+    """The date and time of a regex match's digit groups (missing time parts: 0); None if invalid."""
+    try:
+        return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+
+
 def date_from_xmp_text(text: str | bytes | None) -> str | None:
     """The capture date in an XMP packet (attribute or element form), best key first."""
     if not text:
@@ -48,12 +56,8 @@ def date_from_xmp_text(text: str | bytes | None) -> str | None:
         d = _XMP_DATE.match(m.group(1).strip())
         if not d:
             continue
-        y, mo, dd, hh, mm, ss = d.groups()
-        try:
-            dt = datetime(int(y), int(mo), int(dd), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            continue
-        if dt.year >= 1800:
+        dt = _datetime(*d.groups())
+        if dt is not None and dt.year >= 1800:
             return dt.isoformat(timespec="seconds")
     return None
 
@@ -80,12 +84,9 @@ def date_from_filename(path: str | os.PathLike[str]) -> str | None:
     kept when it directly follows the date."""
     name = os.path.basename(os.fspath(path))
     for m in _NAME_DATE.finditer(name):
-        y, mo, d, hh, mm, ss = m.groups()
-        try:
-            dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            continue
-        return dt.isoformat(timespec="seconds")
+        dt = _datetime(*m.groups())
+        if dt is not None:
+            return dt.isoformat(timespec="seconds")
     return None
 
 
