@@ -158,6 +158,11 @@ def _rates(pos: Floats, neg: Floats, thresholds: Floats) -> tuple[Floats, Floats
     return far, frr
 
 
+def _thresholds(pos: Floats, neg: Floats) -> Floats:
+    """Every observed score, and one just above the highest (where nothing is accepted)."""
+    return np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+
+
 def eer(scores: npt.ArrayLike, same: npt.ArrayLike) -> tuple[float, float]:
     """Equal error rate and its threshold.
 
@@ -167,7 +172,7 @@ def eer(scores: npt.ArrayLike, same: npt.ArrayLike) -> tuple[float, float]:
     pos, neg = _split(scores, same)
     if len(pos) == 0 or len(neg) == 0:
         return math.nan, math.nan
-    thr = np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+    thr = _thresholds(pos, neg)
     far, frr = _rates(pos, neg, thr)
     i = int(np.argmin(np.abs(far - frr)))
     return float((far[i] + frr[i]) / 2), float(thr[i])
@@ -184,7 +189,7 @@ def tar_at_far(scores: npt.ArrayLike, same: npt.ArrayLike, far: float) -> tuple[
     pos, neg = _split(scores, same)
     if len(pos) == 0 or len(neg) == 0:
         return math.nan, math.nan
-    thr = np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+    thr = _thresholds(pos, neg)
     fa, fr = _rates(pos, neg, thr)
     ok = np.nonzero(fa <= far + 1e-12)[0]  # fa falls as the threshold rises: ok is a suffix
     i = int(ok[0])
