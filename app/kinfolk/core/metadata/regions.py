@@ -82,7 +82,8 @@ def from_oriented_box(box: Sequence[float], orientation: int, oriented_size: tup
     return displayed_to_stored((x1, y1, x2, y2), orientation)
 
 
-def iou(a: Sequence[float] | npt.NDArray[np.floating[Any]], b: Sequence[float] | npt.NDArray[np.floating[Any]]) -> float:
+def iou(a: Sequence[float] | npt.NDArray[np.floating[Any]],
+        b: Sequence[float] | npt.NDArray[np.floating[Any]]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy

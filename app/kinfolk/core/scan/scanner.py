@@ -55,7 +55,7 @@ from kinfolk.core.filenames import readable
 from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection, sniff_format
 from kinfolk.core.faces.quality import face_quality
 from kinfolk.core.scan.scan_lock import ScanLock
-from kinfolk.core.metadata.region_import import import_regions
+from kinfolk.core.metadata.region_import import ImportReport, import_regions
 from kinfolk.core.imaging.thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ class ScanSummary:
     error_list: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
     offline: list[tuple[str, str, str]] = field(default_factory=list)  # (root, reason, message)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
-    regions: object = None  # region_import.ImportReport: names read from the scanned photos' metadata
+    regions: ImportReport | None = None  # names read from the scanned photos' metadata
 
     @property
     def rate(self) -> float:
