@@ -1,9 +1,15 @@
-"""Cooperative cancellation shared by long-running core jobs (scan, clustering, evaluation)."""
+"""Cooperative cancellation shared by long-running core jobs (scan, clustering, evaluation), and the
+callback types those jobs take."""
 
 from __future__ import annotations
 
 import threading
 from typing import Callable
+
+#: ``progress(done, total)``, called as a job advances.
+ProgressFn = Callable[[int, int], None]
+#: ``cancel()`` → True once the job should stop (a ``CancelToken`` is one).
+CancelFn = Callable[[], bool]
 
 
 class Cancelled(Exception):
@@ -50,7 +56,7 @@ class CancelToken:
             raise Cancelled()
 
 
-def raise_if_cancelled(cancel: Callable[[], bool] | None) -> None:
+def raise_if_cancelled(cancel: CancelFn | None) -> None:
     """Raise ``Cancelled`` if ``cancel`` (e.g. a ``CancelToken``) says so; ``None`` never cancels."""
     if cancel is not None and cancel():
         raise Cancelled()

@@ -31,7 +31,7 @@ import numpy as np
 from kinfolk.core.package_data import data_path
 
 if TYPE_CHECKING:
-    from kinfolk.core.faces.backend import Detection
+    from kinfolk.core.faces.backend import Detection, ImageArray
 
 TEST_IMAGE = ("resources", "selftest", "drawn-face.png")
 
@@ -55,7 +55,7 @@ class Context:
     workdir: Path
     models_dir: str | None
     explicit_models: bool
-    rgb: np.ndarray | None = None
+    rgb: ImageArray | None = None
     face: Detection | None = None  # the dlib Detection of the drawn face
 
 
@@ -161,7 +161,7 @@ CHECKS: dict[str, Check] = {"decode": check_decode, "dlib": check_dlib, "onnx": 
                             "clustering": check_clustering, "sqlite": check_sqlite}
 
 
-def run_checks(checks: dict[str, Check], models_dir: str | os.PathLike | None = None,
+def run_checks(checks: dict[str, Check], models_dir: str | os.PathLike[str] | None = None,
                report: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
     """Run ``checks`` in order (each gets the shared :class:`Context`); never raises for a failed
     check: its exception becomes a failed :class:`CheckResult`. ``report`` sees each as it ends."""

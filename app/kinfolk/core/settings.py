@@ -30,7 +30,7 @@ class LibrarySetting(Generic[T]):
     key: str
     default: T
     parse: Callable[[str], T]
-    minimum: float | None = None
+    minimum: float | None = None  # bounds of a numeric setting
     maximum: float | None = None
 
     def read(self, conn: sqlite3.Connection) -> T:
@@ -41,8 +41,9 @@ class LibrarySetting(Generic[T]):
             value = self.parse(raw)
         except (TypeError, ValueError):
             return self.default
-        if (self.minimum is not None and value < self.minimum) or (  # type: ignore[operator]
-                self.maximum is not None and value > self.maximum):  # type: ignore[operator]
+        if isinstance(value, (int, float)) and (
+                (self.minimum is not None and value < self.minimum)
+                or (self.maximum is not None and value > self.maximum)):
             return self.default
         return value
 

@@ -43,17 +43,15 @@ stage; ``cancel()`` is polled at the same points and raises ``Cancelled``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from kinfolk.core.cancel import Cancelled, raise_if_cancelled
-from kinfolk.core.clustering.knn import IndexParams, knn_graph
+from kinfolk.core.cancel import CancelFn, ProgressFn, raise_if_cancelled
+from kinfolk.core.clustering.knn import F32, Idx, IndexParams, knn_graph
 
-__all__ = ["ClusterParams", "cluster_embeddings", "knn_graph", "Cancelled"]
-
-ProgressFn = Callable[[int, int], None]
-CancelFn = Callable[[], bool]
+__all__ = ["ClusterParams", "cluster_embeddings"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ class ClusterParams:
 class _Conflicts:
     """Cannot-link relations: one photo per face (optional) plus explicit pairs/groups."""
 
-    def __init__(self, n: int, photo_ids: np.ndarray | None, cannot_link: Sequence[Sequence[int]]):
+    def __init__(self, n: int, photo_ids: npt.ArrayLike | None, cannot_link: Sequence[Sequence[int]]) -> None:
         self.photo = None if photo_ids is None else np.asarray(photo_ids)
         if self.photo is not None and self.photo.shape != (n,):
             raise ValueError(f"photo_ids must have shape ({n},), got {self.photo.shape}")
@@ -117,7 +115,7 @@ class _Group:
 
     __slots__ = ("faces", "photos", "forbidden")
 
-    def __init__(self, faces: Sequence[int], conf: _Conflicts):
+    def __init__(self, faces: Sequence[int], conf: _Conflicts) -> None:
         self.faces = set(faces)
         self.photos = set() if conf.photo is None else set(conf.photo[list(faces)].tolist())
         self.forbidden: set[int] = set()
@@ -138,8 +136,8 @@ class _Group:
         self.forbidden |= other.forbidden
 
 
-def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndarray, conf: _Conflicts,
-                 p: ClusterParams, cancel) -> list[np.ndarray]:
+def _agglomerate(x: F32, seeds: Idx, idx: Idx, sim: F32, conf: _Conflicts,
+                 p: ClusterParams, cancel: CancelFn | None) -> list[Idx]:
     """Groups (arrays of face indices, size >= 2) of the ``seeds``, whose k-NN graph is ``idx``/``sim``
     (indices into ``seeds``): see the module docstring, stage 2."""
     n, k = idx.shape
@@ -150,7 +148,7 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
     order = np.lexsort((b, a, -w))  # strongest first; ties in index order (deterministic)
     root = np.arange(n)
     group: dict[int, _Group] = {}  # root -> its group, for groups of 2+ faces
-    total: dict[int, np.ndarray] = {}  # root -> sum of its faces' embeddings (float64)
+    total: dict[int, npt.NDArray[np.float64]] = {}  # root -> sum of its faces' embeddings (float64)
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -197,8 +195,8 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
 # stage 3: attaching low-quality faces
 
 
-def _attach(emb: np.ndarray, labels: np.ndarray, candidates: np.ndarray, conf: _Conflicts,
-            p: ClusterParams, cancel) -> None:
+def _attach(emb: F32, labels: Idx, candidates: Idx, conf: _Conflicts,
+            p: ClusterParams, cancel: CancelFn | None) -> None:
     """Give each candidate face the cluster of its nearest clustered face when that face is within
     ``attach_threshold``, no face of another cluster is, and no constraint forbids it. In place."""
     clustered = np.nonzero(labels >= 0)[0]
@@ -226,7 +224,7 @@ def _attach(emb: np.ndarray, labels: np.ndarray, candidates: np.ndarray, conf: _
 # --------------------------------------------------------------------------------------------------
 
 
-def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+def _relabel_by_size(labels: Idx) -> Idx:
     out = np.full(len(labels), -1, np.int64)
     ok = labels >= 0
     if not ok.any():
@@ -240,9 +238,9 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def cluster_embeddings(emb: np.ndarray, photo_ids: np.ndarray | None = None, good: np.ndarray | None = None,
+def cluster_embeddings(emb: npt.ArrayLike, photo_ids: npt.ArrayLike | None = None, good: npt.ArrayLike | None = None,
                        cannot_link: Sequence[Sequence[int]] = (), params: ClusterParams = ClusterParams(),
-                       progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> np.ndarray:
+                       progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Idx:
     """Cluster labels (n,) int64 for ``emb`` (n, d) unit rows of one model; −1 = noise.
 
     ``photo_ids``: faces with equal ids are in one photo and never share a cluster. ``good``: False

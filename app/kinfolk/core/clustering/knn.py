@@ -11,15 +11,14 @@ no extra dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
+import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
-from kinfolk.core.cancel import raise_if_cancelled
+from kinfolk.core.cancel import CancelFn, ProgressFn, raise_if_cancelled
 
-ProgressFn = Callable[[int, int], None]
-CancelFn = Callable[[], bool]
+F32 = npt.NDArray[np.float32]
+Idx = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class IndexParams:
     seed: int = 0  # k-means sampling
 
 
-def _topk(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _topk(sim: F32, k: int) -> tuple[Idx, F32]:
     """Column indices and values of the k largest entries of each row, best first."""
     m = sim.shape[1]
     kk = min(k, m)
@@ -43,7 +42,7 @@ def _topk(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(part, order, 1), np.take_along_axis(vals, order, 1)
 
 
-def _pad(idx: np.ndarray, sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _pad(idx: Idx, sim: F32, k: int) -> tuple[Idx, F32]:
     if idx.shape[1] == k:
         return idx, sim
     extra = k - idx.shape[1]
@@ -51,8 +50,8 @@ def _pad(idx: np.ndarray, sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
             np.pad(sim, ((0, 0), (0, extra)), constant_values=-np.inf))
 
 
-def _exact_knn(base: np.ndarray, queries: np.ndarray | None, k: int, progress, cancel
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _exact_knn(base: F32, queries: F32 | None, k: int, progress: ProgressFn | None, cancel: CancelFn | None
+               ) -> tuple[Idx, F32]:
     self_join = queries is None
     q = base if queries is None else queries
     n, m = len(q), len(base)
@@ -73,7 +72,7 @@ def _exact_knn(base: np.ndarray, queries: np.ndarray | None, k: int, progress, c
     return idx, sim
 
 
-def _pca(x: np.ndarray, dim: int, rng: np.random.Generator, sample: int = 20_000):
+def _pca(x: F32, dim: int, rng: np.random.Generator, sample: int = 20_000) -> tuple[F32, F32]:
     s = x[np.sort(rng.choice(len(x), sample, replace=False))] if len(x) > sample else x
     mu = s.mean(axis=0, dtype=np.float64).astype(np.float32)
     c = s - mu
@@ -85,7 +84,7 @@ def _pca(x: np.ndarray, dim: int, rng: np.random.Generator, sample: int = 20_000
     return mu, np.ascontiguousarray(vecs[:, ::-1][:, :dim], dtype=np.float32)
 
 
-def _project(x: np.ndarray, mu: np.ndarray, proj: np.ndarray, block: int = 65_536) -> np.ndarray:
+def _project(x: F32, mu: F32, proj: F32, block: int = 65_536) -> F32:
     """(x − mu) @ proj, in blocks: no full-size temporary of x (2 GB at a million 512-d faces)."""
     out = np.empty((len(x), proj.shape[1]), np.float32)
     for a in range(0, len(x), block):
@@ -93,7 +92,7 @@ def _project(x: np.ndarray, mu: np.ndarray, proj: np.ndarray, block: int = 65_53
     return out
 
 
-def _nearest_centroids(z: np.ndarray, cen: np.ndarray, m: int, block: int = 16_384) -> np.ndarray:
+def _nearest_centroids(z: F32, cen: F32, m: int, block: int = 16_384) -> Idx:
     """(len(z), m) indices of the m nearest centroids of each row, nearest first."""
     out = np.empty((len(z), m), np.int64)
     c2 = np.einsum("ij,ij->i", cen, cen)
@@ -104,9 +103,9 @@ def _nearest_centroids(z: np.ndarray, cen: np.ndarray, m: int, block: int = 16_3
     return out
 
 
-def _kmeans(z: np.ndarray, n_cells: int, rng: np.random.Generator, iters: int = 8) -> np.ndarray:
+def _kmeans(z: F32, n_cells: int, rng: np.random.Generator, iters: int = 8) -> F32:
     sample = z[np.sort(rng.choice(len(z), min(len(z), 48 * n_cells), replace=False))]
-    cen = sample[np.sort(rng.choice(len(sample), n_cells, replace=False))].copy()
+    cen: F32 = sample[np.sort(rng.choice(len(sample), n_cells, replace=False))].copy()
     for _ in range(iters):
         a = _nearest_centroids(sample, cen, 1)[:, 0]
         counts = np.bincount(a, minlength=n_cells)
@@ -117,8 +116,7 @@ def _kmeans(z: np.ndarray, n_cells: int, rng: np.random.Generator, iters: int = 
     return cen
 
 
-def _merge_topk(idx: np.ndarray, sim: np.ndarray, new_idx: np.ndarray, new_sim: np.ndarray, k: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _merge_topk(idx: Idx, sim: F32, new_idx: Idx, new_sim: F32, k: int) -> tuple[Idx, F32]:
     """Row-wise best k of two candidate lists (candidate sets are disjoint: cells do not overlap)."""
     i = np.concatenate([idx, new_idx], axis=1)
     v = np.concatenate([sim, new_sim], axis=1)
@@ -126,8 +124,8 @@ def _merge_topk(idx: np.ndarray, sim: np.ndarray, new_idx: np.ndarray, new_sim: 
     return np.take_along_axis(i, top, 1), vals
 
 
-def _ivf_knn(base: np.ndarray, queries: np.ndarray | None, k: int, p: IndexParams, progress, cancel
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _ivf_knn(base: F32, queries: F32 | None, k: int, p: IndexParams, progress: ProgressFn | None,
+             cancel: CancelFn | None) -> tuple[Idx, F32]:
     """Approximate k-NN: each query is compared with the faces of its ``n_probe`` nearest cells.
 
     Loops over cells, not queries: every query probing cell c is compared with c's faces in one matrix
@@ -175,19 +173,18 @@ def _ivf_knn(base: np.ndarray, queries: np.ndarray | None, k: int, p: IndexParam
     return idx, sim
 
 
-def knn_graph(emb: np.ndarray, k: int, params: IndexParams = IndexParams(),
-              queries: np.ndarray | None = None, progress: ProgressFn | None = None,
-              cancel: CancelFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+def knn_graph(emb: npt.ArrayLike, k: int, params: IndexParams = IndexParams(),
+              queries: npt.ArrayLike | None = None, progress: ProgressFn | None = None,
+              cancel: CancelFn | None = None) -> tuple[Idx, F32]:
     """The ``k`` most similar rows of ``emb`` for each row of ``queries`` (default: ``emb`` itself,
     excluding each row's own index). Returns ``(indices, similarities)``, both (n, k), best first;
     missing entries (fewer than k candidates) are index −1 with similarity −inf. Exact up to
     ``params.exact_limit`` base rows, approximate (inverted-file index) above."""
     base = np.ascontiguousarray(emb, dtype=np.float32)
-    if queries is not None:
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
+    q = None if queries is None else np.ascontiguousarray(queries, dtype=np.float32)
     if len(base) <= max(params.exact_limit, 2 * params.cell_size):
-        idx, sim = _exact_knn(base, queries, k, progress, cancel)
+        idx, sim = _exact_knn(base, q, k, progress, cancel)
     else:
-        idx, sim = _ivf_knn(base, queries, k, params, progress, cancel)
+        idx, sim = _ivf_knn(base, q, k, params, progress, cancel)
     idx[np.isneginf(sim)] = -1  # e.g. a row's own index, masked out, when too few candidates
     return idx, sim

@@ -20,19 +20,22 @@ import os
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from kinfolk.core.faces.backend import FaceBackend
+from kinfolk.core.cancel import ProgressFn
+from kinfolk.core.faces.backend import Detection, FaceBackend
 
 Pair = tuple[str, int, str, int]  # (name1, image1, name2, image2); name1 == name2 for same-person
 
 
-def image_path(root: str | os.PathLike, name: str, number: int) -> Path:
+def image_path(root: str | os.PathLike[str], name: str, number: int) -> Path:
     return Path(root) / name / f"{name}_{number:04d}.jpg"
 
 
-def read_pairs(path: str | os.PathLike) -> list[list[tuple[Pair, bool]]]:
+def read_pairs(path: str | os.PathLike[str]) -> list[list[tuple[Pair, bool]]]:
     """Folds of ((name1, i, name2, j), same) from a pairs file. Raises ``ValueError`` when the
     layout is not LFW's (the message says which line)."""
     lines = [ln.split() for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -107,7 +110,7 @@ def make_pairs(files: list[str], folds: int = 10, per_fold: int = 300, seed: int
     return [[(p, True) for p in sorted(s[:n])] + [(p, False) for p in d[:n]] for s, d in zip(same_f, diff_f)]
 
 
-def write_pairs(folds: list[list[tuple[Pair, bool]]], path: str | os.PathLike) -> None:
+def write_pairs(folds: list[list[tuple[Pair, bool]]], path: str | os.PathLike[str]) -> None:
     per = sum(1 for _, same in folds[0] if same)
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"{len(folds)}\t{per}\n")
@@ -116,7 +119,8 @@ def write_pairs(folds: list[list[tuple[Pair, bool]]], path: str | os.PathLike) -
                 f.write(f"{a}\t{i}\t{j}\n" if same else f"{a}\t{i}\t{b}\t{j}\n")
 
 
-def ten_fold_accuracy(scores: list[np.ndarray], same: list[np.ndarray]) -> tuple[float, float, list[float]]:
+def ten_fold_accuracy(scores: list[npt.NDArray[np.float64]], same: list[npt.NDArray[np.bool_]]
+                      ) -> tuple[float, float, list[float]]:
     """(mean, std, per-fold) held-out accuracy; each fold's threshold is the best on the others
     (ties: the lowest such threshold; a pair is "same" when its score ≥ the threshold)."""
     accs, thresholds = [], []
@@ -134,7 +138,7 @@ def ten_fold_accuracy(scores: list[np.ndarray], same: list[np.ndarray]) -> tuple
     return float(np.mean(accs)), float(np.std(accs)), accs
 
 
-def centre_face(detections, shape) -> int | None:
+def centre_face(detections: Sequence[Detection], shape: tuple[int, ...]) -> int | None:
     """Index of the detection whose box centre is nearest the image centre (None if there is none)."""
     if not detections:
         return None
@@ -155,12 +159,12 @@ class PairsReport:
     accuracy_std: float = 0.0
     fold_accuracies: list[float] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def evaluate_pairs(pairs_file: str | os.PathLike, root: str | os.PathLike, backend: FaceBackend,
-                   progress=None) -> PairsReport:
+def evaluate_pairs(pairs_file: str | os.PathLike[str], root: str | os.PathLike[str], backend: FaceBackend,
+                   progress: ProgressFn | None = None) -> PairsReport:
     """Run the protocol (module docstring) with ``backend``. Raises ``ValueError`` for a malformed
     pairs file and ``FileNotFoundError`` naming the first image the pairs need that is missing."""
     from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection
@@ -173,7 +177,7 @@ def evaluate_pairs(pairs_file: str | os.PathLike, root: str | os.PathLike, backe
             raise FileNotFoundError(f"{image_path(root, name, num)} (named in {pairs_file}) does not exist")
     report = PairsReport(model_id=backend.model_id, folds=len(folds), pairs=sum(map(len, folds)),
                          images=len(needed))
-    emb: dict[tuple[str, int], np.ndarray] = {}
+    emb: dict[tuple[str, int], npt.NDArray[np.float32]] = {}
     for n, key in enumerate(needed):
         path = image_path(root, *key)
         try:
@@ -190,7 +194,7 @@ def evaluate_pairs(pairs_file: str | os.PathLike, root: str | os.PathLike, backe
         if progress:
             progress(n + 1, len(needed))
 
-    def score(a, i, b, j) -> float:
+    def score(a: str, i: int, b: str, j: int) -> float:
         ea, eb = emb.get((a, i)), emb.get((b, j))
         return -1.0 if ea is None or eb is None else float(ea @ eb)
 

@@ -18,22 +18,27 @@ evaluation over a tiny folder still reports its other figures.
 from __future__ import annotations
 
 import math
+from typing import Hashable
 
 import numpy as np
+import numpy.typing as npt
+
+Codes = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
-def _codes(values: np.ndarray) -> tuple[list, np.ndarray]:
+def _codes(values: npt.NDArray[np.generic]) -> tuple[list[Hashable], Codes]:
     """(distinct values, int64 code per item). Works for mixed object arrays (e.g. str and None)."""
     try:
         uniq, codes = np.unique(values, return_inverse=True)
         return uniq.tolist(), codes.ravel().astype(np.int64)
     except TypeError:  # unorderable mix: encode in order of first appearance
-        table: dict = {}
+        table: dict[Hashable, int] = {}
         codes = np.fromiter((table.setdefault(v, len(table)) for v in values.tolist()), np.int64, len(values))
         return list(table), codes
 
 
-def _cluster_codes(labels_pred: np.ndarray, noise_label) -> np.ndarray:
+def _cluster_codes(labels_pred: npt.NDArray[np.generic], noise_label: Hashable) -> Codes:
     """Integer cluster codes of predicted labels; each noise face gets a code of its own (above every
     real one), i.e. counts as a singleton cluster."""
     uniq, cp = _codes(labels_pred)
@@ -44,14 +49,16 @@ def _cluster_codes(labels_pred: np.ndarray, noise_label) -> np.ndarray:
     return cp
 
 
-def _contingency(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+def _contingency(ca: Codes, cb: Codes) -> npt.NDArray[np.intp]:
     """Per item, how many items share both its code in ``ca`` and its code in ``cb``."""
     cell = ca * (int(cb.max(initial=0)) + 1) + cb
     _, cinv, ccount = np.unique(cell, return_inverse=True, return_counts=True)
-    return ccount[cinv.ravel()]
+    shared: npt.NDArray[np.intp] = ccount[cinv.ravel()]
+    return shared
 
 
-def bcubed(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, float]:
+def bcubed(labels_true: npt.ArrayLike, labels_pred: npt.ArrayLike, noise_label: Hashable = -1
+           ) -> tuple[float, float, float]:
     """BCubed (precision, recall, F1) of a clustering against the true identities.
 
     Per face i with predicted cluster C(i) and true class L(i): precision_i = |C(i) ∩ L(i)| / |C(i)|,
@@ -77,7 +84,8 @@ def bcubed(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, floa
     return precision, recall, f1
 
 
-def pairwise(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, float]:
+def pairwise(labels_true: npt.ArrayLike, labels_pred: npt.ArrayLike, noise_label: Hashable = -1
+             ) -> tuple[float, float, float]:
     """Pairwise (precision, recall, F1): over all pairs of faces, a pair is *predicted* together when
     both share a (non-noise) cluster and *truly* together when both show one person.
 
@@ -93,7 +101,7 @@ def pairwise(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, fl
     cp = _cluster_codes(p, noise_label)
     _, ct = _codes(t)
 
-    def pairs(codes: np.ndarray) -> float:
+    def pairs(codes: npt.NDArray[np.integer]) -> float:
         c = np.bincount(codes).astype(np.float64)
         return float(np.sum(c * (c - 1) / 2))
 
@@ -106,7 +114,7 @@ def pairwise(labels_true, labels_pred, noise_label=-1) -> tuple[float, float, fl
     return precision, recall, f1
 
 
-def glued_singletons(labels_true, labels_pred, noise_label=-1) -> float:
+def glued_singletons(labels_true: npt.ArrayLike, labels_pred: npt.ArrayLike, noise_label: Hashable = -1) -> float:
     """Share of identities seen only once (one face in ``labels_true``) whose face was put in a
     group anyway — a stranger glued to someone (``nan`` when there are none)."""
     t = np.asarray(labels_true)
@@ -118,13 +126,13 @@ def glued_singletons(labels_true, labels_pred, noise_label=-1) -> float:
     return float(np.mean(p[single] != noise_label))
 
 
-def share_clustered(labels_pred, noise_label=-1) -> float:
+def share_clustered(labels_pred: npt.ArrayLike, noise_label: Hashable = -1) -> float:
     """Fraction of faces that landed in some cluster (not noise)."""
     p = np.asarray(labels_pred)
     return float(np.mean(p != noise_label)) if len(p) else math.nan
 
 
-def _split(scores, same) -> tuple[np.ndarray, np.ndarray]:
+def _split(scores: npt.ArrayLike, same: npt.ArrayLike) -> tuple[Floats, Floats]:
     s = np.asarray(scores, dtype=np.float64).ravel()
     m = np.asarray(same, dtype=bool).ravel()
     if s.shape != m.shape:
@@ -132,7 +140,7 @@ def _split(scores, same) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(s[m]), np.sort(s[~m])
 
 
-def roc_auc(scores, same) -> float:
+def roc_auc(scores: npt.ArrayLike, same: npt.ArrayLike) -> float:
     """Area under the ROC curve: P(a same-person pair scores above a different-person pair),
     ties counting one half (the Mann–Whitney statistic)."""
     pos, neg = _split(scores, same)
@@ -143,14 +151,19 @@ def roc_auc(scores, same) -> float:
     return float((below.sum() + 0.5 * ties.sum()) / (len(pos) * len(neg)))
 
 
-def _rates(pos: np.ndarray, neg: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rates(pos: Floats, neg: Floats, thresholds: Floats) -> tuple[Floats, Floats]:
     """(FAR, FRR) at each threshold (accept when score >= threshold)."""
     far = (len(neg) - np.searchsorted(neg, thresholds, side="left")) / len(neg)
     frr = np.searchsorted(pos, thresholds, side="left") / len(pos)
     return far, frr
 
 
-def eer(scores, same) -> tuple[float, float]:
+def _thresholds(pos: Floats, neg: Floats) -> Floats:
+    """Every observed score, and one just above the highest (where nothing is accepted)."""
+    return np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+
+
+def eer(scores: npt.ArrayLike, same: npt.ArrayLike) -> tuple[float, float]:
     """Equal error rate and its threshold.
 
     Thresholds run over the observed scores; at the threshold where FAR and FRR are closest the EER is
@@ -159,13 +172,13 @@ def eer(scores, same) -> tuple[float, float]:
     pos, neg = _split(scores, same)
     if len(pos) == 0 or len(neg) == 0:
         return math.nan, math.nan
-    thr = np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+    thr = _thresholds(pos, neg)
     far, frr = _rates(pos, neg, thr)
     i = int(np.argmin(np.abs(far - frr)))
     return float((far[i] + frr[i]) / 2), float(thr[i])
 
 
-def tar_at_far(scores, same, far: float) -> tuple[float, float]:
+def tar_at_far(scores: npt.ArrayLike, same: npt.ArrayLike, far: float) -> tuple[float, float]:
     """True accept rate at the lowest threshold whose FAR does not exceed ``far``.
 
     Returns ``(tar, threshold)``. With fewer than 1 / far different-person pairs the threshold is just
@@ -176,14 +189,15 @@ def tar_at_far(scores, same, far: float) -> tuple[float, float]:
     pos, neg = _split(scores, same)
     if len(pos) == 0 or len(neg) == 0:
         return math.nan, math.nan
-    thr = np.unique(np.concatenate([pos, neg, [np.nextafter(max(pos[-1], neg[-1]), np.inf)]]))
+    thr = _thresholds(pos, neg)
     fa, fr = _rates(pos, neg, thr)
     ok = np.nonzero(fa <= far + 1e-12)[0]  # fa falls as the threshold rises: ok is a suffix
     i = int(ok[0])
     return float(1.0 - fr[i]), float(thr[i])
 
 
-def rank1(probe_emb, probe_labels, gallery_emb=None, gallery_labels=None, block: int = 4096) -> float:
+def rank1(probe_emb: npt.ArrayLike, probe_labels: npt.ArrayLike, gallery_emb: npt.ArrayLike | None = None,
+          gallery_labels: npt.ArrayLike | None = None, block: int = 4096) -> float:
     """Rank-1 identification rate: share of probes whose most similar gallery face has their label.
 
     Embeddings are L2-normalized rows compared by cosine. Without a gallery, every face is a probe

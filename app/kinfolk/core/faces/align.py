@@ -12,6 +12,11 @@ numpy for the geometry, Pillow's C code for the warp; no shared state: safe to c
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
+
+from kinfolk.core.faces.backend import ImageArray
+
+Matrix = npt.NDArray[np.float64]
 
 #: The standard 5-point template (left eye, right eye, nose, left mouth, right mouth) for 112×112 chips.
 ARCFACE_TEMPLATE = np.array(
@@ -26,7 +31,7 @@ ARCFACE_TEMPLATE = np.array(
 )
 
 
-def estimate_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+def estimate_similarity(src: npt.ArrayLike, dst: npt.ArrayLike) -> Matrix:
     """The 2×3 matrix M of the similarity minimising Σ‖M·[src,1] − dst‖² (Umeyama 1991, no reflection).
 
     ``src`` and ``dst`` are (N, 2) with N ≥ 2 corresponding points.
@@ -53,7 +58,7 @@ def estimate_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return m
 
 
-def invert_affine(m: np.ndarray) -> np.ndarray:
+def invert_affine(m: npt.ArrayLike) -> Matrix:
     """The 2×3 inverse of a 2×3 affine map."""
     a = np.asarray(m, dtype=np.float64)[:, :2]
     inv = np.linalg.inv(a)
@@ -63,7 +68,7 @@ def invert_affine(m: np.ndarray) -> np.ndarray:
     return out
 
 
-def warp_affine(rgb: np.ndarray, m: np.ndarray, size: int) -> np.ndarray:
+def warp_affine(rgb: ImageArray, m: npt.ArrayLike, size: int) -> ImageArray:
     """``rgb`` warped by ``m`` (source → destination pixel coords) into a (size, size, 3) uint8 image.
 
     Bilinear, black outside the image, OpenCV's convention (integer coordinates are pixel centres).
@@ -104,13 +109,13 @@ def warp_affine(rgb: np.ndarray, m: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(chip)
 
 
-def similarity_to_template(landmarks: np.ndarray, size: int = 112) -> np.ndarray:
+def similarity_to_template(landmarks: npt.ArrayLike, size: int = 112) -> Matrix:
     """The 2×3 matrix taking the five ``landmarks`` onto the ArcFace template scaled to ``size``."""
     dst = ARCFACE_TEMPLATE * (size / 112.0)
     return estimate_similarity(np.asarray(landmarks, dtype=np.float64).reshape(5, 2), dst)
 
 
-def align_face(rgb: np.ndarray, landmarks: np.ndarray, size: int = 112) -> np.ndarray:
+def align_face(rgb: ImageArray, landmarks: npt.ArrayLike, size: int = 112) -> ImageArray:
     """The (size, size, 3) uint8 RGB chip of the face whose 5 landmarks are given (pixels of ``rgb``)."""
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.shape} {rgb.dtype}")

@@ -20,14 +20,20 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
+import numpy.typing as npt
+
+#: An image: (H, W, 3) uint8 RGB. Also an aligned face chip (S, S, 3).
+ImageArray = npt.NDArray[np.uint8]
+#: Float32 rows: boxes, landmarks, embeddings.
+Float32Array = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class Detection:
     """One detected face in the coordinates of the image it was found in."""
 
-    box: np.ndarray  # float32 (4,) x1, y1, x2, y2
-    landmarks: np.ndarray  # float32 (5, 2): left eye, right eye, nose, left mouth, right mouth
+    box: Float32Array  # (4,) x1, y1, x2, y2
+    landmarks: Float32Array  # (5, 2): left eye, right eye, nose, left mouth, right mouth
     score: float
 
     def scaled(self, factor: float) -> "Detection":
@@ -38,6 +44,15 @@ class Detection:
     def size(self) -> float:
         """Short side of the box in pixels: the figure the minimum-face-size setting compares with."""
         return float(min(self.box[2] - self.box[0], self.box[3] - self.box[1]))
+
+
+def l2_normalize(x: npt.ArrayLike) -> Float32Array:
+    """Rows of ``x`` scaled to unit length (an all-zero row stays zero) as float32: what ``embed``
+    returns."""
+    rows = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    unit: Float32Array = rows / np.maximum(norms, 1e-12)
+    return unit
 
 
 class FaceBackend(Protocol):
@@ -53,14 +68,14 @@ class FaceBackend(Protocol):
         """Execution providers in use ("CPUExecutionProvider", ...), or ["dlib"]."""
         ...
 
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
+    def detect(self, rgb: ImageArray) -> list[Detection]:
         """Faces in ``rgb``, best first. Thread-safe."""
         ...
 
-    def crop(self, rgb: np.ndarray, det: Detection) -> np.ndarray:
+    def crop(self, rgb: ImageArray, det: Detection) -> ImageArray:
         """The aligned face chip the recognizer takes (e.g. 112x112x3 uint8 RGB)."""
         ...
 
-    def embed(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+    def embed(self, chips: Sequence[ImageArray]) -> Float32Array:
         """(n, embedding_dim) float32, each row L2-normalized. An empty input gives shape (0, d)."""
         ...

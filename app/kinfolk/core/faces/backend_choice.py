@@ -12,7 +12,7 @@ BACKENDS = ("auto", "onnx", "dlib")
 
 
 def resolve_pack(backend: str = "auto", pack: str | None = None,
-                 models_dir: str | os.PathLike | None = None) -> PackStatus | None:
+                 models_dir: str | os.PathLike[str] | None = None) -> PackStatus | None:
     """The ONNX pack to use (verified), or None for dlib. Raises ``ModelError`` with advice."""
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -35,7 +35,7 @@ def resolve_pack(backend: str = "auto", pack: str | None = None,
 
 
 def make_backend(backend: str = "auto", pack: str | None = None,
-                 models_dir: str | os.PathLike | None = None, providers: str | None = None,
+                 models_dir: str | os.PathLike[str] | None = None, providers: str | None = None,
                  threads: int | None = None) -> FaceBackend:
     """Construct the backend (loads model weights: call off the GUI thread)."""
     st = resolve_pack(backend, pack, models_dir)

@@ -71,11 +71,15 @@ import math
 import os
 import threading
 import warnings
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.backend import Detection, Float32Array, ImageArray, l2_normalize
+
+if TYPE_CHECKING:
+    import dlib  # no type stubs: its classes are Any to mypy, named here for the reader
 
 __all__ = ["DlibBackend", "arcface_landmarks", "model_paths", "raw_to_score"]
 
@@ -133,7 +137,7 @@ def raw_to_score(raw: float) -> float:
     return 1.0 / (1.0 + math.exp(-SCORE_SLOPE * raw))
 
 
-def arcface_landmarks(parts: np.ndarray) -> np.ndarray:
+def arcface_landmarks(parts: npt.ArrayLike) -> Float32Array:
     """ArcFace-order 5 landmarks (float32 (5, 2)) from dlib's 5-point shape (``parts``: (5, 2)).
 
     dlib's points: 0/1 outer/inner corner of the eye at larger x, 2/3 outer/inner corner of the eye
@@ -154,8 +158,9 @@ def arcface_landmarks(parts: np.ndarray) -> np.ndarray:
 
     nx, ny = float((p[4] - mid) @ ux) / dist, float((p[4] - mid) @ uy) / dist
 
-    def point(fx: float, fy: float) -> np.ndarray:
-        return mid + dist * (fx * ux + fy * uy)
+    def point(fx: float, fy: float) -> npt.NDArray[np.float64]:
+        at: npt.NDArray[np.float64] = mid + dist * (fx * ux + fy * uy)
+        return at
 
     mouth_y = MOUTH_Y0 + MOUTH_Y * ny
     return np.array([
@@ -167,7 +172,7 @@ def arcface_landmarks(parts: np.ndarray) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def _check_rgb(rgb: np.ndarray) -> np.ndarray:
+def _check_rgb(rgb: ImageArray) -> ImageArray:
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("expected an (H, W, 3) uint8 RGB array")
     return np.ascontiguousarray(rgb)
@@ -212,7 +217,7 @@ class DlibBackend:
 
     # -- per-thread dlib objects --------------------------------------------------------------
 
-    def _tools(self):
+    def _tools(self) -> tuple[dlib.fhog_object_detector, dlib.shape_predictor]:
         """This thread's (HOG detector, shape predictor), created on first use."""
         tools = getattr(self._local, "tools", None)
         if tools is None:
@@ -229,14 +234,14 @@ class DlibBackend:
             return self._upsample
         return 1 if long_side <= SMALL_FRACTION * self.detect_size else 0
 
-    def _hog(self, img: np.ndarray, upsample: int) -> list[tuple[float, float, float, float, float]]:
+    def _hog(self, img: ImageArray, upsample: int) -> list[tuple[float, float, float, float, float]]:
         """Raw HOG detections (x1, y1, x2, y2, raw score) in ``img`` pixels, best first."""
         detector, _ = self._tools()
         rects, raws, _ = detector.run(img, upsample, RAW_SCORE_MIN)
         found = [(r.left(), r.top(), r.right() + 1, r.bottom() + 1, float(s)) for r, s in zip(rects, raws)]
         return sorted(found, key=lambda d: -d[4])
 
-    def _find(self, img: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+    def _find(self, img: ImageArray) -> list[tuple[float, float, float, float, float]]:
         """HOG on ``img`` (already at most detect_size), with the padded pass for small images."""
         long_side = max(img.shape[:2])
         up = self.upsample_for(long_side)
@@ -253,7 +258,7 @@ class DlibBackend:
                 found = second
         return found
 
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
+    def detect(self, rgb: ImageArray) -> list[Detection]:
         """Faces in ``rgb`` (H, W, 3 uint8 RGB), best score first; coordinates in ``rgb`` pixels.
 
         Thread-safe. Scans a copy reduced to ``detect_size``; landmarks come from the shape predictor
@@ -282,20 +287,21 @@ class DlibBackend:
             out.append(Detection(box=box, landmarks=arcface_landmarks(parts), score=score))
         return out
 
-    def _rect(self, box: np.ndarray):
+    def _rect(self, box: Float32Array) -> dlib.rectangle:
         x1, y1, x2, y2 = (int(round(float(v))) for v in box)
         return self._dlib.rectangle(x1, y1, max(x1, x2 - 1), max(y1, y2 - 1))
 
     # -- alignment and recognition ------------------------------------------------------------
 
-    def crop(self, rgb: np.ndarray, det: Detection) -> np.ndarray:
+    def crop(self, rgb: ImageArray, det: Detection) -> ImageArray:
         """dlib's aligned 150×150×3 uint8 RGB chip of ``det`` (5-point shape on its box). Thread-safe."""
         rgb = _check_rgb(rgb)
         _, predictor = self._tools()
         shape = predictor(rgb, self._rect(det.box))
-        return self._dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        chip: ImageArray = self._dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        return chip
 
-    def embed(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+    def embed(self, chips: Sequence[ImageArray]) -> Float32Array:
         """(n, 128) float32 unit-norm descriptors of 150×150 chips from :meth:`crop`; (0, 128) for none."""
         if len(chips) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)
@@ -305,11 +311,9 @@ class DlibBackend:
             if chip.shape != (CHIP_SIZE, CHIP_SIZE, 3):
                 raise ValueError(f"dlib chips are {CHIP_SIZE}x{CHIP_SIZE}x3, got {chip.shape}")
             batch.append(chip)
-        rows: list[np.ndarray] = []
+        rows: list[Float32Array] = []
         for i in range(0, len(batch), EMBED_BATCH):
             with self._encoder_lock:
                 desc = self._encoder.compute_face_descriptor(batch[i : i + EMBED_BATCH])
             rows.extend(np.asarray(d, dtype=np.float32) for d in desc)
-        emb = np.stack(rows).reshape(len(batch), self.embedding_dim)
-        norms = np.linalg.norm(emb, axis=1, keepdims=True)
-        return emb / np.maximum(norms, 1e-12)
+        return l2_normalize(np.stack(rows).reshape(len(batch), self.embedding_dim))

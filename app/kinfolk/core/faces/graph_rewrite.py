@@ -38,8 +38,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def sha256_of(data: bytes) -> str:
 # -------------------------------------------------------------------------------- the rewrites
 
 
-def fold_constants(model):
+def fold_constants(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
     """``model`` (an ``onnx.ModelProto``, changed in place and returned) with every node whose
     inputs are all constants replaced by its output, computed once by onnxruntime; initializers
     declared as graph inputs become plain initializers. Returns the number of nodes folded too."""
@@ -89,7 +94,7 @@ def fold_constants(model):
     kept = [n for n in g.node if id(n) not in folded_ids]
     used = {x for n in kept for x in n.input} | {o.name for o in g.output}
     needed = [x for n in folded for x in n.output if x in used]
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, npt.NDArray[np.generic]] = {}
     if needed:
         values = _evaluate(model, folded, needed)
     inputs = [i for i in g.input if i.name not in init_names]
@@ -107,7 +112,8 @@ def fold_constants(model):
     return model, len(folded)
 
 
-def _evaluate(model, nodes, outputs: list[str]) -> dict[str, np.ndarray]:
+def _evaluate(model: onnx.ModelProto, nodes: list[onnx.NodeProto], outputs: list[str]
+              ) -> dict[str, npt.NDArray[np.generic]]:
     """The values of ``outputs`` of the constant ``nodes``, computed by onnxruntime on CPU."""
     import onnx
     import onnxruntime as ort
@@ -129,7 +135,7 @@ def _evaluate(model, nodes, outputs: list[str]) -> dict[str, np.ndarray]:
     return dict(zip(outputs, sess.run(outputs, {})))
 
 
-def split_prelu(model) -> int:
+def split_prelu(model: onnx.ModelProto) -> int:
     """Replace each ``PRelu(x, s)`` whose slope is an initializer by ``Relu(x) + s · Min(x, 0)``
     (bit-identical; see the module docstring). Changes ``model`` in place; returns how many."""
     from onnx import helper, numpy_helper
@@ -161,7 +167,7 @@ def split_prelu(model) -> int:
     return count
 
 
-def free_batch(model) -> bool:
+def free_batch(model: onnx.ModelProto) -> bool:
     """Declare a first dimension fixed to 1 on the graph's inputs and outputs free, and make
     ``Reshape`` nodes with a constant target shape starting with 1 keep the batch (0). Changes
     ``model`` in place; True if anything changed. Callers must check the result against the
@@ -256,7 +262,7 @@ def rewrite(original: bytes, batch: bool = True) -> GraphForm:
     return GraphForm(folded, batched, "; ".join(notes) or "as shipped")
 
 
-def fastest_form(original: bytes, cache_dir: str | os.PathLike | None = None,
+def fastest_form(original: bytes, cache_dir: str | os.PathLike[str] | None = None,
                  batch: bool = True) -> GraphForm:
     """``rewrite(original, batch)``, read from / written to ``cache_dir`` (default: the user cache
     dir) under ``<sha256 of original>-v<FORM_VERSION>``. A cache that cannot be written is not an

@@ -129,7 +129,7 @@ def user_models_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models"
 
 
-def search_dirs(override: str | os.PathLike | None = None) -> list[Path]:
+def search_dirs(override: str | os.PathLike[str] | None = None) -> list[Path]:
     """Where packs are looked for, in priority order (override or $KINFOLK_MODELS first)."""
     first = override or os.environ.get("KINFOLK_MODELS")
     dirs = [Path(first).expanduser().resolve()] if first else []
@@ -195,14 +195,14 @@ def locate(spec: PackSpec, dirs: list[Path], verify: bool = False) -> PackStatus
     return status
 
 
-def list_packs(models_dir: str | os.PathLike | None = None, verify: bool = False) -> list[PackStatus]:
+def list_packs(models_dir: str | os.PathLike[str] | None = None, verify: bool = False) -> list[PackStatus]:
     """Every manifest pack with its install status, best (highest rank) first."""
     dirs = search_dirs(models_dir)
     specs = sorted(load_manifest().values(), key=lambda s: -s.rank)
     return [locate(s, dirs, verify) for s in specs]
 
 
-def best_installed(models_dir: str | os.PathLike | None = None) -> PackStatus | None:
+def best_installed(models_dir: str | os.PathLike[str] | None = None) -> PackStatus | None:
     """The highest-ranked pack whose files are present and verified."""
     for st in list_packs(models_dir):
         if st.installed and locate(st.spec, search_dirs(models_dir), verify=True).installed:
@@ -217,7 +217,7 @@ def _known_files(packs: dict[str, PackSpec]) -> dict[str, ModelFile]:
     return {f.sha256: f for p in packs.values() for f in p.files if f.sha256}
 
 
-def import_file(src: str | os.PathLike, dest: Path | None = None) -> list[str]:
+def import_file(src: str | os.PathLike[str], dest: Path | None = None) -> list[str]:
     """Import a model file (.onnx) or archive (.zip) the user already has. Returns the files installed.
 
     A file is accepted when its sha256 is a published one; an archive when its own sha256 is published

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 import numpy as np
 
 from kinfolk.core.faces.align import align_face
-from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.backend import Detection, Float32Array, ImageArray, l2_normalize
 
 if TYPE_CHECKING:
     from kinfolk.core.faces.scrfd import LetterboxDetector
@@ -51,13 +51,6 @@ class RecognizerSpec:
     input_size: int = 112
 
 
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` scaled to unit length (an all-zero row stays zero) as float32."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
-
-
 class OnnxBackend:
     """A ``FaceBackend`` (see ``backend.py``) on ONNX Runtime. ``detect``/``crop``/``embed`` are thread-safe."""
 
@@ -66,16 +59,16 @@ class OnnxBackend:
     def __init__(
         self,
         pack_id: str,
-        detector_path: str | os.PathLike,
-        recognizer_path: str | os.PathLike,
+        detector_path: str | os.PathLike[str],
+        recognizer_path: str | os.PathLike[str],
         recognizer: RecognizerSpec,
         detector_kind: Literal["scrfd", "yunet"] = "scrfd",
         providers_override: str | Sequence[str] | None = None,
         threads: int | None = None,
         *,
         score_threshold: float = 0.5,
-        graph_cache: str | os.PathLike | None = None,
-    ):
+        graph_cache: str | os.PathLike[str] | None = None,
+    ) -> None:
         """``threads``: intra-op threads per session (default: 1 on CPU, see ``providers``).
         ``graph_cache``: where the rewritten graphs are cached (default: the user cache
         dir; see ``graph_rewrite``)."""
@@ -127,7 +120,8 @@ class OnnxBackend:
         self.providers = providers
 
     @staticmethod
-    def _fast(path: str | os.PathLike, graph_cache, batch: bool):
+    def _fast(path: str | os.PathLike[str], graph_cache: str | os.PathLike[str] | None, batch: bool
+              ) -> tuple[bytes, bool]:
         """(model bytes, batch is free) of the model at ``path`` in its fastest checked form, or as
         shipped (repaired) if rewriting fails: a rewrite can only cost speed, never a scan."""
         from kinfolk.core.faces.graph_rewrite import fastest_form
@@ -148,15 +142,15 @@ class OnnxBackend:
         log.info("%s: %s", Path(path).name, form.note)
         return form.model, form.batched
 
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
+    def detect(self, rgb: ImageArray) -> list[Detection]:
         """Faces in ``rgb`` (H, W, 3) uint8 RGB, best first; see ``ScrfdDetector.detect``."""
         return self.detector.detect(rgb)
 
-    def crop(self, rgb: np.ndarray, det: Detection) -> np.ndarray:
+    def crop(self, rgb: ImageArray, det: Detection) -> ImageArray:
         """The aligned (input_size, input_size, 3) uint8 RGB chip of ``det``."""
         return align_face(rgb, det.landmarks, self.spec.input_size)
 
-    def preprocess(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+    def preprocess(self, chips: Sequence[ImageArray]) -> Float32Array:
         """Chips → the recognizer's (n, 3, S, S) float32 input."""
         batch = np.stack([np.asarray(c) for c in chips])
         size = self.spec.input_size
@@ -171,7 +165,7 @@ class OnnxBackend:
             x *= np.float32(1.0 / self.spec.std)
         return np.ascontiguousarray(x)
 
-    def embed(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+    def embed(self, chips: Sequence[ImageArray]) -> Float32Array:
         """(n, embedding_dim) float32 unit rows for aligned chips (from ``crop``)."""
         if len(chips) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)

@@ -26,7 +26,13 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +56,33 @@ ALIASES = {
     "cpu": CPU,
 }
 
+
+
+class NodeArg(Protocol):
+    """An input or output of a session: its name and shape (ints, or names of free dimensions)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def shape(self) -> list[int | str | None]: ...
+
+
+class Session(Protocol):
+    """What Kinfolk uses of an ``onnxruntime.InferenceSession`` (onnxruntime ships no type stubs)."""
+
+    def run(self, output_names: list[str] | None,
+            input_feed: dict[str, npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]: ...
+
+    def get_inputs(self) -> list[NodeArg]: ...
+
+    def get_outputs(self) -> list[NodeArg]: ...
+
+    def get_providers(self) -> list[str]: ...
+
+
 #: ``factory(model, sess_options, providers) -> session``; ``model`` is a path or the model's bytes.
-SessionFactory = Callable[[Any, Any, list], Any]
+SessionFactory = Callable[["str | bytes", "ort.SessionOptions", list[str]], Session]
 
 #: Models up to this size are checked for the defects ``repair_model`` fixes (all detectors and the
 #: quantized recognizers; the large float ArcFace models predate both defects and are loaded as is).
@@ -101,7 +132,7 @@ def choose_providers(
     return chosen + [CPU]
 
 
-def session_options(threads: int | None = None, providers: Sequence[str] = ()):
+def session_options(threads: int | None = None, providers: Sequence[str] = ()) -> ort.SessionOptions:
     """Our ``SessionOptions``: full graph optimisation, quiet logs, sequential execution, no spinning,
     ``threads`` intra-op threads (default: 1 when running on CPU alone, onnxruntime's choice with a
     GPU provider, whose CPU threads only run the few operators it lacks)."""
@@ -128,7 +159,7 @@ def session_options(threads: int | None = None, providers: Sequence[str] = ()):
 
 
 def create_session(
-    path: str | os.PathLike | bytes,
+    path: str | os.PathLike[str] | bytes,
     providers: Sequence[str] | None = None,
     override: str | Sequence[str] | None = None,
     threads: int | None = None,
@@ -136,7 +167,7 @@ def create_session(
     available: Sequence[str] | None = None,
     factory: SessionFactory | None = None,
     name: str = "in-memory model",
-):
+) -> Session:
     """An inference session for the model at ``path`` (or the model's bytes, called ``name`` in logs).
 
     ``providers`` (explicit list) wins over ``override`` (see ``choose_providers``); by default the
@@ -161,7 +192,7 @@ def create_session(
             available = ort.get_available_providers()
     chosen = list(providers) if providers else choose_providers(available, override)
 
-    model: Any = model_bytes if isinstance(path, bytes) else str(path)
+    model: str | bytes = path if isinstance(path, bytes) else str(path)
     if model_bytes is not None and len(model_bytes) <= REPAIR_MAX_BYTES:
         try:
             fixed, repairs = repair_model(model_bytes)
@@ -171,7 +202,7 @@ def create_session(
             log.info("%s: repaired in memory (%s)", name, "; ".join(repairs))
             model = fixed
 
-    def make(provs: list[str]):
+    def make(provs: list[str]) -> Session:
         return factory(model, session_options(threads, provs), provs)
 
     try:

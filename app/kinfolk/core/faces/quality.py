@@ -26,9 +26,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from kinfolk.core.faces.align import ARCFACE_TEMPLATE
-from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.backend import Detection, ImageArray
 
 SIZE_LOW, SIZE_HIGH = 16.0, 96.0  # px: a 16 px face carries no identity; from 96 px on, the chip is sharp
 SCORE_LOW, SCORE_HIGH = 0.3, 0.8
@@ -65,7 +66,7 @@ def _log_ramp(value: float, low: float, high: float) -> float:
     return _ramp(math.log(value / low) / math.log(high / low))
 
 
-def sharpness(chip: np.ndarray) -> float:
+def sharpness(chip: ImageArray) -> float:
     """Variance of the 4-neighbour Laplacian over the chip's central face area (0..255 grey).
 
     Pixels near the black fill that alignment leaves where the face touches the photo's edge are left
@@ -95,7 +96,7 @@ def sharpness(chip: np.ndarray) -> float:
     return float(lap[ok].var())
 
 
-def pose_score(landmarks: np.ndarray) -> tuple[float, float]:
+def pose_score(landmarks: npt.ArrayLike) -> tuple[float, float]:
     """(yaw, pitch) frontalness in [0, 1] from 5 landmarks (any scale, any roll).
 
     In a frame where the eyes are level: yaw compares the nose's horizontal offset from the eyes'
@@ -123,7 +124,7 @@ def pose_score(landmarks: np.ndarray) -> tuple[float, float]:
     return yaw, pitch
 
 
-def quality_factors(chip: np.ndarray, det: Detection, face_size: float | None = None) -> dict[str, float]:
+def quality_factors(chip: ImageArray, det: Detection, face_size: float | None = None) -> dict[str, float]:
     """The four factors of ``face_quality`` (for display and debugging)."""
     size = det.size if face_size is None else float(face_size)
     yaw, pitch = pose_score(det.landmarks)
@@ -135,7 +136,7 @@ def quality_factors(chip: np.ndarray, det: Detection, face_size: float | None = 
     }
 
 
-def face_quality(chip: np.ndarray, det: Detection, face_size: float | None = None) -> float:
+def face_quality(chip: ImageArray, det: Detection, face_size: float | None = None) -> float:
     """Quality in [0, 1] of an aligned ``chip`` of ``det`` (formula in the module docstring).
 
     ``face_size``: the box's short side in pixels of the *full-size* photo (``det`` may come from a

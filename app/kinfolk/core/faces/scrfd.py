@@ -22,12 +22,20 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
-from kinfolk.core.faces.backend import Detection
+from kinfolk.core.faces.backend import Detection, Float32Array, ImageArray
+
+if TYPE_CHECKING:
+    from kinfolk.core.faces.providers import Session
+
+Floats = npt.NDArray[np.floating[Any]]
+#: Candidate faces in canvas pixels: boxes (n, 4) x1y1x2y2, keypoints (n, 10), scores (n,).
+Candidates = tuple[Floats, Floats, Floats]
 
 #: Border added on each side, as a fraction of the image's size, for the second (frame-filling) pass.
 FILL_PAD = 0.5
@@ -37,7 +45,7 @@ _STRIDES = (8, 16, 32)
 _MAX_CANDIDATES = 2000  # before NMS; a photo never holds more real faces than this
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> list[int]:
+def nms(boxes: Floats, scores: Floats, threshold: float) -> list[int]:
     """Indices kept by greedy non-maximum suppression (IoU > ``threshold`` suppresses), best first."""
     x1, y1, x2, y2 = boxes.T
     areas = (x2 - x1 + 1) * (y2 - y1 + 1)
@@ -65,7 +73,7 @@ class LetterboxDetector:
 
     def __init__(
         self,
-        session_or_path,
+        session_or_path: Session | str | os.PathLike[str],
         input_size: int = 640,
         score_threshold: float = 0.5,
         nms_threshold: float = 0.4,
@@ -73,12 +81,12 @@ class LetterboxDetector:
         *,
         providers_override: str | Sequence[str] | None = None,
         threads: int | None = None,
-    ):
+    ) -> None:
         if isinstance(session_or_path, (str, os.PathLike)):
             from kinfolk.core.faces.providers import create_session
 
             session_or_path = create_session(session_or_path, override=providers_override, threads=threads)
-        self.session = session_or_path
+        self.session: Session = session_or_path
         inp = self.session.get_inputs()[0]
         self._input_name = inp.name
         h, w = inp.shape[2], inp.shape[3]
@@ -91,7 +99,7 @@ class LetterboxDetector:
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------------
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
+    def detect(self, rgb: ImageArray) -> list[Detection]:
         """Faces in ``rgb`` ((H, W, 3) uint8 RGB), best score first, in ``rgb``'s pixel coordinates.
 
         Boxes are clipped to the image; landmarks are not (an eye may lie just outside the frame).
@@ -106,11 +114,11 @@ class LetterboxDetector:
         return dets
 
     # -- for subclasses ----------------------------------------------------------------------------
-    def _blob(self, canvas: np.ndarray, ch: int, cw: int) -> np.ndarray:
+    def _blob(self, canvas: ImageArray, ch: int, cw: int) -> Float32Array:
         """The (1, 3, ch, cw) float32 input for an (nh, nw, 3) uint8 RGB image placed top-left."""
         raise NotImplementedError
 
-    def _decode(self, outs: list[np.ndarray], ch: int, cw: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _decode(self, outs: list[Float32Array], ch: int, cw: int) -> Candidates:
         """(boxes (n, 4) x1y1x2y2, keypoints (n, 10), scores (n,)) in input pixels, score-thresholded."""
         raise NotImplementedError
 
@@ -124,7 +132,7 @@ class LetterboxDetector:
         nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
         return -(-nh // 32) * 32, -(-nw // 32) * 32, scale
 
-    def _letterbox(self, rgb: np.ndarray, pad: float) -> tuple[np.ndarray, int, int, float, int]:
+    def _letterbox(self, rgb: ImageArray, pad: float) -> tuple[ImageArray, int, int, float, int]:
         """(resized uint8 image, canvas height, canvas width, scale image→input, border in image px)."""
         h, w = rgb.shape[:2]
         border = 0
@@ -141,7 +149,7 @@ class LetterboxDetector:
             img = img.resize((nw, nh), Image.Resampling.BILINEAR)
         return np.asarray(img), ch, cw, scale, border
 
-    def _detect_once(self, rgb: np.ndarray, pad: float) -> list[Detection]:
+    def _detect_once(self, rgb: ImageArray, pad: float) -> list[Detection]:
         canvas, ch, cw, scale, border = self._letterbox(rgb, pad)
         outs = self.session.run(None, {self._input_name: self._blob(canvas, ch, cw)})
         boxes, kps, scores = self._decode(outs, ch, cw)
@@ -165,11 +173,11 @@ class LetterboxDetector:
 class ScrfdDetector(LetterboxDetector):
     """SCRFD (InsightFace) with 5 keypoints; see the module docstring."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # LetterboxDetector's
         super().__init__(*args, **kwargs)
-        self._anchors: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._anchors: dict[tuple[int, int, int, int], Float32Array] = {}
 
-    def _blob(self, canvas: np.ndarray, ch: int, cw: int) -> np.ndarray:
+    def _blob(self, canvas: ImageArray, ch: int, cw: int) -> Float32Array:
         nh, nw = canvas.shape[:2]
         # InsightFace letterboxes onto a black canvas, then normalises: the padding becomes −127.5/128.
         blob = np.zeros((1, 3, ch, cw), np.float32)
@@ -178,7 +186,7 @@ class ScrfdDetector(LetterboxDetector):
         blob *= 1.0 / 128.0
         return blob
 
-    def _anchor_centres(self, ch: int, cw: int, stride: int, num_anchors: int) -> np.ndarray:
+    def _anchor_centres(self, ch: int, cw: int, stride: int, num_anchors: int) -> Float32Array:
         key = (ch, cw, stride, num_anchors)
         centres = self._anchors.get(key)
         if centres is None:
@@ -191,9 +199,9 @@ class ScrfdDetector(LetterboxDetector):
         return centres
 
     @staticmethod
-    def _split_outputs(outs: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _split_outputs(outs: list[Float32Array]) -> list[tuple[Float32Array, Float32Array, Float32Array]]:
         """(scores, distances, keypoints) per stride, finest first, identified by shape."""
-        by_dim: dict[int, list[np.ndarray]] = {1: [], 4: [], 10: []}
+        by_dim: dict[int, list[Float32Array]] = {1: [], 4: [], 10: []}
         for o in outs:
             if o.ndim == 3:
                 o = o[0]
@@ -209,7 +217,7 @@ class ScrfdDetector(LetterboxDetector):
             by_dim[k].sort(key=len, reverse=True)  # more rows = finer stride
         return list(zip(by_dim[1], by_dim[4], by_dim[10]))
 
-    def _decode(self, outs, ch, cw):
+    def _decode(self, outs: list[Float32Array], ch: int, cw: int) -> Candidates:
         boxes, kpss, scores = [], [], []
         for stride, (sc, dist, kps) in zip(_STRIDES, self._split_outputs(outs)):
             cells = (-(-ch // stride)) * (-(-cw // stride))

@@ -17,10 +17,12 @@ input and the outputs differ:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
-from kinfolk.core.faces.scrfd import LetterboxDetector
+from kinfolk.core.faces.backend import Float32Array, ImageArray
+from kinfolk.core.faces.scrfd import Candidates, LetterboxDetector
 
 _STRIDES = (8, 16, 32)
 _NAME = re.compile(r"^(cls|obj|bbox|kps)_(\d+)$")
@@ -29,7 +31,7 @@ _NAME = re.compile(r"^(cls|obj|bbox|kps)_(\d+)$")
 class YunetDetector(LetterboxDetector):
     """YuNet (2023mar layout) on ONNX Runtime. Thread-safe."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # LetterboxDetector's
         super().__init__(*args, **kwargs)
         names = [o.name for o in self.session.get_outputs()]
         parsed = [m for m in (_NAME.match(n) for n in names) if m is not None]
@@ -41,14 +43,14 @@ class YunetDetector(LetterboxDetector):
         else:
             raise ValueError(f"not a YuNet 2023 model: expected 12 outputs, got {len(names)}")
 
-    def _blob(self, canvas: np.ndarray, ch: int, cw: int) -> np.ndarray:
+    def _blob(self, canvas: ImageArray, ch: int, cw: int) -> Float32Array:
         nh, nw = canvas.shape[:2]
         blob = np.zeros((1, 3, ch, cw), np.float32)
         blob[0, :, :nh, :nw] = canvas[..., ::-1].transpose(2, 0, 1)
         return blob
 
-    def _decode(self, outs, ch, cw):
-        def out(kind: str, stride: int) -> np.ndarray:
+    def _decode(self, outs: list[Float32Array], ch: int, cw: int) -> Candidates:
+        def out(kind: str, stride: int) -> Float32Array:
             o = outs[self._order[(kind, stride)]]
             return o[0] if o.ndim == 3 else o
 

@@ -32,14 +32,17 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Sequence, Union
+from types import TracebackType
+from typing import BinaryIO, Literal, Sequence, TextIO, Union
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
 from kinfolk.core.imaging.photo_dates import (date_from_exif, date_from_exifread, date_from_filename,
     date_from_xmp)
-from kinfolk.core.imaging.raw_preview import exifread_tags, jpeg_segments, largest_jpeg, raw_orientation
+from kinfolk.core.imaging.raw_preview import (ExifreadTags, exifread_tags, jpeg_segments, largest_jpeg,
+    raw_orientation)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,8 @@ class ImageLoadError(Exception):
         self.reason = reason
         self.path = path
 
-    def __reduce__(self):  # picklable across process pools
+    def __reduce__(self) -> tuple[type[ImageLoadError], tuple[str, str, str | None]]:
+        # picklable across process pools
         return (ImageLoadError, (self.reason, str(self), self.path))
 
 
@@ -142,7 +146,7 @@ class DecodedPhoto:
     size (less than one decoded pixel over the whole image).
     """
 
-    rgb: np.ndarray
+    rgb: npt.NDArray[np.uint8]
     scale: float
     full_size: tuple[int, int]  # (w, h) of the oriented full-size photo
     format: str  # as sniff_format names it: "JPEG", "HEIF", "NEF", ...
@@ -256,7 +260,8 @@ def _route_decoder_warnings() -> None:
     previous = warnings.showwarning
     pil_dir = os.path.dirname(Image.__file__)
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
         fn = os.fspath(filename or "")
         if fn.startswith(pil_dir) or fn == __file__ or os.sep + "pillow_heif" + os.sep in fn \
                 or os.sep + "exifread" + os.sep in fn:
@@ -353,12 +358,12 @@ def _bmff_or_png_overflows(f: BinaryIO, size: int, *, png: bool) -> bool:
         if len(hdr) < 8:
             return True
         if png:
-            length = struct.unpack_from(">I", hdr, 0)[0]
+            length: int = struct.unpack_from(">I", hdr, 0)[0]
             end = pos + 12 + length
             if hdr[4:8] == b"IEND":
                 return end > size
         else:
-            box = struct.unpack_from(">I", hdr, 0)[0]
+            box: int = struct.unpack_from(">I", hdr, 0)[0]
             if box == 1:
                 if len(hdr) < 16:
                     return True
@@ -392,7 +397,8 @@ class _Guard:
     def __enter__(self) -> "_Guard":
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         try:
             if exc is None or isinstance(exc, ImageLoadError) or not isinstance(exc, Exception):
                 return False
@@ -415,7 +421,7 @@ class _Opened:
     im: Image.Image
     fmt: str
     size: tuple[int, int]  # full stored size (``im.size`` shrinks when drafted)
-    raw_meta: dict | None = None  # exifread tags of a RAW container
+    raw_meta: ExifreadTags | None = None  # exifread tags of a RAW container
     exif: Image.Exif | None = None
     orientation: int = 1
 
@@ -503,7 +509,7 @@ def _oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
 # Camera RAW (core.raw_preview finds the preview)
 
 def _open_raw_preview(f: BinaryIO, fmt: str, path: str,
-                      with_tags: bool = True) -> tuple[Image.Image, dict | None]:
+                      with_tags: bool = True) -> tuple[Image.Image, ExifreadTags | None]:
     """Open the largest embedded JPEG preview of a RAW file, plus the container's EXIF tags.
 
     Scanning for JPEG streams works for every RAW flavour (TIFF-based, RAF, CR3) without a RAW

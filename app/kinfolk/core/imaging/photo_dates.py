@@ -17,6 +17,8 @@ from datetime import datetime
 
 from PIL import Image
 
+from kinfolk.core.imaging.raw_preview import ExifreadTags
+
 _NAME_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])"
     r"(?:[-_ T.]?([01]\d|2[0-3])[-_.]?([0-5]\d)[-_.]?([0-5]\d)\d{0,3})?(?!\d)")  # (milliseconds)
@@ -30,6 +32,14 @@ TAG_DATETIME_ORIGINAL = 0x9003
 TAG_DATETIME_DIGITIZED = 0x9004
 _XMP_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")
 _XMP_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?")
+
+
+def _datetime(y: str, mo: str, d: str, hh: str | None, mm: str | None, ss: str | None) -> datetime | None:
+    """The date and time of a regex match's digit groups (missing time parts: 0); None if invalid."""
+    try:
+        return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
 
 
 def date_from_xmp_text(text: str | bytes | None) -> str | None:
@@ -46,17 +56,13 @@ def date_from_xmp_text(text: str | bytes | None) -> str | None:
         d = _XMP_DATE.match(m.group(1).strip())
         if not d:
             continue
-        y, mo, dd, hh, mm, ss = d.groups()
-        try:
-            dt = datetime(int(y), int(mo), int(dd), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            continue
-        if dt.year >= 1800:
+        dt = _datetime(*d.groups())
+        if dt is not None and dt.year >= 1800:
             return dt.isoformat(timespec="seconds")
     return None
 
 
-def date_from_xmp(path: str | os.PathLike, embedded: str | bytes | None = None) -> str | None:
+def date_from_xmp(path: str | os.PathLike[str], embedded: str | bytes | None = None) -> str | None:
     """The XMP capture date of a photo: its embedded packet, else a sidecar next to it."""
     found = date_from_xmp_text(embedded)
     if found:
@@ -73,17 +79,14 @@ def date_from_xmp(path: str | os.PathLike, embedded: str | bytes | None = None) 
     return None  # taken_at_source values that are real capture dates
 
 
-def date_from_filename(path: str | os.PathLike) -> str | None:
+def date_from_filename(path: str | os.PathLike[str]) -> str | None:
     """An ISO date/time found in the file name (no folder), or None. Years 1900-2099; a time is
     kept when it directly follows the date."""
     name = os.path.basename(os.fspath(path))
     for m in _NAME_DATE.finditer(name):
-        y, mo, d, hh, mm, ss = m.groups()
-        try:
-            dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            continue
-        return dt.isoformat(timespec="seconds")
+        dt = _datetime(*m.groups())
+        if dt is not None:
+            return dt.isoformat(timespec="seconds")
     return None
 
 
@@ -114,7 +117,7 @@ def date_from_exif(exif: Image.Exif | None) -> str | None:
     return None
 
 
-def date_from_exifread(tags: dict | None) -> str | None:
+def date_from_exifread(tags: ExifreadTags | None) -> str | None:
     """The same from exifread's tags (TIFF-based RAW containers)."""
     if not tags:
         return None
@@ -126,7 +129,7 @@ def date_from_exifread(tags: dict | None) -> str | None:
     return None
 
 
-def parse_exif_datetime(value) -> str | None:
+def parse_exif_datetime(value: object) -> str | None:
     """"YYYY:MM:DD HH:MM:SS" (also with '-' or '/', fractional seconds, trailing NULs, or a tz
     suffix, which is dropped) → "YYYY-MM-DDTHH:MM:SS"; None for placeholders and invalid dates."""
     if isinstance(value, bytes):

@@ -9,15 +9,21 @@ can decode, usually at the full sensor size.
 from __future__ import annotations
 
 import logging
-from typing import BinaryIO
+import mmap
+from typing import Any, BinaryIO, Literal
 
 log = logging.getLogger(__name__)
 
 _SOF_DECODABLE = {0xC0, 0xC1, 0xC2, 0xC9, 0xCA}  # baseline/extended/progressive, Huffman/arith.
 _SOF_ALL = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
+#: A file's contents: read into memory or mapped.
+Buffer = bytes | mmap.mmap
+#: exifread's tags: name → ``IfdTag`` (its values in ``.values``), as ``exifread.process_file`` types them.
+ExifreadTags = dict[str, Any]
 
-def jpeg_segments(buf, start: int, end: int):
+
+def jpeg_segments(buf: Buffer, start: int, end: int) -> tuple[int, int, int] | Literal["eof"] | None:
     """Parse a JPEG header at ``buf[start:]`` up to its first SOS.
 
     Returns ``(width, height, sos_offset)`` for an 8-bit 1- or 3-component JPEG Pillow can
@@ -55,7 +61,7 @@ def jpeg_segments(buf, start: int, end: int):
     return None
 
 
-def largest_jpeg(buf) -> tuple[int, int, int, int] | None:
+def largest_jpeg(buf: Buffer) -> tuple[int, int, int, int] | None:
     """(start, end, w, h) of the largest decodable JPEG stream embedded in ``buf``."""
     best = None
     n = len(buf)
@@ -74,7 +80,7 @@ def largest_jpeg(buf) -> tuple[int, int, int, int] | None:
     return best
 
 
-def exifread_tags(f: BinaryIO) -> dict | None:
+def exifread_tags(f: BinaryIO) -> ExifreadTags | None:
     """EXIF tags via exifread (for TIFF-based RAWs, whose metadata Pillow cannot reach)."""
     try:
         import exifread
@@ -87,7 +93,7 @@ def exifread_tags(f: BinaryIO) -> dict | None:
         return None
 
 
-def raw_orientation(tags: dict | None) -> int:
+def raw_orientation(tags: ExifreadTags | None) -> int:
     """The container's EXIF Orientation (1-8; 1 when absent or unreadable)."""
     tag = (tags or {}).get("Image Orientation")
     if tag is None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+from typing import Any, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 THUMB_SIZE = 160
 MARGIN = 0.25  # of the box's long side, on each side: shows hair and chin, like a contact photo
 
 
-def face_thumbnail(rgb: np.ndarray, box, size: int = THUMB_SIZE, quality: int = 85) -> bytes:
+def face_thumbnail(rgb: npt.NDArray[np.uint8], box: Sequence[float] | npt.NDArray[np.floating[Any]],
+                   size: int = THUMB_SIZE, quality: int = 85) -> bytes:
     """A ``size``×``size`` JPEG of the face in ``box`` (pixels of ``rgb``), clamped to the image."""
     h, w = rgb.shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)

@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
 from kinfolk.core.imaging import imageio
 from kinfolk.core.metadata.picasa_ini import PicasaFolder
 from kinfolk.core.metadata.regions import Region, iou
@@ -35,11 +37,10 @@ class PhotoHeader:
 
     @property
     def oriented_size(self) -> tuple[int, int]:
-        w, h = self.stored_size
-        return (h, w) if self.orientation in (5, 6, 7, 8) else (w, h)
+        return imageio._oriented_size(self.stored_size, self.orientation)
 
 
-def _packet(im) -> bytes | None:
+def _packet(im: Image.Image) -> bytes | None:
     info = im.info
     for key in ("xmp", "XML:com.adobe.xmp"):
         v = info.get(key)
@@ -52,7 +53,7 @@ def _packet(im) -> bytes | None:
     return None
 
 
-def read_header(path: str | os.PathLike) -> PhotoHeader:
+def read_header(path: str | os.PathLike[str]) -> PhotoHeader:
     """Stored size, EXIF orientation and embedded XMP of a photo. Raises ``imageio.ImageLoadError``.
     (Uses imageio's own opener so sniffing, HEIC and RAW previews behave exactly as in scanning.)"""
     path = os.fspath(path)
@@ -63,7 +64,7 @@ def read_header(path: str | os.PathLike) -> PhotoHeader:
         heif = op.im.info.get("original_orientation")  # pillow-heif: pixels already turned by it
         if orientation == 1 and isinstance(heif, int) and 2 <= heif <= 8:
             orientation = heif
-            size = (size[1], size[0]) if heif in (5, 6, 7, 8) else size
+            size = imageio._oriented_size(size, heif)
         return PhotoHeader(size, orientation, _packet(op.im))
 
 

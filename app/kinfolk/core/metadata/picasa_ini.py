@@ -24,7 +24,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from kinfolk.core.metadata.regions import Region, clean_box
+from kinfolk.core.metadata.regions import Box, Region, clean_box
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def parse_ini(text: str) -> dict[str, dict[str, str]]:
     return sections
 
 
-def contacts_from_xml(path: str | os.PathLike) -> dict[str, str]:
+def contacts_from_xml(path: str | os.PathLike[str]) -> dict[str, str]:
     """Contact id → name from Picasa's ``contacts.xml`` (untrusted XML: parsed with defusedxml)."""
     try:
         root = SafeET.parse(os.fspath(path)).getroot()
@@ -60,7 +60,7 @@ def contacts_from_xml(path: str | os.PathLike) -> dict[str, str]:
             for c in root.iter("contact") if c.get("id")}
 
 
-def _decode_rect64(hexstr: str):
+def _decode_rect64(hexstr: str) -> Box | None:
     v = int(hexstr.rjust(16, "0"), 16)
     left, top, right, bottom = ((v >> s) & 0xFFFF for s in (48, 32, 16, 0))
     return clean_box(left / 65535, top / 65535, right / 65535, bottom / 65535)
@@ -69,7 +69,7 @@ def _decode_rect64(hexstr: str):
 class PicasaFolder:
     """The ``.picasa.ini`` files of one folder, read once."""
 
-    def __init__(self, folder: str | os.PathLike, contacts: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike[str], contacts: dict[str, str] | None = None) -> None:
         self.folder = Path(folder)
         self.files: list[str] = []
         self.photos: dict[str, str] = {}  # section (file name) -> faces value

@@ -19,16 +19,17 @@ Kinfolk stores every box in the *oriented* full-size image's pixels (``core.imag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 
 # Where a point (u, v) of the stored image lands in the displayed one, per EXIF Orientation
 # (the same transposes Pillow's ``exif_transpose`` applies to the pixels).
-_FORWARD = {
+_FORWARD: dict[int, Callable[[float, float], tuple[float, float]]] = {
     1: lambda u, v: (u, v),
     2: lambda u, v: (1 - u, v),
     3: lambda u, v: (1 - u, 1 - v),
@@ -50,10 +51,6 @@ class Region:
     origin: str  # "mwg" | "mp" | "picasa"
     file: str  # the file it was read from (the photo, a sidecar, a .picasa.ini)
     displayed: bool = False  # True: ``box`` is already in the displayed (oriented) space
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "origin": self.origin, "file": self.file,
-                "area": [round(v, 5) for v in self.box]}
 
 
 def _map_box(box: Box, orientation: int) -> Box:
@@ -81,11 +78,12 @@ def to_oriented_box(region: Region, orientation: int, oriented_size: tuple[int, 
 def from_oriented_box(box: Sequence[float], orientation: int, oriented_size: tuple[int, int]) -> Box:
     """A Kinfolk box (oriented pixels) as a normalized stored-image box, clamped to the image."""
     w, h = oriented_size
-    n = tuple(min(1.0, max(0.0, v)) for v in (box[0] / w, box[1] / h, box[2] / w, box[3] / h))
-    return displayed_to_stored(n, orientation)  # type: ignore[arg-type]
+    x1, y1, x2, y2 = (min(1.0, max(0.0, v)) for v in (box[0] / w, box[1] / h, box[2] / w, box[3] / h))
+    return displayed_to_stored((x1, y1, x2, y2), orientation)
 
 
-def iou(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
+def iou(a: Sequence[float] | npt.NDArray[np.floating[Any]],
+        b: Sequence[float] | npt.NDArray[np.floating[Any]]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy

@@ -162,19 +162,22 @@ def mp_regions(root: ET.Element, file: str) -> list[Region]:
     out = []
     for info in _properties(root, _q(MP, "RegionInfo")):
         for li in _items(_fields(info).get(_q(MPRI, "Regions"))):
-            f = _fields(li)
-            name = _text(f.get(_q(MPREG, "PersonDisplayName"), ""))
-            parts = _text(f.get(_q(MPREG, "Rectangle"), "")).split(",")
-            if not name or len(parts) != 4:
+            found = mp_region_of_li(li)
+            if found is None or not found[0]:
                 continue
-            try:
-                x, y, w, h = (float(p) for p in parts)
-            except ValueError:
-                continue
-            box = clean_box(x, y, x + w, y + h)
+            box = clean_box(*found[1])
             if box:
-                out.append(Region(name, box, "mp", file))
+                out.append(Region(found[0], box, "mp", file))
     return out
+
+
+def in_displayed_space(dims: tuple[int, int] | None, stored_size: tuple[int, int] | None,
+                       orientation: int) -> bool:
+    """Whether a packet's regions were written against the displayed image: its
+    ``AppliedToDimensions`` (``dims``) is the size of the photo turned by 90°, not its stored size
+    (see ``core.metadata.regions``)."""
+    return bool(dims and stored_size and orientation in (5, 6, 7, 8)
+                and stored_size[0] != stored_size[1] and dims == (stored_size[1], stored_size[0]))
 
 
 def read_regions(data: bytes | str, file: str, stored_size: tuple[int, int] | None = None,
@@ -183,10 +186,8 @@ def read_regions(data: bytes | str, file: str, stored_size: tuple[int, int] | No
     not have (digiKam writes both for the same faces). Raises ``XmpError``."""
     root, _ = parse(data)
     mwg = mwg_regions(root, file)
-    dims = applied_dimensions(root)
-    if (mwg and dims and stored_size and orientation in (5, 6, 7, 8)
-            and stored_size[0] != stored_size[1] and dims == (stored_size[1], stored_size[0])):
-        for r in mwg:  # written against the displayed image (see core.regions)
+    if mwg and in_displayed_space(applied_dimensions(root), stored_size, orientation):
+        for r in mwg:
             r.displayed = True
     out = list(mwg)
     displayed = bool(mwg) and mwg[0].displayed
@@ -210,11 +211,11 @@ class OwnedRegion:
         return (name.casefold() == self.name.casefold()
                 and all(abs(a - b) <= tol for a, b in zip(box, self.box)))
 
-    def to_json(self) -> list:
+    def to_json(self) -> list[str | float]:
         return [self.name, *[round(v, 6) for v in self.box]]
 
     @classmethod
-    def from_json(cls, v: list) -> "OwnedRegion":
+    def from_json(cls, v: Sequence[str | float]) -> "OwnedRegion":
         return cls(str(v[0]), (float(v[1]), float(v[2]), float(v[3]), float(v[4])))
 
 
@@ -269,9 +270,7 @@ def merge(existing: bytes | str | None, remove: Iterable[OwnedRegion], add: Sequ
         root, prefixes = parse(existing)
     else:
         root, prefixes = _skeleton(), {}
-    dims = applied_dimensions(root)
-    if (orientation in (5, 6, 7, 8) and dims and stored_size[0] != stored_size[1]
-            and dims == (stored_size[1], stored_size[0])):
+    if in_displayed_space(applied_dimensions(root), stored_size, orientation):
         def conv(o: OwnedRegion) -> OwnedRegion:
             return OwnedRegion(o.name, stored_to_displayed(o.box, orientation))
         remove, add = [conv(o) for o in remove], [conv(o) for o in stored_add]

@@ -9,6 +9,7 @@ calibrate``) overrides these in the library's settings.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict, dataclass
 
 from kinfolk.db import repo
@@ -59,7 +60,7 @@ def default_thresholds(model_id: str) -> Thresholds:
     return MEASURED.get(model_id, FALLBACK)
 
 
-def thresholds_for(conn, model_id: str) -> Thresholds:
+def thresholds_for(conn: sqlite3.Connection, model_id: str) -> Thresholds:
     """The library's calibrated thresholds for a model (``kinfolk calibrate --apply``), else defaults."""
     raw = repo.get_setting(conn, threshold_key(model_id))
     if raw:
@@ -73,7 +74,7 @@ def threshold_key(model_id: str) -> str:
     return f"thresholds.{model_id}"
 
 
-def save_thresholds(conn, model_id: str, thresholds: Thresholds) -> None:
+def save_thresholds(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds) -> None:
     """Store thresholds for a model in the library, where ``thresholds_for`` reads them (the
     caller's transaction, or autocommit)."""
     repo.set_setting(conn, threshold_key(model_id), json.dumps(asdict(thresholds)))

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from kinfolk.db.connection import LibraryError, translate_error
 from kinfolk.core.cancel import CancelToken
@@ -33,9 +34,9 @@ class ScanInProgressError(LibraryError):
     """Another scan of the same library is running."""
 
 
-def lock_path(library: str | os.PathLike) -> Path:
-    library = Path(library)
-    return library.with_name(library.name + "-scan.lock")
+def lock_path(library: str | os.PathLike[str]) -> Path:
+    path = Path(library)
+    return path.with_name(path.name + "-scan.lock")
 
 
 def _try_lock(fd: int) -> bool:
@@ -73,9 +74,9 @@ class ScanLock:
     """``with ScanLock(library, program="kinfolk scan"):`` … Not reentrant: a second ``ScanLock``
     on the same library, even in the same process, is refused (or waits)."""
 
-    def __init__(self, library: str | os.PathLike, program: str = "a Kinfolk scan",
+    def __init__(self, library: str | os.PathLike[str], program: str = "a Kinfolk scan",
                  wait: bool = False, cancel: CancelToken | None = None,
-                 on_wait=None, poll: float = 0.25) -> None:
+                 on_wait: Callable[[str], None] | None = None, poll: float = 0.25) -> None:
         self.path = lock_path(library)
         self.program = program
         self.wait = wait
@@ -145,5 +146,5 @@ class ScanLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()

@@ -37,7 +37,7 @@ import queue
 import sqlite3
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -47,7 +47,7 @@ import numpy as np
 from kinfolk.db import repo
 from kinfolk.db.connection import LibraryError, check_integrity, connect, library_files, transaction
 from kinfolk.core.faces.align import align_face
-from kinfolk.core.faces.backend import FaceBackend
+from kinfolk.core.faces.backend import FaceBackend, Float32Array, ImageArray
 from kinfolk.core.cancel import Cancelled, CancelToken
 from kinfolk.core.filenames import readable
 from kinfolk.core.imaging.imageio import ImageLoadError, load_for_detection
@@ -55,7 +55,7 @@ from kinfolk.core.faces.quality import face_quality
 from kinfolk.core.scan.content_hash import NotAFileError, file_hash
 from kinfolk.core.scan.scan_lock import ScanLock
 from kinfolk.core.scan.walk import Walk
-from kinfolk.core.metadata.region_import import import_regions
+from kinfolk.core.metadata.region_import import ImportReport, import_regions
 from kinfolk.core.imaging.thumbnails import face_thumbnail
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class ScanSummary:
     error_list: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
     offline: list[tuple[str, str, str]] = field(default_factory=list)  # (root, reason, message)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, message)
-    regions: object = None  # region_import.ImportReport: names read from the scanned photos' metadata
+    regions: ImportReport | None = None  # names read from the scanned photos' metadata
 
     @property
     def rate(self) -> float:
@@ -139,7 +139,7 @@ class _Result:
     """What a worker hands on: a photo record (faces without embeddings yet) and the face chips."""
 
     record: repo.PhotoRecord | None = None
-    chips: list[np.ndarray] = field(default_factory=list)
+    chips: list[ImageArray] = field(default_factory=list)
     move: tuple[int, str, int, int] | None = None  # (photo id, path, size, mtime_ns)
     touch: tuple[int, int, int] | None = None  # (photo id, size, mtime_ns): same content, new stat
     vanished: bool = False
@@ -147,7 +147,7 @@ class _Result:
 
 # ------------------------------------------------------------------------------------------ scan
 
-def _attach_embeddings(results: list[_Result], emb: np.ndarray) -> None:
+def _attach_embeddings(results: list[_Result], emb: Float32Array) -> None:
     """Give the faces of ``results`` their rows of ``emb`` (in chip order) and drop the chips."""
     i = 0
     for r in results:
@@ -165,7 +165,7 @@ class Scanner:
     ``control`` (a ``CancelToken``) may be cancelled, paused and resumed from any thread.
     """
 
-    def __init__(self, library: str | os.PathLike, roots: Iterable[str | os.PathLike],
+    def __init__(self, library: str | os.PathLike[str], roots: Iterable[str | os.PathLike[str]],
                  backend: FaceBackend, options: ScanOptions | None = None,
                  progress: Callable[[ScanProgress], None] | None = None,
                  control: CancelToken | None = None) -> None:
@@ -186,7 +186,7 @@ class Scanner:
 
     # -- plan ---------------------------------------------------------------------------------
 
-    def _plan(self, conn) -> tuple[list[_Item], dict[str, repo.IndexedPhoto]]:
+    def _plan(self, conn: sqlite3.Connection) -> tuple[list[_Item], dict[str, repo.IndexedPhoto]]:
         """Walk the roots: the work to do, and the indexed photos not found (to mark missing).
 
         Photos under an offline root or an unlistable folder are neither: they are left untouched."""
@@ -311,7 +311,7 @@ class Scanner:
         then only forwards results."""
         return bool(getattr(self.backend, "embed_in_workers", False))
 
-    def _embedder(self, inq: queue.Queue, outq: queue.Queue) -> None:
+    def _embedder(self, inq: queue.Queue[_Result | None], outq: queue.Queue[_Result | None]) -> None:
         """Batches chips across photos for the recognizer (unless the workers embedded them);
         forwards results in order received."""
         pending: list[_Result] = []
@@ -348,7 +348,7 @@ class Scanner:
         finally:
             outq.put(None)
 
-    def _writer(self, inq: queue.Queue, total: int, t0: float) -> None:
+    def _writer(self, inq: queue.Queue[_Result | None], total: int, t0: float) -> None:
         """Commits results in batches. On any failure (the last commit included) it records the
         failure, cancels the scan and keeps reading until the end marker, unless it already had it,
         so upstream stages never block on a full queue and ``run`` never waits forever."""
@@ -463,8 +463,8 @@ class Scanner:
             for root, _reason, message in self.summary.offline:
                 log.warning("folder offline: %s: %s", readable(root), message)
             t0 = time.monotonic()
-            embed_q: queue.Queue = queue.Queue(maxsize=2 * self.options.workers)
-            write_q: queue.Queue = queue.Queue(maxsize=16)
+            embed_q: queue.Queue[_Result | None] = queue.Queue(maxsize=2 * self.options.workers)
+            write_q: queue.Queue[_Result | None] = queue.Queue(maxsize=16)
             embedder = threading.Thread(target=self._embedder, args=(embed_q, write_q),
                                         name="kinfolk-embed", daemon=True)
             writer = threading.Thread(target=self._writer, args=(write_q, len(work), t0),
@@ -473,7 +473,7 @@ class Scanner:
             writer.start()
             inflight = threading.BoundedSemaphore(2 * self.options.workers)
 
-            def hand_on(r) -> None:
+            def hand_on(r: _Result | None) -> None:
                 # A dead embedder reads nothing more: give up rather than block a worker (and, for
                 # the end marker, this thread) forever; the failure is reported by run().
                 while True:
@@ -484,7 +484,7 @@ class Scanner:
                         if self._failure is not None and not embedder.is_alive():
                             return
 
-            def done(fut) -> None:
+            def done(fut: Future[_Result]) -> None:
                 inflight.release()
                 if fut.cancelled():
                     return

@@ -48,7 +48,7 @@ class Walk:
     ``skip`` (the library's own files: opening and closing them would drop SQLite's locks).
     """
 
-    def __init__(self, roots: Iterable[str | os.PathLike], skip: Collection[str] = ()) -> None:
+    def __init__(self, roots: Iterable[str | os.PathLike[str]], skip: Collection[str] = ()) -> None:
         self.roots = [os.path.abspath(os.path.expanduser(os.fspath(r))) for r in roots]
         self.skip = {os.path.realpath(p) for p in skip}
         self._skip_names = {os.path.basename(p) for p in self.skip}
@@ -70,7 +70,7 @@ class Walk:
                 pass
             yield from self._walk_dir(root, entries, seen_dirs)
 
-    def _list_root(self, root: str) -> list[os.DirEntry] | None:
+    def _list_root(self, root: str) -> list[os.DirEntry[str]] | None:
         try:
             if not os.path.isdir(root):
                 if os.path.lexists(root) and os.path.exists(root):
@@ -97,13 +97,13 @@ class Walk:
         self.unreachable.append(root)
 
     @staticmethod
-    def _list(d: str) -> list[os.DirEntry]:
+    def _list(d: str) -> list[os.DirEntry[str]]:
         with os.scandir(d) as it:
             return sorted(it, key=lambda e: e.name)
 
-    def _walk_dir(self, top: str, top_entries: list[os.DirEntry],
+    def _walk_dir(self, top: str, top_entries: list[os.DirEntry[str]],
                   seen_dirs: dict[tuple[int, int], str]) -> Iterator[Found]:
-        stack: list[tuple[str, list[os.DirEntry] | None]] = [(top, top_entries)]
+        stack: list[tuple[str, list[os.DirEntry[str]] | None]] = [(top, top_entries)]
         while stack:
             d, entries = stack.pop()
             if entries is None:
@@ -142,7 +142,7 @@ class Walk:
                     yield found
             stack.extend((sd, None) for sd in reversed(subdirs))
 
-    def _file(self, e: os.DirEntry) -> Found | None:
+    def _file(self, e: os.DirEntry[str]) -> Found | None:
         if e.is_file():
             st = e.stat()
             return Found(e.path, st) if _looks_like_image(e.path, st) else None
@@ -156,7 +156,7 @@ class Walk:
         kind = _special_kind(e)
         return Found(e.path, None, ("not_a_file", f"this is {kind}, not a file; it was not opened"))
 
-    def _unstattable(self, e: os.DirEntry, exc: OSError) -> Found | None:
+    def _unstattable(self, e: os.DirEntry[str], exc: OSError) -> Found | None:
         if exc.errno == errno.ENAMETOOLONG:
             self.problems.append((e.path, "path_too_long", f"the path is too long for this system "
                                   f"({len(os.fsencode(e.path)):,} bytes); move it higher up"))
@@ -184,7 +184,7 @@ def _dir_reason(exc: OSError) -> str:
     return "permission" if isinstance(exc, PermissionError) else "unreadable"
 
 
-def _special_kind(e: os.DirEntry) -> str:
+def _special_kind(e: os.DirEntry[str]) -> str:
     try:
         mode = e.stat().st_mode
     except OSError:
