@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from kinfolk.core.people import edits
 from kinfolk.gui.widgets.photo_grid import (UNDATED, CountRole, PhotoGridModel, PhotoGridView, PhotoItem,
-                                            PhotoThumbnailStore, section_label)
+                                            PhotoThumbnailStore, YearJump, section_label)
 
 from .helpers import name_largest_group, wait_people
 
@@ -68,6 +68,7 @@ def dated_window(qtbot, tmp_path, faces_dir, labels, models_dir, pick_photos_fn)
     gen = session.people.generation
     session.edit("Name", lambda c: edits.name_faces(c, ids, "Anna"))
     wait_people(qtbot, w, gen)
+    w.show_page("people")
     w.people_view.open_person(session.people.snapshot.people[0].id)
     page = w.people_view.person_page
     qtbot.waitUntil(lambda: not page.photos_loading and bool(page.photos_model.items), timeout=10000)
@@ -107,6 +108,14 @@ def test_person_and_search_grids_show_month_headers_newest_first_undated_last(qt
     assert m.data(m.index(0), Qt.ItemDataRole.AccessibleTextRole) == f"{first}, {count}"
     # Headers are not photos: not selectable, and Enter on the grid opens photos only.
     assert not page.photos_model.flags(page.photos_model.index(0))
+    # "Go to year…" lists the years (newest first) on the Photos tab only.
+    jump = page.year_jump
+    assert [jump.itemText(i) for i in range(1, jump.count())] == ["2021", "2020", "2019"]
+    assert jump.isVisible()
+    page.tabs.setCurrentIndex(1)
+    assert not jump.isVisible()
+    page.tabs.setCurrentIndex(0)
+    assert jump.isVisible()
 
     # Search results are grouped the same way.
     w.show_page("search")
@@ -185,6 +194,16 @@ def test_large_grid_lays_out_in_batches_and_the_scroll_bar_knows_the_month(qtbot
     view.scrollTo(model.photo_index(pos), QAbstractItemView.ScrollHint.PositionAtTop)
     qtbot.wait(20)
     assert view.date_at_top() == section_label(model.items[pos].taken_at[:7])
+    # "Go to year…": 1987's first header at the top.
+    jump = YearJump(view)
+    assert view.years() == sorted({int(it.taken_at[:4]) for it in items if it.dated}, reverse=True)
+    jump.activated.emit(jump.findData(1987))
+    qtbot.waitUntil(lambda: view.date_at_top().endswith("1987"), timeout=5000)
+    assert view.date_at_top() == next(h for h in headers if h.endswith("1987"))
+    # Larger photos: the photo at the top stays at the top.
+    top = view._top_photo()
+    view.zoom(1)
+    qtbot.waitUntil(lambda: view._top_photo() == top, timeout=5000)
     view.close()
     runner.shutdown()
 

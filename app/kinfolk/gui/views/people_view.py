@@ -26,7 +26,7 @@ from kinfolk.gui.widgets.cards import Card, CardModel, CardView
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
 from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.widgets.photo_grid import (PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore,
-                                           photo_items, sort_photos)
+                                           YearJump, photo_items, sort_photos)
 from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import EmptyState, ask_name, fmt_count, heading
 
@@ -205,6 +205,9 @@ class PersonPage(QWidget):
         self.photos.setModel(self.photos_model)
         self.photos.photo_activated.connect(self.open_photo)
         self.tabs.addTab(self.photos, "Photos")
+        self.year_jump = YearJump(self.photos)
+        self.tabs.setCornerWidget(self.year_jump, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(lambda i: self.year_jump.set_wanted(i == 0))
 
         faces_tab = QWidget()
         flay = QVBoxLayout(faces_tab)

@@ -29,7 +29,7 @@ from kinfolk.db.connection import connect
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.widgets.photo_grid import (PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore,
-    photo_items, sort_photos)
+    YearJump, photo_items, sort_photos)
 from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import EmptyState, fmt_count, heading
 from kinfolk.gui.dialogs.file_dialogs import choose_folder
@@ -206,6 +206,8 @@ class SearchView(QWidget):
         self.grid.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._context_menu)
+        self.year_jump = YearJump(self.grid)
+        status_row.insertWidget(1, self.year_jump)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.grid)
         lay.addWidget(self.stack, 1)

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import (QAbstractListModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize,
-                            Qt, Signal)
+                            Qt, QTimer, Signal)
 from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QListView, QStyle, QStyledItemDelegate,
-                               QStyleOptionViewItem, QToolTip, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QListView, QStyle, QStyledItemDelegate,
+                               QStyleOptionSlider, QStyleOptionViewItem, QToolTip, QWidget)
 
 from kinfolk.core.imaging import imageio
 from kinfolk.gui.widgets.face_grid import ThumbnailStore
@@ -262,6 +262,16 @@ class PhotoGridModel(QAbstractListModel):
         """The model index of ``items[position]``."""
         return self.index(self.row_of_photo(position))
 
+    def row_of_id(self, photo_id: int) -> int:
+        """The model row of a photo by its id (-1 if it is not shown)."""
+        return self._row.get(photo_id, -1)
+
+    def header_row_of_year(self, year: int) -> int:
+        """The model row of the first header of ``year`` (-1 if there is none)."""
+        suffix = f" {year}"
+        return next((row for row in self._header_rows
+                     if self._rows[row].label.endswith(suffix)), -1)  # type: ignore[union-attr]
+
     def section_at(self, row: int) -> str:
         """The label of the header ``row`` is under ("" without headers)."""
         i = bisect.bisect_right(self._header_rows, row) - 1
@@ -434,52 +444,123 @@ class PhotoGridView(QListView):
         return self.set_side(SIDES[max(0, min(len(SIDES) - 1, i + steps))])
 
     def set_side(self, side: int) -> int:
-        """Thumbnails of the size in ``SIDES`` nearest to ``side``; returns it."""
+        """Thumbnails of the size in ``SIDES`` nearest to ``side``; returns it. The photo at the
+        top stays at the top."""
         side = min(SIDES, key=lambda s: abs(s - side))
         if side == self.delegate.side and self.iconSize().width() == side:
             return side
+        anchor = self._top_photo()
         self.delegate.side = side
         self.setIconSize(QSize(side, side))
         self.verticalScrollBar().setSingleStep(side // 3)
         if isinstance(self.model(), PhotoGridModel):
             self.model().set_side(side)
         self.scheduleDelayedItemsLayout()
+        if anchor is not None:
+            self.reveal(anchor.id, QAbstractItemView.ScrollHint.PositionAtTop)
         return side
 
     def set_order(self, order: str) -> None:
-        """Sort the photos another way (``ORDERS``), keeping the current photo in view."""
+        """Sort the photos another way (``ORDERS``), keeping the current photo current and in
+        view."""
         model = self.model()
         if not isinstance(model, PhotoGridModel) or order == model.order:
             return
         current = self.current_item()
         model.set_order(order)
-        if current is not None:
-            pos = next((i for i, it in enumerate(model.items) if it.id == current.id), -1)
-            if pos >= 0:
-                self.setCurrentIndex(model.photo_index(pos))
-                self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
+        row = model.row_of_id(current.id) if current is not None else -1
+        if row >= 0:
+            self.setCurrentIndex(model.index(row))
+            self.reveal(current.id, QAbstractItemView.ScrollHint.PositionAtCenter)  # type: ignore[union-attr]
+
+    def reveal(self, photo_id: int, hint: QAbstractItemView.ScrollHint, row: int = -1) -> None:
+        """Scroll to a photo (or, with ``row``, to that model row) as soon as the batched layout
+        is done (a big grid is laid out over a few event-loop turns; until then neither the
+        photo's place nor the scroll range is known)."""
+        model = self.model()
+        if not isinstance(model, PhotoGridModel):
+            return
+        self._reveal_target = (row if row >= 0 else model.row_of_id(photo_id), hint)
+        self._reveal_tries = 0
+        self.executeDelayedItemsLayout()  # a pending layout starts now: no stale positions
+        if not hasattr(self, "_reveal_timer"):
+            self._reveal_timer = QTimer(self)
+            self._reveal_timer.setInterval(15)
+            self._reveal_timer.timeout.connect(self._reveal_step)
+        self._reveal_timer.start()
+        self._reveal_step()
+
+    def _reveal_step(self) -> None:
+        row, hint = self._reveal_target
+        ix = self.model().index(row, 0) if row >= 0 else QModelIndex()
+        self._reveal_tries += 1
+        if not ix.isValid() or self._reveal_tries > 600:  # ~10 s: give up (the list changed?)
+            self._reveal_timer.stop()
+        elif self.visualRect(self.model().index(self.model().rowCount() - 1, 0)).isValid():
+            # Laid out to the end: the scroll range is final (it grows batch by batch before).
+            self._reveal_timer.stop()
+            self.scrollTo(ix, hint)
+
+    def years(self) -> list[int]:
+        """The years that have a header, top to bottom."""
+        model = self.model()
+        out: list[int] = []
+        for label in model.headers if isinstance(model, PhotoGridModel) else []:
+            y = label.rsplit(" ", 1)[-1]
+            if y.isdigit() and (not out or out[-1] != int(y)):
+                out.append(int(y))
+        return out
+
+    def jump_to_year(self, year: int) -> bool:
+        """Scroll so that the first header of ``year`` is at the top."""
+        model = self.model()
+        if not isinstance(model, PhotoGridModel):
+            return False
+        row = model.header_row_of_year(year)
+        if row < 0:
+            return False
+        self.reveal(-1, QAbstractItemView.ScrollHint.PositionAtTop, row=row)
+        return True
+
+    def _top_index(self) -> QModelIndex:
+        """The first row at the top of the viewport (invalid if none is there)."""
+        for y in (4, self.spacing() + self.delegate.side // 2, self.delegate.side):
+            for x in (self.spacing() + 8, self.viewport().width() // 2):
+                ix = self.indexAt(QPoint(x, y))
+                if ix.isValid():
+                    return ix
+        return QModelIndex()
+
+    def _top_photo(self) -> PhotoItem | None:
+        model = self.model()
+        ix = self._top_index()
+        if not ix.isValid() or not isinstance(model, PhotoGridModel):
+            return None
+        return model.photo_at(ix.row()) or model.photo_at(ix.row() + 1)  # a header: its first photo
 
     def date_at_top(self) -> str:
         """The month of the photos at the top of the viewport ("" without headers)."""
         model = self.model()
         if not isinstance(model, PhotoGridModel) or not model.header_rows:
             return ""
-        for y in (4, self.spacing() + self.delegate.side // 2, self.delegate.side):
-            for x in (self.spacing() + 8, self.viewport().width() // 2):
-                ix = self.indexAt(QPoint(x, y))
-                if ix.isValid():
-                    return model.section_at(ix.row())
-        return ""
+        ix = self._top_index()
+        return model.section_at(ix.row()) if ix.isValid() else ""
 
     def _show_scroll_date(self, value: int) -> None:
-        """While the scroll bar is dragged: the month there, next to the handle."""
+        """While the scroll bar is dragged: the month there, left of the handle (over the grid,
+        where the eye is, as photo apps' scrubbers do)."""
         text = self.date_at_top()
         if not text:
             return
         bar = self.verticalScrollBar()
-        span = max(1, bar.maximum() - bar.minimum())
-        y = round((bar.height() - 40) * (value - bar.minimum()) / span) + 20
-        QToolTip.showText(bar.mapToGlobal(QPoint(-8, y)), text, bar)
+        opt = QStyleOptionSlider()
+        bar.initStyleOption(opt)
+        handle = bar.style().subControlRect(QStyle.ComplexControl.CC_ScrollBar, opt,
+                                            QStyle.SubControl.SC_ScrollBarSlider, bar)
+        width = QFontMetrics(QToolTip.font()).horizontalAdvance(text) + 24
+        # showText puts the tip below-right of the point: start it a tip's width to the left.
+        at = QPoint(-width - 4, handle.center().y() - 2 * QFontMetrics(QToolTip.font()).height())
+        QToolTip.showText(bar.mapToGlobal(at), text, bar)
 
     def _activate(self, ix: QModelIndex) -> None:
         pos = self.model().photo_position(ix.row()) if ix.isValid() else -1
@@ -500,3 +581,42 @@ class PhotoGridView(QListView):
         model = self.model()
         rows = sorted(ix.row() for ix in self.selectionModel().selectedIndexes())
         return [it for it in (model.photo_at(r) for r in rows) if it is not None]
+
+
+class YearJump(QComboBox):
+    """"Go to year…" above a photo grid: its years in the grid's order; choosing one scrolls to
+    that year's first header. Hidden while the grid has fewer than two years, or when the page
+    says it is not ``wanted`` (e.g. another tab is shown)."""
+
+    def __init__(self, grid: PhotoGridView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.wanted = True
+        self.setAccessibleName("Go to year")
+        self.setToolTip("Scroll to the photos of a year")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.activated.connect(self._chosen)
+        grid.model().modelReset.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        years = self.grid.years()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem("Go to year…", None)
+        for y in years:
+            self.addItem(str(y), y)
+        self.setCurrentIndex(0)
+        self.blockSignals(False)
+        self.setVisible(self.wanted and len(years) > 1)
+
+    def set_wanted(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.setVisible(wanted and self.count() > 2)
+
+    def _chosen(self, i: int) -> None:
+        year = self.itemData(i)
+        if year is not None:
+            self.grid.jump_to_year(year)
+            self.grid.setFocus()
+        self.setCurrentIndex(0)
