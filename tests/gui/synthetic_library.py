@@ -117,9 +117,9 @@ SCRIPT = [[0], [0, 1], [0, 2], [1], [1, 3], [2], [2, 4], [0, 1, 2], [3], [3, 0],
           [0, 4], [2, 3], [5], [5, 0], [5, 1], [6], [6, 2], [6, 3], [7], [7, 4], [0], [1, 2],
           [3, 4], [5, 6], [0, 3], [2], [4, 0, 1], [7, 5]]
 
-# The month of each event (three photos each); the last three photos have no date of their own.
-EVENTS = ["2019-04", "2019-08", "2019-12", "2020-07", "2020-12", "2021-03", "2021-08", "2022-06",
-          "2022-12", None]
+# Photos come in bursts (a holiday, a birthday): (first photo of the event, its month). The last
+# three photos have no date of their own.
+EVENTS = [(0, "2019-04"), (7, "2019-12"), (9, "2021-12"), (15, "2022-06"), (23, "2022-12"), (27, None)]
 
 
 def build(folder: Path, library: Path, seed: int = 3) -> dict:
@@ -141,8 +141,8 @@ def build(folder: Path, library: Path, seed: int = 3) -> dict:
             img, boxes = draw_photo(rng, [LOOKS[i] for i in who])
             path = folder / f"IMG_{2041 + n:04d}.jpg"
             img.save(path, "JPEG", quality=88)
-            month = EVENTS[n // 3]  # photos come in bursts: three per family event
-            day, source = (f"{month}-{4 + 2 * (n % 3):02d}T{10 + n % 8}:15:00", "exif") if month else \
+            month = [m for first, m in EVENTS if first <= n][-1]
+            day, source = (f"{month}-{3 + n % 25:02d}T{10 + n % 8}:15:00", "exif") if month else \
                 ("2024-05-18T21:40:00", "file")  # no date in the photo: the copy's file time
             pid = conn.execute(
                 "INSERT INTO photos(path, size, mtime_ns, status, width, height, format, taken_at, "

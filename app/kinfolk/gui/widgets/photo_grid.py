@@ -19,7 +19,7 @@ the photos only, ``photo_at(row)`` and ``row_of_photo(i)`` translate, and ``phot
 carries the photo's position in ``items``.
 
 Large lists: headers make item sizes non-uniform, so Qt asks the delegate for every row's size when
-it lays the grid out (about 0.2 s for 20,000 photos on a slow machine). The view lays out in
+it lays the grid out (0.3 s at once for 20,000 photos on a busy 2-core machine). The view lays out in
 batches (``QListView.LayoutMode.Batched``) between which events run, so neither showing nor resizing
 a big grid blocks the window; sorting and grouping in ``set_items`` is a single pass (measured in
 ``docs/architecture.md``), and a person's photos are read from the library in a background task.
@@ -356,7 +356,8 @@ class PhotoDelegate(QStyledItemDelegate):
         if index.row() in getattr(model, "header_rows", ()):  # a whole row of its own
             view = self.parent()
             width = view.viewport().width() - 2 * view.spacing() - 2 if isinstance(view, QListView) else 200
-            return QSize(max(width, self.side + 16), round(self._header_font(option).pointSizeF() * 2.6))
+            # Tall, text at the bottom: a header sits nearer the photos it heads than those above.
+            return QSize(max(width, self.side + 16), round(self._header_font(option).pointSizeF() * 3.6))
         return QSize(self.side + 16, self.side + 14 + option.fontMetrics.height())
 
     @staticmethod
