@@ -27,8 +27,8 @@ a big grid blocks the window; sorting and grouping in ``set_items`` is a single 
 
 from __future__ import annotations
 
-import logging
 import bisect
+import logging
 import os
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -114,12 +114,6 @@ class PhotoItem:
         return self.taken_at[:10] if self.dated else Path(self.path).name
 
     @property
-    def section(self) -> str:
-        """The month header the photo is listed under: "2019-03" (shown "March 2019"), or
-        ``UNDATED``."""
-        return self.taken_at[:7] if self.dated else UNDATED  # type: ignore[index]
-
-    @property
     def tooltip(self) -> str:
         lines = [self.path]
         if self.dated:
@@ -186,7 +180,8 @@ class Header:
 
 def grid_rows(items: Sequence[PhotoItem], headers: bool) -> list[int | Header]:
     """The model's rows: each photo's position in ``items``, preceded by a ``Header`` wherever the
-    month (``PhotoItem.section``, inlined: one pass on the GUI thread) changes, if ``headers``."""
+    section changes, if ``headers``. A dated photo's section is its month ("2019-03", shown "March
+    2019"); the undated and file-time guesses are under ``UNDATED``. One pass (GUI thread)."""
     if not headers:
         return list(range(len(items)))
     rows: list[int | Header] = []
