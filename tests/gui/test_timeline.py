@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QToolTip
 
 from kinfolk.core.people import edits
 from kinfolk.gui.widgets.photo_grid import (UNDATED, CountRole, PhotoGridModel, PhotoGridView, PhotoItem,
@@ -194,6 +194,10 @@ def test_large_grid_lays_out_in_batches_and_the_scroll_bar_knows_the_month(qtbot
     view.scrollTo(model.photo_index(pos), QAbstractItemView.ScrollHint.PositionAtTop)
     qtbot.wait(20)
     assert view.date_at_top() == section_label(model.items[pos].taken_at[:7])
+    bar = view.verticalScrollBar()
+    bar.sliderMoved.emit(bar.value())  # what dragging the handle does
+    assert QToolTip.isVisible() and QToolTip.text() == view.date_at_top()
+    QToolTip.hideText()
     # "Go to year…": 1987's first header at the top.
     jump = YearJump(view)
     assert view.years() == sorted({int(it.taken_at[:4]) for it in items if it.dated}, reverse=True)
