@@ -108,6 +108,15 @@ def test_person_and_search_grids_show_month_headers_newest_first_undated_last(qt
     assert m.data(m.index(0), Qt.ItemDataRole.AccessibleTextRole) == f"{first}, {count}"
     # Headers are not photos: not selectable, and Enter on the grid opens photos only.
     assert not page.photos_model.flags(page.photos_model.index(0))
+    # The keyboard walks photos, never headers: End, Home, and Down into the next month.
+    grid, items = page.photos, m.items
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_End)
+    assert grid.current_item() is items[-1]
+    qtbot.keyClick(grid, Qt.Key.Key_Home)
+    assert grid.current_item() is items[0]
+    qtbot.keyClick(grid, Qt.Key.Key_Down)  # January 2021 → the row of December 2020
+    assert grid.current_item() is items[1]
     # "Go to year…" lists the years (newest first) on the Photos tab only.
     jump = page.year_jump
     assert [jump.itemText(i) for i in range(1, jump.count())] == ["2021", "2020", "2019"]

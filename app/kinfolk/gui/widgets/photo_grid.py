@@ -563,6 +563,21 @@ class PhotoGridView(QListView):
         if pos >= 0:
             self.photo_activated.emit(pos)
 
+    def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
+        """Keyboard moves land on photos: Home (and Page Up/Down) that would reach a header go to
+        the first photo under it (headers can be neither current nor selected)."""
+        ix = super().moveCursor(action, modifiers)
+        model = self.model()
+        if not ix.isValid() or not isinstance(model, PhotoGridModel) or model.photo_at(ix.row()):
+            return ix
+        for step in (1, -1):
+            row = ix.row()
+            while 0 <= row < model.rowCount() and model.photo_at(row) is None:
+                row += step
+            if 0 <= row < model.rowCount():
+                return model.index(row)
+        return ix
+
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self._activate(self.currentIndex())
