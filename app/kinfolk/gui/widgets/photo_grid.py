@@ -19,10 +19,11 @@ the photos only, ``photo_at(row)`` and ``row_of_photo(i)`` translate, and ``phot
 carries the photo's position in ``items``.
 
 Large lists: headers make item sizes non-uniform, so Qt asks the delegate for every row's size when
-it lays the grid out (0.3 s at once for 20,000 photos on a busy 2-core machine). The view lays out in
+it lays the grid out (0.4 s at once for 20,000 photos on a busy 2-core machine). The view lays out in
 batches (``QListView.LayoutMode.Batched``) between which events run, so neither showing nor resizing
-a big grid blocks the window; sorting and grouping in ``set_items`` is a single pass (measured in
-``docs/architecture.md``), and a person's photos are read from the library in a background task.
+a big grid blocks the window; grouping in ``set_items`` is a single pass, and a person's photos are
+read, dated and sorted in a background task (figures: ``docs/architecture.md``,
+``tests/bench/bench_photo_grid.py``).
 """
 
 from __future__ import annotations
