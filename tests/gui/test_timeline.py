@@ -213,10 +213,11 @@ def test_large_grid_lays_out_in_batches_and_the_scroll_bar_knows_the_month(qtbot
     jump.activated.emit(jump.findData(1987))
     qtbot.waitUntil(lambda: view.date_at_top().endswith("1987"), timeout=5000)
     assert view.date_at_top() == next(h for h in headers if h.endswith("1987"))
-    # Larger photos: the photo at the top stays at the top.
-    top = view._top_photo()
+    # Larger photos: the row at the top (here 1987's first header) stays at the top.
+    top = view.top_row()
+    assert model.photo_at(top) is None
     view.zoom(1)
-    qtbot.waitUntil(lambda: view._top_photo() == top, timeout=5000)
+    qtbot.waitUntil(lambda: view.top_row() == top, timeout=5000)
     view.close()
     runner.shutdown()
 

@@ -441,20 +441,20 @@ class PhotoGridView(QListView):
         return self.set_side(SIDES[max(0, min(len(SIDES) - 1, i + steps))])
 
     def set_side(self, side: int) -> int:
-        """Thumbnails of the size in ``SIDES`` nearest to ``side``; returns it. The photo at the
-        top stays at the top."""
+        """Thumbnails of the size in ``SIDES`` nearest to ``side``; returns it. The row at the top
+        (a photo or a month's header) stays at the top."""
         side = min(SIDES, key=lambda s: abs(s - side))
         if side == self.delegate.side and self.iconSize().width() == side:
             return side
-        anchor = self._top_photo()
+        top = self.top_row()
         self.delegate.side = side
         self.setIconSize(QSize(side, side))
         self.verticalScrollBar().setSingleStep(side // 3)
         if isinstance(self.model(), PhotoGridModel):
             self.model().set_side(side)
         self.scheduleDelayedItemsLayout()
-        if anchor is not None:
-            self.reveal(anchor.id, QAbstractItemView.ScrollHint.PositionAtTop)
+        if top >= 0:  # the rows are the same at any size
+            self.reveal(-1, QAbstractItemView.ScrollHint.PositionAtTop, row=top)
         return side
 
     def set_order(self, order: str) -> None:
@@ -528,12 +528,9 @@ class PhotoGridView(QListView):
                     return ix
         return QModelIndex()
 
-    def _top_photo(self) -> PhotoItem | None:
-        model = self.model()
-        ix = self._top_index()
-        if not ix.isValid() or not isinstance(model, PhotoGridModel):
-            return None
-        return model.photo_at(ix.row()) or model.photo_at(ix.row() + 1)  # a header: its first photo
+    def top_row(self) -> int:
+        """The model row at the top of the viewport (-1 if none)."""
+        return self._top_index().row()
 
     def date_at_top(self) -> str:
         """The month of the photos at the top of the viewport ("" without headers)."""
