@@ -117,6 +117,10 @@ SCRIPT = [[0], [0, 1], [0, 2], [1], [1, 3], [2], [2, 4], [0, 1, 2], [3], [3, 0],
           [0, 4], [2, 3], [5], [5, 0], [5, 1], [6], [6, 2], [6, 3], [7], [7, 4], [0], [1, 2],
           [3, 4], [5, 6], [0, 3], [2], [4, 0, 1], [7, 5]]
 
+# Photos come in bursts (a holiday, a birthday): (first photo of the event, its month). The last
+# three photos have no date of their own.
+EVENTS = [(0, "2019-04"), (7, "2019-12"), (9, "2021-12"), (15, "2022-06"), (23, "2022-12"), (27, None)]
+
 
 def build(folder: Path, library: Path, seed: int = 3) -> dict:
     """Draw the photos into ``folder`` and write ``library``. Returns names → person ids."""
@@ -137,12 +141,14 @@ def build(folder: Path, library: Path, seed: int = 3) -> dict:
             img, boxes = draw_photo(rng, [LOOKS[i] for i in who])
             path = folder / f"IMG_{2041 + n:04d}.jpg"
             img.save(path, "JPEG", quality=88)
-            day = f"20{19 + n // 10}-{1 + (n * 5) % 12:02d}-{1 + (n * 7) % 27:02d}T{10 + n % 8}:15:00"
+            month = [m for first, m in EVENTS if first <= n][-1]
+            day, source = (f"{month}-{3 + n % 25:02d}T{10 + n % 8}:15:00", "exif") if month else \
+                ("2024-05-18T21:40:00", "file")  # no date in the photo: the copy's file time
             pid = conn.execute(
                 "INSERT INTO photos(path, size, mtime_ns, status, width, height, format, taken_at, "
-                "taken_at_source, scan_model) VALUES (?, ?, ?, 'ok', ?, ?, 'JPEG', ?, 'exif', ?)",
+                "taken_at_source, scan_model) VALUES (?, ?, ?, 'ok', ?, ?, 'JPEG', ?, ?, ?)",
                 (str(path), path.stat().st_size, path.stat().st_mtime_ns, img.width, img.height,
-                 day, MODEL)).lastrowid
+                 day, source, MODEL)).lastrowid
             rgb = np.asarray(img)
             for i, box in zip(who, boxes):
                 e = centers[i] + 0.6 * rng.standard_normal(512)

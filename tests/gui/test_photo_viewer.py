@@ -34,6 +34,7 @@ def test_person_page_photos_by_date_open_the_viewer(qtbot, win):
     pv.open_person(anna.id)
     page = pv.person_page
     assert page.tabs.currentIndex() == 0 and page.tabs.tabText(0) == f"Photos ({anna.photos})"
+    qtbot.waitUntil(lambda: not page.photos_loading, timeout=10000)  # read in the background
     items = page.photos_model.items
     assert len(items) == anna.photos
     dated = [it.taken_at for it in items if it.dated]

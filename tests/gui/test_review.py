@@ -287,10 +287,10 @@ def test_pull_a_face_out_not_a_face_and_review_single_faces_by_keyboard(qtbot, w
     assert conn.execute("SELECT COUNT(*) FROM not_faces").fetchone()[0] == 0
 
 
-def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_path, faces_dir, labels,
-                                                                  models_dir, pick_photos_fn):
+def test_dates_month_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_path, faces_dir,
+                                                                   labels, models_dir, pick_photos_fn):
     """Issue 14.6: a date in the file name is a date; a file time is only a guess (the photo goes
-    under "Date unknown", the viewer says so); a person's photos are newest first under year
+    under "Date unknown", the viewer says so); a person's photos are newest first under month
     headers."""
     import shutil
 
@@ -301,7 +301,7 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
     from kinfolk.core.scan.scanner import ScanOptions, Scanner
     from kinfolk.db.connection import connect
     from kinfolk.gui.main_window import MainWindow
-    from kinfolk.gui.widgets.photo_grid import UNDATED
+    from kinfolk.gui.widgets.photo_grid import UNDATED, section_label
     from kinfolk.gui.session import Session
 
     src = pick_photos_fn(labels, per_identity=4, identities=1)
@@ -329,6 +329,7 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
     anna = session.people.snapshot.people[0]
     w.people_view.open_person(anna.id)
     page = w.people_view.person_page
+    qtbot.waitUntil(lambda: not page.photos_loading, timeout=10000)
     items = page.photos_model.items
     by_name = {it.path.rsplit("/", 1)[1]: it for it in items}
     assert by_name["IMG_20190712_143005.jpg"].taken_at == "2019-07-12T14:30:05" \
@@ -340,10 +341,10 @@ def test_dates_year_headers_newest_first_and_file_dates_as_guesses(qtbot, tmp_pa
         assert items[-1] is copied and page.photos_model.headers[-1] == UNDATED
     dated = [it.taken_at for it in items if it.dated]
     assert dated == sorted(dated, reverse=True)
-    years = [h for h in page.photos_model.headers if h != UNDATED]
-    assert years == sorted(set(d[:4] for d in dated), reverse=True)
-    # A header is a row of its own, not a photo: the grid's first row is the newest year's header.
-    assert page.photos_model.data(page.photos_model.index(0)) == years[0]
+    months = [h for h in page.photos_model.headers if h != UNDATED]
+    assert months == [section_label(m) for m in sorted(set(d[:7] for d in dated), reverse=True)]
+    # A header is a row of its own, not a photo: the grid's first row is the newest month's header.
+    assert page.photos_model.data(page.photos_model.index(0)) == months[0]
     assert page.photos_model.photo_at(0) is None and page.photos_model.photo_at(1) is items[0]
     # The viewer on the undated photo says its date is a guess.
     if str(folder / "copied.jpg") not in exif:
@@ -635,6 +636,7 @@ def test_photo_thumbnails_can_be_made_larger_and_smaller(qtbot, win):
     pv.open_person(anna.id)
     page = pv.person_page
     grid, model = page.photos, page.photos_model
+    qtbot.waitUntil(lambda: not page.photos_loading, timeout=10000)
     first = model.items[0]
     before = grid.visualRect(model.photo_index(0)).width()
     w.zoom_in_action.trigger()

@@ -3,6 +3,8 @@
 Views are pages of a ``QStackedWidget`` keyed by name ("library", "people", "groups", "suggestions",
 "search"); ``add_page`` lets later views slot in. After every finished scan the window runs
 ``Library.after_scan`` (match to named people, then group the rest) as a background task.
+How the user leaves the views (thumbnail size, photo and people sort orders, splitters) is saved
+in QSettings when it changes (``preferences.ViewChoices``) and restored at start.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
@@ -28,6 +30,7 @@ from kinfolk.gui.dialogs.model_setup import SetupInfo, describe_setup, plain_qua
 from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.views.people_view import PeopleView
 from kinfolk.gui.views.photo_viewer import PhotoViewer
+from kinfolk.gui.widgets.photo_grid import ORDERS
 from kinfolk.gui.widgets.scan_status import ScanStatus, describe_summary
 from kinfolk.gui.views.search_view import SearchView
 from kinfolk.gui.session import Session
@@ -56,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setup_info: SetupInfo | None = None
         self.organizing = False
         self._closing = False
+        self._restoring = False  # applying saved view choices: nothing to save back
         self.viewer: PhotoViewer | None = None
         self.setWindowTitle("Kinfolk")
         self.setWindowIcon(resources.app_icon())
@@ -173,12 +177,51 @@ class MainWindow(QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
+    def photo_grids(self) -> list:
+        """Every photo grid (a person's photos, search results): they share size and order."""
+        return [self.people_view.person_page.photos, self.search_view.grid]
+
     def zoom_photos(self, steps: int) -> int:
         """Larger or smaller photo thumbnails, in every photo grid (a person's photos, search)."""
         side = 0
-        for grid in (self.people_view.person_page.photos, self.search_view.grid):
+        for grid in self.photo_grids():
             side = grid.zoom(steps)
+        self.save_view_choices()
         return side
+
+    def sort_photos(self, order: str) -> None:
+        """Every photo grid newest first, oldest first (both under month headers) or by file name."""
+        if order not in ORDERS:
+            return
+        for grid in self.photo_grids():
+            grid.set_order(order)
+        self.photo_order_actions[order].setChecked(True)
+        self.save_view_choices()
+
+    def view_choices(self) -> prefs.ViewChoices:
+        pv = self.people_view
+        return prefs.ViewChoices(photo_size=pv.person_page.photos.delegate.side,
+                                 photo_order=pv.person_page.photos_model.order,
+                                 people_sort=pv.sort.currentText(),
+                                 people_show_hidden=pv.show_hidden.isChecked())
+
+    def save_view_choices(self) -> None:
+        if not self._restoring:
+            prefs.save_view(self.view_choices(), self.settings)
+
+    def apply_view_choices(self, v: prefs.ViewChoices) -> None:
+        """Show the views as ``v`` says (values the views do not know are ignored)."""
+        self._restoring = True
+        try:
+            for grid in self.photo_grids():
+                grid.set_side(v.photo_size)
+            self.sort_photos(v.photo_order)
+            pv = self.people_view
+            if pv.sort.findText(v.people_sort) >= 0:
+                pv.sort.setCurrentText(v.people_sort)
+            pv.show_hidden.setChecked(v.people_show_hidden)
+        finally:
+            self._restoring = False
 
     def review_single_faces(self) -> PhotoViewer | None:
         """The viewer on every face that is in no group, one by one: type a name and Enter (next
@@ -277,6 +320,18 @@ class MainWindow(QMainWindow):
                                             QKeySequence.StandardKey.ZoomOut)
         m.addAction(self.zoom_in_action)
         m.addAction(self.zoom_out_action)
+        sort_menu = m.addMenu("Sort &Photos")
+        group = QActionGroup(self)
+        self.photo_order_actions: dict[str, QAction] = {}
+        for order, label in ORDERS.items():
+            a = self._action(label, lambda checked=False, o=order: self.sort_photos(o),
+                             tip="Newest or oldest first under a heading per month" if order != "name"
+                             else "By file name, without dates")
+            a.setCheckable(True)
+            a.setChecked(order == "newest")
+            group.addAction(a)
+            sort_menu.addAction(a)
+            self.photo_order_actions[order] = a
         m.addSeparator()
         self.view_actions = {}
         for key, label, icon, shortcut in PAGES:
@@ -498,6 +553,13 @@ class MainWindow(QMainWindow):
         split = s.value(prefs.K_SPLITTER)
         if isinstance(split, (QByteArray, bytes)):
             self.splitter.restoreState(split)
+        split = s.value(prefs.K_GROUPS_SPLITTER)
+        if isinstance(split, (QByteArray, bytes)):
+            self.groups_view.split.restoreState(split)
+        self.apply_view_choices(prefs.load_view(s))
+        pv = self.people_view
+        pv.sort.currentIndexChanged.connect(lambda i: self.save_view_choices())
+        pv.show_hidden.toggled.connect(lambda on: self.save_view_choices())
         view = s.value(prefs.K_VIEW, "library")
         self.show_page(view if view in self.pages else "library")
 
@@ -507,6 +569,8 @@ class MainWindow(QMainWindow):
         s.setValue(prefs.K_STATE, self.saveState())
         s.setValue(prefs.K_SPLITTER, self.splitter.saveState())
         s.setValue(prefs.K_VIEW, self.current_page())
+        s.setValue(prefs.K_GROUPS_SPLITTER, self.groups_view.split.saveState())
+        prefs.save_view(self.view_choices(), s)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -106,7 +106,7 @@ class GroupsView(QWidget):
         slay.addWidget(self.people_strip)
         play.addWidget(self.strip_box)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)  # its state is remembered
         self.model = CardModel(session.thumbnails(112), self)
         self.cards = CardView(112)
         self.cards.setAccessibleName("Unnamed groups")

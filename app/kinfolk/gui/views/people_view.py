@@ -1,8 +1,9 @@
 """People: a card per named person (cover face, name, photo count); a page per person.
 
 Cards: open (double-click or Enter), rename, merge into another person (also by dragging one card
-onto another), hide/show. The person page shows their photos oldest first (thumbnails decoded lazily
-from the files; double-click opens the viewer) and all their faces; selected faces can be rejected
+onto another), hide/show. The person page shows their photos newest first under month headers
+(read in a background task, thumbnails decoded lazily from the files; double-click opens the
+viewer) and all their faces; selected faces can be rejected
 ("Not <name>": never suggested for them again), moved to someone else, or used as the cover. "Forget <name>…" erases the person's faces and name from
 the library after a confirmation that says exactly what will be deleted (not undoable, by design).
 """
@@ -24,7 +25,8 @@ from kinfolk.db import repo
 from kinfolk.gui.widgets.cards import Card, CardModel, CardView
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
 from kinfolk.gui.views.people_data import PeopleSnapshot
-from kinfolk.gui.widgets.photo_grid import PhotoGridModel, PhotoGridView, PhotoThumbnailStore, photo_items
+from kinfolk.gui.widgets.photo_grid import (PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore,
+                                           YearJump, photo_items, sort_photos)
 from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import EmptyState, ask_name, fmt_count, heading
 
@@ -154,6 +156,9 @@ class PersonPage(QWidget):
         self.session = session
         self.view = view
         self.person: PersonSummary | None = None
+        self.photos_loading = False  # the person's photos are being read (background task)
+        self._photos_request = 0  # only the latest request's answer is shown
+        self._photos_of: int | None = None  # whose photos the grid shows
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -200,6 +205,9 @@ class PersonPage(QWidget):
         self.photos.setModel(self.photos_model)
         self.photos.photo_activated.connect(self.open_photo)
         self.tabs.addTab(self.photos, "Photos")
+        self.year_jump = YearJump(self.photos)
+        self.tabs.setCornerWidget(self.year_jump, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(lambda i: self.year_jump.set_wanted(i == 0))
 
         faces_tab = QWidget()
         flay = QVBoxLayout(faces_tab)
@@ -250,13 +258,47 @@ class PersonPage(QWidget):
         self.forget_button.setText("Forget…")
         self.forget_button.setToolTip(f"Erase {p.name}'s name and face data from the library")
         conn = self.session.conn
+        if self._photos_of != p.id:  # another person: never their photos under this name
+            self.photos_model.set_items([])
+            self._photos_of = None
         self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
-        photos = photo_items(conn, repo.photos_of_person(conn, p.id))  # newest first, by year
-        if self.photos_model.items != photos:
-            self.photos_model.set_items(photos)
-        self.tabs.setTabText(0, f"Photos ({len(photos):,})")
+        self.load_photos(p.id)
+        self.tabs.setTabText(0, f"Photos ({p.photos:,})")
         self.tabs.setTabText(1, f"Faces ({len(self.faces_model.face_ids):,})")
         self._update_buttons()
+
+    def load_photos(self, person_id: int) -> None:
+        """Read the person's photos with their dates and sort them, in the background (tens of
+        thousands of photos take a noticeable time); the grid keeps what it shows until then."""
+        self._photos_request += 1
+        request, order = self._photos_request, self.photos_model.order
+        self.photos_loading = True
+        session = self.session
+
+        def work(ctx) -> list[PhotoItem]:
+            conn = session.connect_worker()
+            try:
+                items = photo_items(conn, repo.photos_of_person(conn, person_id))  # newest first
+            finally:
+                conn.close()
+            return items if order == "newest" else sort_photos(items, order)
+
+        def done(items: list[PhotoItem]) -> None:
+            if request != self._photos_request:
+                return  # a later request (another person, an edit) is under way
+            self.photos_loading = False
+            self._photos_of = person_id
+            self.photos_model.set_items(items, presorted=order == self.photos_model.order)
+            self.tabs.setTabText(0, f"Photos ({len(items):,})")
+
+        def failed(exc: BaseException) -> None:
+            if request == self._photos_request:
+                self.photos_loading = False
+                self.tabs.setTabText(0, "Photos (?)")
+                self.view.error(f"Could not read the photos of this person: {exc}")
+
+        self.session.runner.run(work, name="person photos", on_success=done, on_error=failed,
+                                owner=self)
 
     def edit_birth_date(self) -> bool:
         """Set or clear the birth date (an empty answer clears it)."""

@@ -31,6 +31,7 @@ from kinfolk.core.imaging.photo_dates import shown_date
 from kinfolk.db import repo
 from kinfolk.db.repo import FaceInPhoto, PhotoInfo
 from kinfolk.gui import desktop, resources
+from kinfolk.gui.preferences import K_VIEWER_GEOMETRY, K_VIEWER_SPLITTER
 from kinfolk.gui.widgets.edit_notice import EditNotice
 from kinfolk.gui.widgets.face_panel import CROP_SIZE, FacePanel
 from kinfolk.gui.widgets.face_words import Explanation, explain_face, face_label, state_text
@@ -42,8 +43,6 @@ from kinfolk.gui.widgets.common import ask_name, fmt_count, name_completer, pass
 log = logging.getLogger(__name__)
 
 ViewerItem = tuple[str, int]  # ("photo", photo id) or ("face", face id: its photo, face selected)
-K_VIEWER_GEOMETRY = "viewer/geometry"
-K_VIEWER_SPLITTER = "viewer/splitter"
 
 
 # ------------------------------------------------------------------------------ worker functions

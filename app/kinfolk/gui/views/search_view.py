@@ -4,7 +4,8 @@ taken between two dates; in one folder.
 The query runs ``core.search.find_photos`` in the background. Names complete from the people you
 named; several are separated by commas. Dates may be a year, a month or a day ("2019", "2019-07",
 "2019-07-04"): "from" is the start of that period, "to" its end. Results are a grid of photo
-thumbnails (decoded lazily from the files); double-click opens the photo viewer, "Open" the user's own
+thumbnails (decoded lazily from the files) under month headers, sorted like every photo grid
+(View → Sort Photos); double-click opens the photo viewer, "Open" the user's own
 photo app, "Show in folder" the file manager.
 """
 
@@ -28,7 +29,7 @@ from kinfolk.db.connection import connect
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.widgets.photo_grid import (PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore,
-    photo_items)
+    YearJump, photo_items, sort_photos)
 from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import EmptyState, fmt_count, heading
 from kinfolk.gui.dialogs.file_dialogs import choose_folder
@@ -111,7 +112,6 @@ class SearchView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.results: list[PhotoItem] = []
         self.searching = False
         self.searched = False  # a search ran (its results, or its error, are on the page)
         # Injected so tests drive the view without touching the desktop.
@@ -206,6 +206,8 @@ class SearchView(QWidget):
         self.grid.selectionModel().selectionChanged.connect(lambda *a: self._update_buttons())
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._context_menu)
+        self.year_jump = YearJump(self.grid)
+        status_row.insertWidget(1, self.year_jump)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.grid)
         lay.addWidget(self.stack, 1)
@@ -214,6 +216,11 @@ class SearchView(QWidget):
         self.reload_folders()
         self.show_snapshot(session.people.snapshot)
         self._update_buttons()
+
+    @property
+    def results(self) -> list[PhotoItem]:
+        """The photos found, in the order shown."""
+        return self.model.items
 
     def show_snapshot(self, snap: PeopleSnapshot) -> None:
         names = snap.names
@@ -290,7 +297,6 @@ class SearchView(QWidget):
     def _show_error(self, message: str) -> None:
         """An error replaces the results: old photos must not look like the answer."""
         self.status.setText(f"⚠ {message}")
-        self.results = []
         self.model.set_items([])
         self.empty.set_text("No search", message)
         self.stack.setCurrentWidget(self.empty)
@@ -309,23 +315,24 @@ class SearchView(QWidget):
         self.searched = True
         self.search_button.setEnabled(False)
         self.status.setText("Searching…")
-        path = self.session.path
+        path, order = self.session.path, self.model.order
 
-        def work(ctx) -> list[PhotoItem]:
+        def work(ctx) -> tuple[list[PhotoItem], str]:
             conn = connect(path)
             try:
-                return photo_items(conn, [(h.id, h.path, h.taken_at, h.people)
-                                          for h in find_photos(conn, q)])
+                items = photo_items(conn, [(h.id, h.path, h.taken_at, h.people)
+                                           for h in find_photos(conn, q)])
             finally:
                 conn.close()
+            return (items if order == "newest" else sort_photos(items, order)), order
 
         self.session.runner.run(work, name="search", on_success=self._show, on_error=self._failed)
 
-    def _show(self, hits: list[PhotoItem]) -> None:
+    def _show(self, found: tuple[list[PhotoItem], str]) -> None:
+        hits, order = found
         self.searching = False
         self.search_button.setEnabled(True)
-        self.results = hits
-        self.model.set_items(hits)
+        self.model.set_items(hits, presorted=order == self.model.order)
         self.status.setText(fmt_count(len(hits), "photo") + " found")
         self.stack.setCurrentWidget(self.grid if hits else self.empty)
         if hits:
