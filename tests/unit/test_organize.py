@@ -6,7 +6,7 @@ import pytest
 from kinfolk.core.people import calibration, edits as people
 from kinfolk.core.clustering.grouping import organize
 from kinfolk.core.people.thresholds import thresholds_for
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect, transaction
 
 MODEL = "faceplugin_mbf512"  # measured thresholds: suggest 0.35, auto 0.46
@@ -23,9 +23,9 @@ def _library(tmp_path, n_people=4, per_person=6, noise=0.25, seed=0):
             for k in range(per_person):
                 v = centres[p] + noise * rng.normal(size=128).astype(np.float32) / np.sqrt(128) * 3
                 v /= np.linalg.norm(v)
-                pid = repo.write_photo(conn, repo.PhotoRecord(
+                pid = db_photos.write_photo(conn, db_photos.PhotoRecord(
                     path=f"/l/{p}_{k}.jpg", size=1, mtime_ns=1, scan_model=MODEL,
-                    faces=[repo.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
+                    faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
                                            score=0.9, quality=0.9, embedding=v)]))
                 truth[pid] = p
     return conn, truth

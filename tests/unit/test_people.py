@@ -8,7 +8,7 @@ from kinfolk.core.people import forget, edits as people
 from kinfolk.core.people.matching import explain, list_suggestions, match_faces
 from kinfolk.core.search import PhotoQuery, find_photos
 from kinfolk.core.people.thresholds import Thresholds
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect, transaction
 
 DIM = 16
@@ -28,7 +28,7 @@ def lib(tmp_path):
     rng = np.random.default_rng(1)
 
     def face(axis, x, noise=0.1):
-        return repo.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
+        return db_photos.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
                                score=0.9, quality=0.9,
                                embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
 
@@ -38,7 +38,7 @@ def lib(tmp_path):
     }
     with transaction(conn):
         for i, (path, ids) in enumerate(layout.items()):
-            repo.write_photo(conn, repo.PhotoRecord(
+            db_photos.write_photo(conn, db_photos.PhotoRecord(
                 path=path, size=1, mtime_ns=1, scan_model="m", taken_at=f"20{19 + i // 2}-0{i + 1}-01T10:00:00",
                 faces=[face(a, 100 * k) for k, a in enumerate(ids)]))
     # A ground-truth map from face id to identity, for assertions.
@@ -249,14 +249,14 @@ def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
     # A rescan finds the same faces in the photo again: the one that is not a face stays out.
     boxes = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
                         (before["photo_id"],)).fetchall()
-    faces = [repo.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
+    faces = [db_photos.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
                              score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
              for b in boxes]
-    faces.append(repo.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
+    faces.append(db_photos.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
                                  landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
                                  embedding=np.frombuffer(before["embedding"], np.float32)))
     with transaction(lib):
-        repo.write_photo(lib, repo.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
+        db_photos.write_photo(lib, db_photos.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
                                                faces=faces))
     n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
     assert n == len(boxes)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
 
 from kinfolk.core.people import forget, edits as people
 from kinfolk.core.people.edits import PersonSummary
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.gui.widgets.cards import Card, CardModel, CardView
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
 from kinfolk.gui.views.people_data import PeopleSnapshot
@@ -251,7 +251,7 @@ class PersonPage(QWidget):
         self.forget_button.setToolTip(f"Erase {p.name}'s name and face data from the library")
         conn = self.session.conn
         self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
-        photos = photo_items(conn, repo.photos_of_person(conn, p.id))  # newest first, by year
+        photos = photo_items(conn, db_photos.photos_of_person(conn, p.id))  # newest first, by year
         if self.photos_model.items != photos:
             self.photos_model.set_items(photos)
         self.tabs.setTabText(0, f"Photos ({len(photos):,})")

@@ -28,8 +28,11 @@ from kinfolk.core.imaging import imageio
 from kinfolk.core.people import matching, edits as people
 from kinfolk.core.filenames import readable
 from kinfolk.core.imaging.photo_dates import shown_date
-from kinfolk.db import repo
-from kinfolk.db.repo import FaceInPhoto, PhotoInfo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import people as db_people
+from kinfolk.db import photos as db_photos
+from kinfolk.db.faces import FaceInPhoto
+from kinfolk.db.photos import PhotoInfo
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.widgets.edit_notice import EditNotice
 from kinfolk.gui.widgets.face_panel import CROP_SIZE, FacePanel
@@ -208,8 +211,8 @@ class PhotoViewer(QDialog):
         kind, key = self.items[index]
         conn = self.session.conn
         face_id = key if kind == "face" else None
-        photo_id = repo.photo_of_face(conn, key) if kind == "face" else key
-        info = repo.photo_info(conn, photo_id) if photo_id is not None else None
+        photo_id = db_faces.photo_of_face(conn, key) if kind == "face" else key
+        info = db_photos.photo_info(conn, photo_id) if photo_id is not None else None
         self.prev_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.items) - 1)
         self.photo = info
@@ -222,7 +225,7 @@ class PhotoViewer(QDialog):
             self.panel.show_nothing("")
             self._select(None)
             return
-        self.faces = repo.faces_in_photo(conn, info.id)
+        self.faces = db_faces.faces_in_photo(conn, info.id)
         full = (info.width, info.height) if info.width and info.height else None
         self.canvas.set_photo(full, self.faces)
         position = f" — {index + 1} of {len(self.items)}" if len(self.items) > 1 else ""
@@ -293,9 +296,8 @@ class PhotoViewer(QDialog):
         named = sorted({f.person for f in self.faces if f.person}, key=str.casefold)
         if named:
             parts.append(", ".join(named))
-        row = self.session.conn.execute("SELECT taken_at_source FROM photos WHERE id = ?",
-                                        (info.id,)).fetchone()
-        taken, guess = shown_date(info.taken_at, row[0] if row else None, info.path)
+        source = db_photos.taken_at_sources(self.session.conn, [info.id]).get(info.id)
+        taken, guess = shown_date(info.taken_at, source, info.path)
         if taken and not guess:
             parts.append("taken " + taken.replace("T", " ")[:16])
         elif taken:
@@ -357,7 +359,7 @@ class PhotoViewer(QDialog):
         """Re-read the faces of the photo shown (after an edit, an undo, or a re-match)."""
         if self.photo is None or not self.isVisible() or self.session.conn is None:
             return
-        self.faces = repo.faces_in_photo(self.session.conn, self.photo.id)
+        self.faces = db_faces.faces_in_photo(self.session.conn, self.photo.id)
         self.canvas.set_faces(self.faces)
         self._update_status()
         self._select(self.selected if any(f.id == self.selected for f in self.faces) else None,
@@ -570,7 +572,7 @@ class PhotoViewer(QDialog):
         sizes = {c.id: c.faces for c in snap.clusters}
         if info is not None and info.cluster is not None and info.cluster not in sizes:
             sizes[info.cluster] = len(people.face_ids_of_cluster(conn, info.cluster))
-        ex = explain_face(info, names, sizes, repo.rejected_names(conn, f.id))
+        ex = explain_face(info, names, sizes, db_people.rejected_names(conn, f.id))
         self.explanation = ex
         p = self.panel
         p.why_text.setText(ex.text)
