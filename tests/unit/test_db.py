@@ -143,3 +143,33 @@ def test_transactions_nest_as_savepoints(tmp_path):
             db_settings.set_setting(conn, "d", "4")
         raise ValueError("outer fails after the inner block ended")
     assert db_settings.get_setting(other, "d") is None
+
+
+def test_sql_lives_in_db():
+    """Issue 8: every SQL statement is a named function of ``kinfolk.db``; core, the CLI and the
+    GUI call those and never execute SQL themselves."""
+    import re
+    from pathlib import Path
+
+    import kinfolk
+
+    root = Path(kinfolk.__file__).parent
+    sql = re.compile(r"\.execute(many|script)?\(|\bfetch(one|all)\(|\"(SELECT|INSERT|UPDATE|DELETE) ")
+    outside = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+               if p.relative_to(root).parts[0] != "db"
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if sql.search(line)]
+    assert outside == []
+
+
+def test_whole_rows_kept_for_undo_have_every_column(tmp_path):
+    """Undo stores whole face and person rows again; a column added by a migration must be added to
+    ``StoredFace`` / ``PersonRow`` too, or undo would drop its value."""
+    from dataclasses import fields
+
+    from kinfolk.db.faces import StoredFace
+    from kinfolk.db.people import PersonRow
+
+    conn = connect(tmp_path / "lib.sqlite")
+    for table, row in (("faces", StoredFace), ("persons", PersonRow)):
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        assert sorted(columns) == sorted(f.name for f in fields(row)), table
