@@ -74,8 +74,8 @@ def build_grid_library(path: Path, n_faces: int, per_photo: int = 4) -> None:
             for p in range(start, min(n_photos, start + 2000)):
                 rec = db_photos.PhotoRecord(path=f"/bench/{p:07d}.jpg", size=1, mtime_ns=1, scan_model="b")
                 rec.faces = [db_photos.FaceRecord(box=[k * 50, 0, k * 50 + 40, 40], landmarks=lm,
-                                             score=0.9, quality=0.5, embedding=emb,
-                                             thumbnail=blobs[(p * per_photo + k) % 64])
+                                                  score=0.9, quality=0.5, embedding=emb,
+                                                  thumbnail=blobs[(p * per_photo + k) % 64])
                              for k in range(per_photo)]
                 db_photos.write_photo(conn, rec)
     conn.close()

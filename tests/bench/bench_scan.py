@@ -194,7 +194,7 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
         dets = backend.detect(photo.rgb)
         t["detect"] += clock() - c
         rec = db_photos.PhotoRecord(path=str(p), size=p.stat().st_size, mtime_ns=p.stat().st_mtime_ns,
-                               scan_model=backend.model_id, hash=h)
+                                    scan_model=backend.model_id, hash=h)
         rec.width, rec.height = photo.full_size
         chips = []
         for det in dets:
@@ -210,9 +210,9 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
             t["thumbnail"] += clock() - c
             full = det.scaled(photo.scale)
             rec.faces.append(db_photos.FaceRecord(box=[float(v) for v in full.box],
-                                             landmarks=full.landmarks.astype(np.float32),
-                                             score=float(det.score), quality=q,
-                                             embedding=np.zeros(0, np.float32), thumbnail=thumb))
+                                                  landmarks=full.landmarks.astype(np.float32),
+                                                  score=float(det.score), quality=q,
+                                                  embedding=np.zeros(0, np.float32), thumbnail=thumb))
             chips.append(chip)
         if chips:
             c = clock()

@@ -35,7 +35,7 @@ def _library(path, n_people=4, per_person=6, noise=0.25, seed=0):
                 db_photos.write_photo(conn, db_photos.PhotoRecord(
                     path=f"/l/{p}_{k}.jpg", size=1, mtime_ns=1, scan_model=MODEL,
                     faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
-                                           score=0.9, quality=0.9, embedding=v)]))
+                                                score=0.9, quality=0.9, embedding=v)]))
     return conn
 
 

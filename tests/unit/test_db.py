@@ -16,7 +16,7 @@ from kinfolk.db.connection import (LATEST, LibraryFullError, LibraryReadOnlyErro
 def _face(x=10.0, dim=8, seed=0):
     v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
     return db_photos.FaceRecord(box=[x, 10, x + 50, 60], landmarks=np.zeros((5, 2), np.float32), score=0.9,
-                           quality=0.8, embedding=v / np.linalg.norm(v), thumbnail=b"jpeg")
+                                quality=0.8, embedding=v / np.linalg.norm(v), thumbnail=b"jpeg")
 
 
 def test_new_library_has_latest_schema_and_pragmas(tmp_path):
@@ -46,7 +46,7 @@ def test_write_photo_replaces_faces_and_keeps_names(tmp_path):
     conn.execute("UPDATE faces SET person_id = 1, state = 'confirmed' WHERE x1 = 10")
     # Re-scan (content changed): the face on the same box keeps its person; the other is new.
     rec2 = db_photos.PhotoRecord(path="/p/a.jpg", size=2, mtime_ns=2, scan_model="m",
-                            faces=[_face(12), _face(400)])
+                                 faces=[_face(12), _face(400)])
     with transaction(conn):
         assert db_photos.write_photo(conn, rec2) == pid
     rows = conn.execute("SELECT x1, person_id, state FROM faces ORDER BY x1").fetchall()
@@ -60,7 +60,7 @@ def test_forgotten_boxes_are_not_recreated(tmp_path):
         pid = db_photos.write_photo(conn, db_photos.PhotoRecord(path="/p/a.jpg", size=1, mtime_ns=1, scan_model="m"))
         conn.execute("INSERT INTO forgotten_faces(photo_id, x1, y1, x2, y2) VALUES (?, 10, 10, 60, 60)", (pid,))
         db_photos.write_photo(conn, db_photos.PhotoRecord(path="/p/a.jpg", size=2, mtime_ns=2, scan_model="m",
-                                                faces=[_face(11), _face(300)]))
+                                                          faces=[_face(11), _face(300)]))
     assert [r[0] for r in conn.execute("SELECT x1 FROM faces")] == [300.0]
 
 
@@ -101,7 +101,7 @@ def test_remove_folder_removes_its_photos_only(tmp_path):
         db_folders.add_folder(conn, "/ab")
         for p in ("/a/1.jpg", "/a/sub/2.jpg", "/ab/3.jpg"):
             db_photos.write_photo(conn, db_photos.PhotoRecord(path=p, size=1, mtime_ns=1, scan_model="m",
-                                                    faces=[_face()]))
+                                                              faces=[_face()]))
     assert db_folders.remove_folder(conn, "/a") == 2
     assert [r["path"] for r in db_photos.photos(conn)] == ["/ab/3.jpg"]
     assert conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 1
@@ -112,7 +112,7 @@ def test_full_disk_is_reported_and_leaves_the_library_intact(tmp_path):
     conn = connect(tmp_path / "lib.sqlite")
     with transaction(conn):
         db_photos.write_photo(conn, db_photos.PhotoRecord(path="/p/first.jpg", size=1, mtime_ns=1, scan_model="m",
-                                                faces=[_face()]))
+                                                          faces=[_face()]))
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + 2}")
     big = _face()
@@ -120,7 +120,7 @@ def test_full_disk_is_reported_and_leaves_the_library_intact(tmp_path):
     with pytest.raises(LibraryFullError, match="full"):
         with transaction(conn):
             db_photos.write_photo(conn, db_photos.PhotoRecord(path="/p/big.jpg", size=1, mtime_ns=1,
-                                                    scan_model="m", faces=[big]))
+                                                              scan_model="m", faces=[big]))
     assert [r["path"] for r in db_photos.photos(conn)] == ["/p/first.jpg"]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

@@ -31,8 +31,8 @@ def _fill(conn, n=400, dim=128, seed=0):
             db_photos.write_photo(conn, db_photos.PhotoRecord(
                 path=f"/p/{i:05d}.jpg", size=1, mtime_ns=1, scan_model="m",
                 faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
-                                       score=0.9, quality=0.9, embedding=v / np.linalg.norm(v),
-                                       thumbnail=b"t" * 300)]))
+                                            score=0.9, quality=0.9, embedding=v / np.linalg.norm(v),
+                                            thumbnail=b"t" * 300)]))
 
 
 def _digest(path) -> str:

@@ -38,9 +38,9 @@ def test_migration_keeps_forget_records_and_ties_them_to_content(tmp_path):
     # A new copy with the same content gets no face on the forgotten box.
     rec = db_photos.PhotoRecord(path="/q/copy.jpg", size=1, mtime_ns=2, hash="h1", scan_model="m")
     rec.faces = [db_photos.FaceRecord([0, 0, 10, 10], np.zeros((5, 2), np.float32), 0.9, 0.9,
-                                 np.ones(4, np.float32)),
+                                      np.ones(4, np.float32)),
                  db_photos.FaceRecord([50, 50, 60, 60], np.zeros((5, 2), np.float32), 0.9, 0.9,
-                                 np.ones(4, np.float32))]
+                                      np.ones(4, np.float32))]
     with transaction(conn):
         db_photos.write_photo(conn, rec)
     assert rows("SELECT x1 FROM faces") == [(50.0,)]

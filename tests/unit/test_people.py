@@ -29,8 +29,8 @@ def lib(tmp_path):
 
     def face(axis, x, noise=0.1):
         return db_photos.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
-                               score=0.9, quality=0.9,
-                               embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
+                                    score=0.9, quality=0.9,
+                                    embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
 
     layout = {  # photo -> identities in it
         "/lib/2019/1.jpg": [0], "/lib/2019/2.jpg": [0, 1], "/lib/2020/3.jpg": [1],
@@ -250,13 +250,13 @@ def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
     boxes = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
                         (before["photo_id"],)).fetchall()
     faces = [db_photos.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
-                             score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
+                                  score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
              for b in boxes]
     faces.append(db_photos.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
-                                 landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
-                                 embedding=np.frombuffer(before["embedding"], np.float32)))
+                                      landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
+                                      embedding=np.frombuffer(before["embedding"], np.float32)))
     with transaction(lib):
         db_photos.write_photo(lib, db_photos.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
-                                               faces=faces))
+                                                         faces=faces))
     n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
     assert n == len(boxes)

@@ -463,7 +463,7 @@ class Scanner:
         self.control.check()
         backend, opts = self.backend, self.options
         rec = db_photos.PhotoRecord(path=item.path, size=item.size, mtime_ns=item.mtime_ns,
-                               scan_model=backend.model_id)
+                                    scan_model=backend.model_id)
         if item.problem is not None:
             return _Result(record=self._error(rec, *item.problem))
         try:
