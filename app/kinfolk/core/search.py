@@ -37,6 +37,7 @@ def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
     their faces still count for the people views. Photos of an offline folder are included."""
     want = [resolve_person(conn, p) for p in q.people]
     avoid = [resolve_person(conn, p) for p in q.exclude]
-    found = db_photos.search(conn, want, q.any_of, avoid, q.only, q.date_from, q.date_to,
-                             os.path.abspath(q.folder) if q.folder else None)
+    found = db_photos.search(conn, with_people=want, any_of=q.any_of, without=avoid, only=q.only,
+                             date_from=q.date_from, date_to=q.date_to,
+                             folder=os.path.abspath(q.folder) if q.folder else None)
     return [PhotoHit(r.id, r.path, r.taken_at, r.people) for r in found]

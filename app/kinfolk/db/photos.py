@@ -388,7 +388,7 @@ class FoundPhoto(NamedTuple):
     people: list[str]
 
 
-def search(conn: sqlite3.Connection, with_people: Sequence[int] = (), any_of: bool = False,
+def search(conn: sqlite3.Connection, *, with_people: Sequence[int] = (), any_of: bool = False,
            without: Sequence[int] = (), only: bool = False, date_from: str | None = None,
            date_to: str | None = None, folder: str | None = None) -> list[FoundPhoto]:
     """Photos read without error and not missing, newest first: with all (``any_of``: at least one)
