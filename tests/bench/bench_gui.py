@@ -60,8 +60,8 @@ def jpeg_blobs(n: int = 64, side: int = 160, quality: int = 85) -> list[bytes]:
 
 
 def build_grid_library(path: Path, n_faces: int, per_photo: int = 4) -> None:
-    """N faces through ``repo.write_photo`` (what the scanner does), real JPEG crops."""
-    from kinfolk.db import repo
+    """N faces through ``db.photos.write_photo`` (what the scanner does), real JPEG crops."""
+    from kinfolk.db import photos as db_photos
     from kinfolk.db.connection import connect, transaction
 
     blobs = jpeg_blobs()
@@ -72,12 +72,12 @@ def build_grid_library(path: Path, n_faces: int, per_photo: int = 4) -> None:
     for start in range(0, n_photos, 2000):
         with transaction(conn):
             for p in range(start, min(n_photos, start + 2000)):
-                rec = repo.PhotoRecord(path=f"/bench/{p:07d}.jpg", size=1, mtime_ns=1, scan_model="b")
-                rec.faces = [repo.FaceRecord(box=[k * 50, 0, k * 50 + 40, 40], landmarks=lm,
-                                             score=0.9, quality=0.5, embedding=emb,
-                                             thumbnail=blobs[(p * per_photo + k) % 64])
+                rec = db_photos.PhotoRecord(path=f"/bench/{p:07d}.jpg", size=1, mtime_ns=1, scan_model="b")
+                rec.faces = [db_photos.FaceRecord(box=[k * 50, 0, k * 50 + 40, 40], landmarks=lm,
+                                                  score=0.9, quality=0.5, embedding=emb,
+                                                  thumbnail=blobs[(p * per_photo + k) % 64])
                              for k in range(per_photo)]
-                repo.write_photo(conn, rec)
+                db_photos.write_photo(conn, rec)
     conn.close()
 
 
@@ -219,7 +219,7 @@ def visible_rows(view) -> list[int]:
 # ----------------------------------------------------------------------------------------- parts
 
 def bench_grid(app, tmp: Path, n_faces: int, size: tuple[int, int]) -> dict:
-    from kinfolk.db import repo
+    from kinfolk.db import faces as db_faces
     from kinfolk.db.connection import connect
     from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
     from kinfolk.gui.tasks import TaskRunner
@@ -230,7 +230,7 @@ def bench_grid(app, tmp: Path, n_faces: int, size: tuple[int, int]) -> dict:
     t_build = time.perf_counter() - t0
     conn = connect(lib)
     t0 = time.perf_counter()
-    ids = repo.face_ids(conn)
+    ids = db_faces.face_ids(conn)
     t_ids = time.perf_counter() - t0
     conn.close()
     runner = TaskRunner()

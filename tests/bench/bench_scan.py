@@ -175,7 +175,7 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
     from kinfolk.core.faces.quality import face_quality
     from kinfolk.core.scan.content_hash import file_hash
     from kinfolk.core.imaging.thumbnails import face_thumbnail
-    from kinfolk.db import repo
+    from kinfolk.db import photos as db_photos
     from kinfolk.db.connection import connect, transaction
 
     clock = time.thread_time  # CPU of this thread: onnxruntime runs on it (1 intra-op thread)
@@ -193,8 +193,8 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
         c = clock()
         dets = backend.detect(photo.rgb)
         t["detect"] += clock() - c
-        rec = repo.PhotoRecord(path=str(p), size=p.stat().st_size, mtime_ns=p.stat().st_mtime_ns,
-                               scan_model=backend.model_id, hash=h)
+        rec = db_photos.PhotoRecord(path=str(p), size=p.stat().st_size, mtime_ns=p.stat().st_mtime_ns,
+                                    scan_model=backend.model_id, hash=h)
         rec.width, rec.height = photo.full_size
         chips = []
         for det in dets:
@@ -209,10 +209,10 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
             thumb = face_thumbnail(photo.rgb, det.box)
             t["thumbnail"] += clock() - c
             full = det.scaled(photo.scale)
-            rec.faces.append(repo.FaceRecord(box=[float(v) for v in full.box],
-                                             landmarks=full.landmarks.astype(np.float32),
-                                             score=float(det.score), quality=q,
-                                             embedding=np.zeros(0, np.float32), thumbnail=thumb))
+            rec.faces.append(db_photos.FaceRecord(box=[float(v) for v in full.box],
+                                                  landmarks=full.landmarks.astype(np.float32),
+                                                  score=float(det.score), quality=q,
+                                                  embedding=np.zeros(0, np.float32), thumbnail=thumb))
             chips.append(chip)
         if chips:
             c = clock()
@@ -228,7 +228,7 @@ def _stage_profile(backend, photos: list[Path]) -> dict[str, float]:
         for i in range(0, len(records), 64):
             with transaction(conn):
                 for rec in records[i:i + 64]:
-                    repo.write_photo(conn, rec)
+                    db_photos.write_photo(conn, rec)
         t["sqlite"] += clock() - c
         conn.close()
     n = len(photos)

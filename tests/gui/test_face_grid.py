@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QModelIndex
 
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect, transaction
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView, PixmapCache
 from kinfolk.gui.tasks import TaskRunner
@@ -29,14 +30,14 @@ def make_library(path, photos: int, faces_per_photo: int) -> list[int]:
     blobs = [_jpeg(i) for i in range(16)]
     with transaction(conn):
         for p in range(photos):
-            rec = repo.PhotoRecord(path=f"/photos/{p:06d}.jpg", size=1, mtime_ns=1, scan_model="test")
+            rec = db_photos.PhotoRecord(path=f"/photos/{p:06d}.jpg", size=1, mtime_ns=1, scan_model="test")
             for k in range(faces_per_photo):
-                rec.faces.append(repo.FaceRecord(
+                rec.faces.append(db_photos.FaceRecord(
                     box=[k * 50, 0, k * 50 + 40, 40], landmarks=np.zeros((5, 2), np.float32),
                     score=0.9, quality=0.5, embedding=np.zeros(4, np.float32),
                     thumbnail=blobs[(p * faces_per_photo + k) % len(blobs)]))
-            repo.write_photo(conn, rec)
-    ids = repo.face_ids(conn)
+            db_photos.write_photo(conn, rec)
+    ids = db_faces.face_ids(conn)
     conn.close()
     return ids
 

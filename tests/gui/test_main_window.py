@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QTreeWidget
 
 from kinfolk.core.people.thresholds import Thresholds, thresholds_for
-from kinfolk.db import repo
+from kinfolk.db import settings as db_settings
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui.main_window import MainWindow
 
@@ -222,7 +222,7 @@ def test_settings_are_stored_where_core_reads_them(qtbot, window):
                                                                     suggest=0.42)
     assert w.session.scans.machine.provider == "cpu"
     assert prefs.load_machine().provider == "cpu"
-    assert repo.get_setting(conn, "scan.min_face_size") == "40"
+    assert db_settings.get_setting(conn, "scan.min_face_size") == "40"
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people import edits, forget
 from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.db.connection import connect
 
@@ -21,7 +21,7 @@ def test_forgotten_embeddings_are_gone_from_the_file(tmp_path, faces_dir, labels
                         "JOIN photos p ON p.id = f.photo_id WHERE p.path LIKE '%' ORDER BY f.id").fetchall()
     victim_ids = [r[0] for r in rows[:3]]
     secrets = [bytes(r[1]) for r in rows[:3]] + [bytes(r[2]) for r in rows[:3]]
-    people.name_faces(conn, victim_ids, "Victim")
+    edits.name_faces(conn, victim_ids, "Victim")
     kept = bytes(rows[-1][1])  # someone else's embedding stays
     raw = lambda: lib.read_bytes() + (lib.with_name(lib.name + "-wal").read_bytes()  # noqa: E731
                                       if lib.with_name(lib.name + "-wal").exists() else b"")

@@ -13,11 +13,12 @@ import shutil
 import subprocess
 import sys
 
-from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people import edits, forget
 from kinfolk.core.scan import missing
 from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.core.search import PhotoQuery, find_photos
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect
 
 from .conftest import TEST_PACK, copy_photos
@@ -31,7 +32,7 @@ def name_photo_faces(conn, path, name):
     ids = [r[0] for r in conn.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
                                       "WHERE p.path = ?", (str(path),))]
     assert ids, f"no face found in {path}"
-    people.name_faces(conn, ids, name)
+    edits.name_faces(conn, ids, name)
     return len(ids)
 
 
@@ -54,14 +55,14 @@ def test_an_unplugged_or_emptied_folder_is_offline_and_loses_nothing(tmp_path, f
     scan(lib, pics, onnx_backend)
     conn = connect(lib)
     alice = name_photo_faces(conn, photos[0], "Alice")
-    n_photos, n_faces = repo.counts(conn)["photos"], repo.counts(conn)["faces"]
+    n_photos, n_faces = db_photos.counts(conn)["photos"], db_photos.counts(conn)["faces"]
 
     # Unplugged: the folder is gone.
     shutil.move(tmp_path / "drive", tmp_path / "away")
     s = scan(lib, pics, onnx_backend)
     assert [(r, why) for r, why, _ in s.offline] == [(str(pics), "gone")]
     assert s.missing == 0 and s.processed == 0
-    assert (repo.counts(conn)["photos"], repo.counts(conn)["faces"]) == (n_photos, n_faces)
+    assert (db_photos.counts(conn)["photos"], db_photos.counts(conn)["faces"]) == (n_photos, n_faces)
     # The CLI says so too, and still accepts the known folder; photos are listed as offline.
     r = kf("scan", str(pics), "--pack", TEST_PACK, lib=lib, models=models_dir)
     assert r.returncode == 0 and "offline" in r.stderr and str(pics) in r.stderr, r.stderr
@@ -76,7 +77,7 @@ def test_an_unplugged_or_emptied_folder_is_offline_and_loses_nothing(tmp_path, f
     s = scan(lib, pics, onnx_backend)
     assert not s.offline and s.processed == 0 and s.unchanged == len(photos)
     assert person_faces(conn, "Alice") == alice
-    assert repo.folder_states(conn)[0].offline is False
+    assert db_folders.folder_states(conn)[0].offline is False
 
     # An empty mount point (the share is not mounted): offline too.
     hidden = tmp_path / "hidden"
@@ -106,7 +107,7 @@ def test_missing_photos_keep_their_faces_and_come_back(tmp_path, faces_dir, labe
 
     s = scan(lib, pics, onnx_backend)
     assert s.missing == 2 and not s.offline
-    rows = {r["path"]: repo.presence(r) for r in repo.photos(conn)}
+    rows = {r["path"]: db_photos.presence(r) for r in db_photos.photos(conn)}
     assert rows[str(photos[0])] == rows[str(photos[1])] == "missing"
     assert person_faces(conn, "Alice") == alice and person_faces(conn, "Bob") == bob
     # Search does not offer photos that cannot be opened; the people keep their faces.
@@ -122,7 +123,7 @@ def test_missing_photos_keep_their_faces_and_come_back(tmp_path, faces_dir, labe
     assert s.returned == 1 and s.moved == 1 and s.missing == 0
     assert person_faces(conn, "Alice") == alice and person_faces(conn, "Bob") == bob
     assert [h.path for h in find_photos(conn, PhotoQuery(people=["Alice"]))] == [str(photos[0])]
-    assert repo.counts(conn)["missing"] == 0
+    assert db_photos.counts(conn)["missing"] == 0
 
 
 def test_removing_missing_photos_is_explicit_and_says_what_it_removes(tmp_path, faces_dir, labels,
@@ -141,10 +142,10 @@ def test_removing_missing_photos_is_explicit_and_says_what_it_removes(tmp_path, 
     # Without a terminal and without --yes nothing is removed.
     r = kf("photos", "--remove-missing", lib=lib, models=models_dir)
     assert r.returncode == 1 and "--yes" in r.stderr and str(photos[0]) in r.stderr
-    assert repo.counts(conn)["missing"] == 1
+    assert db_photos.counts(conn)["missing"] == 1
     r = kf("photos", "--remove-missing", "--yes", lib=lib, models=models_dir)
     assert r.returncode == 0 and "Removed 1 missing photo" in r.stderr, r.stderr
-    assert repo.counts(conn)["missing"] == 0 and repo.counts(conn)["photos"] == 3
+    assert db_photos.counts(conn)["missing"] == 0 and db_photos.counts(conn)["photos"] == 3
     assert person_faces(conn, "Alice") == 0
 
 
@@ -156,9 +157,9 @@ def test_a_copy_of_a_forgotten_persons_photo_does_not_bring_them_back(tmp_path, 
     scan(lib, pics, onnx_backend)
     conn = connect(lib)
     n = name_photo_faces(conn, photos[0], "Victim")
-    faces_before = repo.counts(conn)["faces"]
+    faces_before = db_photos.counts(conn)["faces"]
     forget.forget(conn, forget.plan(conn, "Victim"))
-    assert repo.counts(conn)["faces"] == faces_before - n
+    assert db_photos.counts(conn)["faces"] == faces_before - n
     # A copy elsewhere in the folder, and the original moved away and back under a new name.
     shutil.copyfile(photos[0], pics / "copy-of-victim.jpg")
     s = scan(lib, pics, onnx_backend)
@@ -171,7 +172,7 @@ def test_a_copy_of_a_forgotten_persons_photo_does_not_bring_them_back(tmp_path, 
     missing.remove(conn, missing.plan(conn))
     shutil.copyfile(pics / "copy-of-victim.jpg", pics / "second-copy.jpg")
     scan(lib, pics, onnx_backend)
-    assert repo.counts(conn)["faces"] == faces_before - n
+    assert db_photos.counts(conn)["faces"] == faces_before - n
 
 
 def test_a_damaged_photo_keeps_its_names_until_it_is_restored(tmp_path, faces_dir, labels,
@@ -186,7 +187,7 @@ def test_a_damaged_photo_keeps_its_names_until_it_is_restored(tmp_path, faces_di
     photos[0].write_bytes(original[: len(original) // 3])  # a bad copy from a failing card
     s = scan(lib, pics, onnx_backend)
     assert s.errors == 1
-    row = next(r for r in repo.photos(conn) if r["path"] == str(photos[0]))
+    row = next(r for r in db_photos.photos(conn) if r["path"] == str(photos[0]))
     assert (row["status"], row["error_reason"]) == ("error", "truncated")
     assert person_faces(conn, "Alice") == alice
     photos[0].write_bytes(original)  # restored from the backup

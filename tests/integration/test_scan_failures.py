@@ -18,7 +18,7 @@ import pytest
 
 from kinfolk.core.scan import scanner as scanner_mod
 from kinfolk.core.scan.scanner import ScanError, ScanOptions, Scanner
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import LibraryError, LibraryFullError, connect
 
 from .conftest import copy_photos
@@ -133,7 +133,7 @@ def test_a_decoder_exception_is_a_row_not_a_stop(library, onnx_backend, monkeypa
     monkeypatch.setattr(scanner_mod, "load_for_detection", flaky_decoder)
     s, err, _ = run_with_watchdog(Scanner(lib, [pics], onnx_backend, ScanOptions(workers=2)))
     assert err is None and s.errors == 3
-    reasons = {r["error_reason"] for r in repo.photos(connect(lib)) if r["status"] == "error"}
+    reasons = {r["error_reason"] for r in db_photos.photos(connect(lib)) if r["status"] == "error"}
     assert reasons == {"internal"}
     # "internal" failures are retried by the next scan, even though the files did not change.
     monkeypatch.setattr(scanner_mod, "load_for_detection", real)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from kinfolk.core.scan.scanner import ScanOptions, Scanner
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect
 
 from .conftest import copy_photos
@@ -51,10 +51,10 @@ def test_moved_changed_and_deleted_files(tmp_path, faces_dir, labels, onnx_backe
     s = scan(lib, pics, onnx_backend)
     assert (s.moved, s.missing) == (1, 1)
     assert s.processed == 2  # the moved file is hashed but not decoded; the changed one is rescanned
-    rows = {r["path"]: r for r in repo.photos(conn)}
+    rows = {r["path"]: r for r in db_photos.photos(conn)}
     assert str(moved_dst) in rows and str(moved_src) not in rows
     # The deleted file is kept, marked missing (issue 13: nothing is deleted because a file is gone).
-    assert repo.presence(rows[str(photos[1])]) == "missing"
+    assert db_photos.presence(rows[str(photos[1])]) == "missing"
     # The moved photo kept its named face.
     row = conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
                        "WHERE p.path = ? AND f.person_id = 1", (str(moved_dst),)).fetchone()
@@ -74,11 +74,11 @@ def test_broken_files_are_recorded_with_reasons(tmp_path, faces_dir, labels, onn
     s = scan(lib, pics, onnx_backend)
     assert s.errors == 4 and s.processed == 6
     conn = connect(lib)
-    reasons = {Path(r["path"]).name: r["error_reason"] for r in repo.photos(conn) if r["status"] == "error"}
+    reasons = {Path(r["path"]).name: r["error_reason"] for r in db_photos.photos(conn) if r["status"] == "error"}
     assert reasons == {"zero.jpg": "empty", "truncated.jpg": "truncated",
                        "notes.jpg": "not_image", "random.png": "not_image"}
     # Every error has a human message too.
-    assert all(r["error"] for r in repo.photos(conn) if r["status"] == "error")
+    assert all(r["error"] for r in db_photos.photos(conn) if r["status"] == "error")
     # Unchanged broken files are not retried on the next scan.
     assert scan(lib, pics, onnx_backend).processed == 0
 
@@ -166,7 +166,7 @@ def test_a_file_vanishing_mid_scan_is_skipped_quietly(tmp_path, faces_dir, label
     lib = tmp_path / "lib.sqlite"
     s = DeletesAfterWalk(lib, [pics], onnx_backend, ScanOptions()).run()
     assert s.errors == 0 and s.found == 4
-    paths = {r["path"] for r in repo.photos(connect(lib))}
+    paths = {r["path"] for r in db_photos.photos(connect(lib))}
     assert paths == {str(p) for p in photos if p != photos[1]}
 
 

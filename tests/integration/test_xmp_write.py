@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from kinfolk.cli.main import main
-from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people import edits, forget
 from kinfolk.core.scan.scanner import ScanOptions, Scanner
 from kinfolk.core.metadata.sidecar_writer import write_sidecars
 from kinfolk.db.connection import connect
@@ -79,8 +79,8 @@ def named(tmp_path, faces_dir, onnx_backend):
                             "ORDER BY (f.x2 - f.x1) * (f.y2 - f.y1) DESC LIMIT 1",
                             (str(pics / name),)).fetchone()[0]
 
-    people.name_faces(conn, [biggest("damon6.jpg"), biggest("damon.jpg")], "Matt Damon")
-    people.name_faces(conn, [biggest("aniston8.jpg")], ZOE)
+    edits.name_faces(conn, [biggest("damon6.jpg"), biggest("damon.jpg")], "Matt Damon")
+    edits.name_faces(conn, [biggest("aniston8.jpg")], ZOE)
     hashes = {p.name: digest(p) for p in pics.glob("*.jpg")}
     return lib, conn, pics, hashes
 
@@ -123,7 +123,7 @@ def test_sidecars_hold_names_and_areas_exiftool_reads(named):
 def test_edits_replace_only_kinfolks_regions(named):
     lib, conn, pics, _ = named
     write_sidecars(conn, naming="ext")
-    people.rename(conn, "Matt Damon", "Matthew")
+    edits.rename(conn, "Matt Damon", "Matthew")
     write_sidecars(conn, naming="ext")
     info = read_regions(pics / "damon.jpg.xmp")
     assert set(mwg(info)) == {"Zed", "Matthew"} and set(mp(info)) == {"Zed", "Matthew"}
@@ -132,7 +132,7 @@ def test_edits_replace_only_kinfolks_regions(named):
     # says nothing any more is removed.
     fid = conn.execute("SELECT f.id FROM faces f JOIN persons p ON p.id = f.person_id "
                        "WHERE p.name = ?", (ZOE,)).fetchone()[0]
-    people.unassign(conn, [fid])
+    edits.unassign(conn, [fid])
     write_sidecars(conn, naming="ext")
     assert not (pics / "aniston8.jpg.xmp").exists()
 
@@ -181,7 +181,7 @@ def test_kinfolks_own_sidecar_does_not_undo_a_removal(named):
     write_sidecars(conn, naming="ext")  # sync is off: the sidecars keep the name after the edit
     fid = conn.execute("SELECT f.id FROM faces f JOIN persons p ON p.id = f.person_id JOIN photos ph "
                        "ON ph.id = f.photo_id WHERE ph.path = ?", (str(pics / "damon6.jpg"),)).fetchone()[0]
-    people.unassign(conn, [fid])
+    edits.unassign(conn, [fid])
     rep = import_regions(conn)
     assert not rep.named and [u["name"] for u in rep.unmatched] == ["Zed"]  # the other app's region
     assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (fid,)).fetchone()[0] is None

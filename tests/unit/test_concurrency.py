@@ -15,7 +15,8 @@ from kinfolk.core.people import edits
 from kinfolk.core.cancel import CancelToken
 from kinfolk.core.clustering.grouping import organize
 from kinfolk.core.people.matching import match_faces
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import LATEST, connect, transaction
 
 MODEL = "faceplugin_mbf512"
@@ -31,10 +32,10 @@ def _library(path, n_people=4, per_person=6, noise=0.25, seed=0):
             for k in range(per_person):
                 v = centres[p] + noise * rng.normal(size=128).astype(np.float32) / np.sqrt(128) * 3
                 v /= np.linalg.norm(v)
-                repo.write_photo(conn, repo.PhotoRecord(
+                db_photos.write_photo(conn, db_photos.PhotoRecord(
                     path=f"/l/{p}_{k}.jpg", size=1, mtime_ns=1, scan_model=MODEL,
-                    faces=[repo.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
-                                           score=0.9, quality=0.9, embedding=v)]))
+                    faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
+                                                score=0.9, quality=0.9, embedding=v)]))
     return conn
 
 
@@ -178,7 +179,7 @@ def test_many_processes_upgrade_one_library_at_once(tmp_path):
     path = tmp_path / "lib.sqlite"
     conn = connect(path)
     with transaction(conn):
-        repo.add_folder(conn, "/photos")
+        db_folders.add_folder(conn, "/photos")
     conn.close()
     start = time.time() + 3
     procs = [subprocess.Popen([sys.executable, "-c", UPGRADE, str(path), str(start)],

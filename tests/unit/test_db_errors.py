@@ -16,7 +16,7 @@ from kinfolk.cli.main import main as kinfolk
 from kinfolk.core.people import edits
 from kinfolk.core.clustering.grouping import organize
 from kinfolk.core.scan.scanner import Scanner
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import (LATEST, LibraryCorruptError, LibraryReadOnlyError, SchemaTooNewError,
                                    connect, is_read_only, transaction)
 
@@ -28,11 +28,11 @@ def _fill(conn, n=400, dim=128, seed=0):
     with transaction(conn):
         for i in range(n):
             v = rng.normal(size=dim).astype(np.float32)
-            repo.write_photo(conn, repo.PhotoRecord(
+            db_photos.write_photo(conn, db_photos.PhotoRecord(
                 path=f"/p/{i:05d}.jpg", size=1, mtime_ns=1, scan_model="m",
-                faces=[repo.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
-                                       score=0.9, quality=0.9, embedding=v / np.linalg.norm(v),
-                                       thumbnail=b"t" * 300)]))
+                faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
+                                            score=0.9, quality=0.9, embedding=v / np.linalg.norm(v),
+                                            thumbnail=b"t" * 300)]))
 
 
 def _digest(path) -> str:

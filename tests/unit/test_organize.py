@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from kinfolk.core.people import calibration, edits as people
+from kinfolk.core.people import calibration, edits
 from kinfolk.core.clustering.grouping import organize
 from kinfolk.core.people.thresholds import thresholds_for
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect, transaction
 
 MODEL = "faceplugin_mbf512"  # measured thresholds: suggest 0.35, auto 0.46
@@ -23,10 +23,10 @@ def _library(tmp_path, n_people=4, per_person=6, noise=0.25, seed=0):
             for k in range(per_person):
                 v = centres[p] + noise * rng.normal(size=128).astype(np.float32) / np.sqrt(128) * 3
                 v /= np.linalg.norm(v)
-                pid = repo.write_photo(conn, repo.PhotoRecord(
+                pid = db_photos.write_photo(conn, db_photos.PhotoRecord(
                     path=f"/l/{p}_{k}.jpg", size=1, mtime_ns=1, scan_model=MODEL,
-                    faces=[repo.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
-                                           score=0.9, quality=0.9, embedding=v)]))
+                    faces=[db_photos.FaceRecord(box=[0, 0, 90, 90], landmarks=np.zeros((5, 2), np.float32),
+                                                score=0.9, quality=0.9, embedding=v)]))
                 truth[pid] = p
     return conn, truth
 
@@ -38,11 +38,11 @@ def _identity_of(conn, truth, face_id):
 def test_reorganizing_keeps_names_confirmations_and_rejections(tmp_path):
     conn, truth = _library(tmp_path)
     organize(conn)
-    clusters = people.list_clusters(conn)
+    clusters = edits.list_clusters(conn)
     assert len(clusters) == 4 and all(c.faces == 6 for c in clusters)
-    people.name_cluster(conn, clusters[0].id, "Ann")
-    ann_faces = people.face_ids_of_person(conn, 1)
-    people.reject(conn, [ann_faces[0]], "Ann")
+    edits.name_cluster(conn, clusters[0].id, "Ann")
+    ann_faces = edits.face_ids_of_person(conn, 1)
+    edits.reject(conn, [ann_faces[0]], "Ann")
     before = conn.execute("SELECT id, person_id, state FROM faces WHERE person_id IS NOT NULL").fetchall()
     for _ in range(2):
         organize(conn)
@@ -52,17 +52,17 @@ def test_reorganizing_keeps_names_confirmations_and_rejections(tmp_path):
     # The rejected face is never given back to Ann by matching.
     assert conn.execute("SELECT person_id FROM faces WHERE id = ?", (ann_faces[0],)).fetchone()[0] is None
     # The other three people are still unnamed groups.
-    assert len(people.list_clusters(conn)) == 3
+    assert len(edits.list_clusters(conn)) == 3
 
 
 def test_new_faces_of_a_named_person_are_matched(tmp_path):
     conn, truth = _library(tmp_path)
     organize(conn)
-    c = people.list_clusters(conn)[0]
-    ids = people.face_ids_of_cluster(conn, c.id)
-    people.name_faces(conn, ids[:3], "Ben")  # name only half; the rest must follow by matching
+    c = edits.list_clusters(conn)[0]
+    ids = edits.face_ids_of_cluster(conn, c.id)
+    edits.name_faces(conn, ids[:3], "Ben")  # name only half; the rest must follow by matching
     organize(conn)
-    ben = set(people.face_ids_of_person(conn, 1))
+    ben = set(edits.face_ids_of_person(conn, 1))
     assert set(ids) <= ben
     assert {_identity_of(conn, truth, f) for f in ben} == {_identity_of(conn, truth, ids[0])}
 
@@ -70,8 +70,8 @@ def test_new_faces_of_a_named_person_are_matched(tmp_path):
 def test_calibration_proposes_ordered_thresholds_and_apply_is_used(tmp_path):
     conn, truth = _library(tmp_path, n_people=5, per_person=8)
     organize(conn)
-    for i, c in enumerate(people.list_clusters(conn)):
-        people.name_cluster(conn, c.id, f"P{i}")
+    for i, c in enumerate(edits.list_clusters(conn)):
+        edits.name_cluster(conn, c.id, f"P{i}")
     cal = calibration.calibrate(conn, MODEL, target_far=1e-2)
     assert cal.people == 5 and cal.auc > 0.99
     t = cal.proposed
@@ -84,18 +84,18 @@ def test_calibration_never_proposes_an_auto_threshold_the_users_no_answers_contr
     """Issue 14.2: a face the user said is not P must not be assigned to P by the proposal."""
     conn, truth = _library(tmp_path, n_people=5, per_person=8)
     organize(conn)
-    clusters = people.list_clusters(conn)
+    clusters = edits.list_clusters(conn)
     for i, c in enumerate(clusters):
-        people.name_cluster(conn, c.id, f"P{i}")
+        edits.name_cluster(conn, c.id, f"P{i}")
     # "No": P0's best look-alike among P1's faces is not P0 (the user answered a suggestion).
-    p0 = people.face_ids_of_person(conn, people.resolve_person(conn, "P0"))
-    p1 = people.face_ids_of_person(conn, people.resolve_person(conn, "P1"))
+    p0 = edits.face_ids_of_person(conn, edits.resolve_person(conn, "P0"))
+    p1 = edits.face_ids_of_person(conn, edits.resolve_person(conn, "P1"))
     emb = {f: np.frombuffer(conn.execute("SELECT embedding FROM faces WHERE id = ?", (f,)).fetchone()[0],
                             np.float32) for f in p0 + p1}
     g = np.stack([emb[f] for f in p0])
     score = {f: float(np.sort(g @ emb[f])[::-1][:3].mean()) for f in p1}
     worst = max(score, key=score.get)
-    people.reject(conn, [worst], "P0")
+    edits.reject(conn, [worst], "P0")
     before = calibration.calibrate(conn, MODEL, target_far=0.05)  # a lax FAR target
     assert before.rejections == 1 and before.highest_rejected == pytest.approx(score[worst], abs=1e-4)
     assert before.proposed.auto > score[worst]

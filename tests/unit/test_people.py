@@ -4,11 +4,11 @@ tests/integration)."""
 import numpy as np
 import pytest
 
-from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people import edits, forget
 from kinfolk.core.people.matching import explain, list_suggestions, match_faces
 from kinfolk.core.search import PhotoQuery, find_photos
 from kinfolk.core.people.thresholds import Thresholds
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import connect, transaction
 
 DIM = 16
@@ -28,9 +28,9 @@ def lib(tmp_path):
     rng = np.random.default_rng(1)
 
     def face(axis, x, noise=0.1):
-        return repo.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
-                               score=0.9, quality=0.9,
-                               embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
+        return db_photos.FaceRecord(box=[x, 0, x + 40, 40], landmarks=np.zeros((5, 2), np.float32),
+                                    score=0.9, quality=0.9,
+                                    embedding=_unit(axes[axis] + noise * rng.normal(size=DIM)))
 
     layout = {  # photo -> identities in it
         "/lib/2019/1.jpg": [0], "/lib/2019/2.jpg": [0, 1], "/lib/2020/3.jpg": [1],
@@ -38,7 +38,7 @@ def lib(tmp_path):
     }
     with transaction(conn):
         for i, (path, ids) in enumerate(layout.items()):
-            repo.write_photo(conn, repo.PhotoRecord(
+            db_photos.write_photo(conn, db_photos.PhotoRecord(
                 path=path, size=1, mtime_ns=1, scan_model="m", taken_at=f"20{19 + i // 2}-0{i + 1}-01T10:00:00",
                 faces=[face(a, 100 * k) for k, a in enumerate(ids)]))
     # A ground-truth map from face id to identity, for assertions.
@@ -59,7 +59,7 @@ def faces_of(conn, identity):
 
 def test_naming_and_matching_assigns_new_faces(lib):
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:2], "Anna")
+    edits.name_faces(lib, a[:2], "Anna")
     report = match_faces(lib, "m", TH)
     assert report.assigned == len(a) - 2
     assigned = {r[0] for r in lib.execute("SELECT id FROM faces WHERE person_id = 1")}
@@ -71,18 +71,18 @@ def test_naming_and_matching_assigns_new_faces(lib):
 
 def test_suggestions_between_thresholds_and_rejection_is_remembered(lib):
     b = faces_of(lib, 1)
-    people.name_faces(lib, b[:1], "Ben")
+    edits.name_faces(lib, b[:1], "Ben")
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.5))
     sugg = list_suggestions(lib)
     assert {s.face_id for s in sugg} == set(b[1:])
     assert [s.similarity for s in sugg] == sorted((s.similarity for s in sugg), reverse=True)
-    people.reject(lib, [b[1]], "Ben")
+    edits.reject(lib, [b[1]], "Ben")
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
     # Even with a permissive auto threshold the rejected face is not given back to Ben.
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] is None
     # Matching leaves the rejected face out; the user moving that very face to Ben overrides the old
     # rejection (and undo restores it).
-    change = people.move_faces(lib, [b[1]], "Ben")
+    change = edits.move_faces(lib, [b[1]], "Ben")
     assert lib.execute("SELECT person_id FROM faces WHERE id = ?", (b[1],)).fetchone()[0] == 1
     change.undo(lib)
     assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE face_id = ?", (b[1],)).fetchone()[0] == 1
@@ -92,16 +92,16 @@ def test_one_person_per_photo(lib):
     # Name two faces of photo 2 (A and B) as the same person: only one may be assigned.
     photo2 = [r[0] for r in lib.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
                                         "WHERE p.path = '/lib/2019/2.jpg'")]
-    people.name_faces(lib, photo2, "Anna")
+    edits.name_faces(lib, photo2, "Anna")
     n = lib.execute("SELECT COUNT(*) FROM faces WHERE person_id IS NOT NULL").fetchone()[0]
     assert n == 1
 
 
 def test_name_with_existing_name_merges_and_undo_restores(lib):
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:2], "Anna")
+    edits.name_faces(lib, a[:2], "Anna")
     lib.execute("UPDATE faces SET cluster_id = 7 WHERE id IN (?, ?)", (a[2], a[3]))
-    change = people.name_cluster(lib, 7, "anna")  # case-insensitive: same person
+    change = edits.name_cluster(lib, 7, "anna")  # case-insensitive: same person
     assert lib.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 1
     assert lib.execute("SELECT COUNT(*) FROM faces WHERE person_id = 1").fetchone()[0] == 4
     change.undo(lib)
@@ -111,41 +111,41 @@ def test_name_with_existing_name_merges_and_undo_restores(lib):
 
 def test_merge_and_undo(lib):
     a, b = faces_of(lib, 0), faces_of(lib, 1)
-    people.name_faces(lib, a[:2], "Anna")
-    people.name_faces(lib, [b[0]], "Ben")
-    people.reject(lib, [b[1]], "Ben")
-    change = people.merge(lib, "Ben", "Anna")
-    assert [p.name for p in people.list_people(lib)] == ["Anna"]
+    edits.name_faces(lib, a[:2], "Anna")
+    edits.name_faces(lib, [b[0]], "Ben")
+    edits.reject(lib, [b[1]], "Ben")
+    change = edits.merge(lib, "Ben", "Anna")
+    assert [p.name for p in edits.list_people(lib)] == ["Anna"]
     # Ben's rejection moved to Anna.
     assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE face_id = ? AND person_id = 1",
                        (b[1],)).fetchone()[0] == 1
     change.undo(lib)
-    names = sorted(p.name for p in people.list_people(lib))
+    names = sorted(p.name for p in edits.list_people(lib))
     assert names == ["Anna", "Ben"]
-    ben = people.resolve_person(lib, "Ben")
-    assert people.face_ids_of_person(lib, ben) == [b[0]]
+    ben = edits.resolve_person(lib, "Ben")
+    assert edits.face_ids_of_person(lib, ben) == [b[0]]
     assert lib.execute("SELECT COUNT(*) FROM face_rejections WHERE person_id = ?", (ben,)).fetchone()[0] == 1
 
 
 def test_rename_hide_birth_date(lib):
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:1], "Anna")
-    people.rename(lib, "Anna", "Anna K")
-    assert people.resolve_person(lib, "anna k") == 1
-    people.set_hidden(lib, "Anna K")
-    assert people.list_people(lib) == []
-    assert len(people.list_people(lib, include_hidden=True)) == 1
-    people.set_birth_date(lib, 1, "2030-01-01")
-    people.set_hidden(lib, 1, False)
+    edits.name_faces(lib, a[:1], "Anna")
+    edits.rename(lib, "Anna", "Anna K")
+    assert edits.resolve_person(lib, "anna k") == 1
+    edits.set_hidden(lib, "Anna K")
+    assert edits.list_people(lib) == []
+    assert len(edits.list_people(lib, include_hidden=True)) == 1
+    edits.set_birth_date(lib, 1, "2030-01-01")
+    edits.set_hidden(lib, 1, False)
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.3))
     assert list_suggestions(lib) == []  # every photo predates the birth date
-    with pytest.raises(people.PeopleError):
-        people.set_birth_date(lib, 1, "not a date")
+    with pytest.raises(edits.PeopleError):
+        edits.set_birth_date(lib, 1, "not a date")
 
 
 def test_search_all_any_not_only_dates_folder(lib):
     for identity, name in ((0, "Anna"), (1, "Ben"), (2, "Cleo")):
-        people.name_faces(lib, faces_of(lib, identity), name)
+        edits.name_faces(lib, faces_of(lib, identity), name)
     paths = lambda q: sorted(h.path.rsplit("/", 1)[1] for h in find_photos(lib, q))  # noqa: E731
     assert paths(PhotoQuery(people=["Anna", "Ben"])) == ["2.jpg", "4.jpg"]
     assert paths(PhotoQuery(people=["Ben", "Cleo"], any_of=True)) == ["2.jpg", "3.jpg", "4.jpg", "5.jpg"]
@@ -154,13 +154,13 @@ def test_search_all_any_not_only_dates_folder(lib):
     assert paths(PhotoQuery(people=["Anna"], folder="/lib/2021")) == ["6.jpg"]
     got = paths(PhotoQuery(people=["Anna"], date_from="2020-01-01", date_to="2020-12-31"))
     assert got and all(p in ("4.jpg", "6.jpg", "2.jpg", "1.jpg") for p in got)
-    with pytest.raises(people.PeopleError):
+    with pytest.raises(edits.PeopleError):
         find_photos(lib, PhotoQuery(people=["Nobody"]))
 
 
 def test_forget_removes_person_faces_and_thumbnails(lib):
     a = faces_of(lib, 0)
-    people.name_faces(lib, a, "Anna")
+    edits.name_faces(lib, a, "Anna")
     plan = forget.plan(lib, "Anna")
     assert plan.faces == len(a) and "cannot be undone" in plan.describe()
     forget.forget(lib, plan)
@@ -172,14 +172,14 @@ def test_forget_removes_person_faces_and_thumbnails(lib):
 def test_hide_a_group_of_strangers_and_bring_them_back(lib):
     c = faces_of(lib, 2)
     lib.execute("UPDATE faces SET cluster_id = 5 WHERE id IN (%s)" % ",".join(map(str, c)))
-    people.hide_cluster(lib, 5)
-    assert people.list_clusters(lib) == []
+    edits.hide_cluster(lib, 5)
+    assert edits.list_clusters(lib) == []
     assert {r[0] for r in lib.execute("SELECT state FROM faces WHERE id IN (%s)" % ",".join(map(str, c)))} == {"ignored"}
     # Hidden faces are never suggested.
-    people.name_faces(lib, faces_of(lib, 0)[:1], "Anna")
+    edits.name_faces(lib, faces_of(lib, 0)[:1], "Anna")
     match_faces(lib, "m", Thresholds(match=0.0, auto=0.999, suggest=-1.0))
     assert not set(c) & {s.face_id for s in list_suggestions(lib)}
-    change = people.unhide_strangers(lib)
+    change = edits.unhide_strangers(lib)
     assert change.result == len(c)
     assert lib.execute("SELECT COUNT(*) FROM faces WHERE state = 'ignored'").fetchone()[0] == 0
 
@@ -187,7 +187,7 @@ def test_hide_a_group_of_strangers_and_bring_them_back(lib):
 def test_one_named_face_gives_suggestions_not_automatic_names(lib):
     """Naming one face names only that face: its look-alikes are asked about, not assigned."""
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:1], "Anna")
+    edits.name_faces(lib, a[:1], "Anna")
     report = match_faces(lib, "m", Thresholds(match=0.5, auto=0.5, suggest=0.5))
     assert report.assigned == 0
     assert {s.face_id for s in list_suggestions(lib)} == set(a[1:])
@@ -195,12 +195,12 @@ def test_one_named_face_gives_suggestions_not_automatic_names(lib):
 
 def test_journaled_match_undoes_what_matching_assigned(lib):
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:2], "Anna")
+    edits.name_faces(lib, a[:2], "Anna")
     before = lib.execute("SELECT id, person_id, state, cluster_id FROM faces ORDER BY id").fetchall()
-    change = people.journaled_match(lib, lambda c: match_faces(c, "m", TH))
+    change = edits.journaled_match(lib, lambda c: match_faces(c, "m", TH))
     assert set(change.faces) == set(a[2:]) and change.automatic
     # A later decision of the user on one of those faces is never overwritten by the undo.
-    people.move_faces(lib, [a[2]], "Anna")
+    edits.move_faces(lib, [a[2]], "Anna")
     change.undo(lib)
     after = {r[0]: tuple(r[1:]) for r in lib.execute("SELECT id, person_id, state, cluster_id FROM faces")}
     assert after[a[2]][1] == "confirmed"
@@ -216,47 +216,47 @@ def test_merging_a_group_takes_all_its_faces_and_leaves_no_remnant_group(lib):
     named = next(f for f in a if any(photo_of[g] == photo_of[f] for g in b))
     clash = next(g for g in b if photo_of[g] == photo_of[named])  # B's face in Anna's photo
     rest = [f for f in a if f != named]
-    people.name_faces(lib, [named], "Anna")
-    people.reject(lib, [rest[0]], "Anna")
+    edits.name_faces(lib, [named], "Anna")
+    edits.reject(lib, [rest[0]], "Anna")
     group = rest + [clash]
     lib.execute(f"UPDATE faces SET cluster_id = 7 WHERE id IN ({','.join('?' * len(group))})", group)
-    change = people.name_cluster(lib, 7, "anna")
+    change = edits.name_cluster(lib, 7, "anna")
     anna = {r[0] for r in lib.execute("SELECT id FROM faces WHERE person_id = 1")}
     assert anna == set(a)
-    assert people.face_ids_of_cluster(lib, 7) == []
+    assert edits.face_ids_of_cluster(lib, 7) == []
     assert change.note == "1 face left out: Anna is already in that photo."
     change.undo(lib)
-    assert sorted(people.face_ids_of_cluster(lib, 7)) == sorted(group)
+    assert sorted(edits.face_ids_of_cluster(lib, 7)) == sorted(group)
 
 
 def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
     """Issue 14.5: "Not a face" removes the face from groups, people and suggestions, a rescan of
     the photo does not bring it back, and undo restores it exactly."""
     a = faces_of(lib, 0)
-    people.name_faces(lib, a[:2], "Anna")
+    edits.name_faces(lib, a[:2], "Anna")
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.5))
     victim = a[2]
     assert any(s.face_id == victim for s in list_suggestions(lib))
     before = lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()
     photo = lib.execute("SELECT path FROM photos WHERE id = ?", (before["photo_id"],)).fetchone()[0]
-    change = people.mark_not_face(lib, [victim])
+    change = edits.mark_not_face(lib, [victim])
     assert lib.execute("SELECT 1 FROM faces WHERE id = ?", (victim,)).fetchone() is None
     assert not any(s.face_id == victim for s in list_suggestions(lib))
     change.undo(lib)
     assert tuple(lib.execute("SELECT * FROM faces WHERE id = ?", (victim,)).fetchone()) == tuple(before)
     assert any(s.face_id == victim for s in list_suggestions(lib))
-    people.mark_not_face(lib, [victim])
+    edits.mark_not_face(lib, [victim])
     # A rescan finds the same faces in the photo again: the one that is not a face stays out.
     boxes = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
                         (before["photo_id"],)).fetchall()
-    faces = [repo.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
-                             score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
+    faces = [db_photos.FaceRecord(box=[b[0], b[1], b[2], b[3]], landmarks=np.zeros((5, 2), np.float32),
+                                  score=0.9, quality=0.9, embedding=np.frombuffer(b[4], np.float32))
              for b in boxes]
-    faces.append(repo.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
-                                 landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
-                                 embedding=np.frombuffer(before["embedding"], np.float32)))
+    faces.append(db_photos.FaceRecord(box=[before["x1"], before["y1"], before["x2"], before["y2"]],
+                                      landmarks=np.zeros((5, 2), np.float32), score=0.9, quality=0.9,
+                                      embedding=np.frombuffer(before["embedding"], np.float32)))
     with transaction(lib):
-        repo.write_photo(lib, repo.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
-                                               faces=faces))
+        db_photos.write_photo(lib, db_photos.PhotoRecord(path=photo, size=2, mtime_ns=2, scan_model="m",
+                                                         faces=faces))
     n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
     assert n == len(boxes)

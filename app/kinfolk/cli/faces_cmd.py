@@ -12,7 +12,7 @@ def add_parser(sub, parents) -> None:
 
 
 def face_rows(conn) -> list[dict]:
-    from kinfolk.db import repo
+    from kinfolk.db import faces as db_faces
 
     return [{
         "id": r["id"],
@@ -24,7 +24,7 @@ def face_rows(conn) -> list[dict]:
         "cluster": r["cluster_id"],
         "person": r["person"],
         "source": r["source"],  # "detected", or "imported": the name came from the photo's metadata
-    } for r in repo.faces(conn)]
+    } for r in db_faces.faces(conn)]
 
 
 def run(args) -> int:

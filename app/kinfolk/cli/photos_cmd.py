@@ -38,25 +38,25 @@ def add_parser(sub, parents) -> None:
 
 
 def photo_rows(conn) -> list[dict]:
-    from kinfolk.db import repo
+    from kinfolk.db import photos as db_photos
 
     return [{
         "path": r["path"],
-        "status": repo.presence(r),
+        "status": db_photos.presence(r),
         "error": r["error"],
         "reason": r["error_reason"],
         "faces": r["faces"],
         "taken_at": r["taken_at"],
         "missing_since": r["missing_since"],
-    } for r in repo.photos(conn)]
+    } for r in db_photos.photos(conn)]
 
 
 def folder_rows(conn) -> list[dict]:
-    from kinfolk.db import repo
+    from kinfolk.db import folders as db_folders
 
     return [{"path": f.path, "status": "offline" if f.offline else "online",
              "offline_since": f.offline_since, "reason": f.offline_reason}
-            for f in repo.folder_states(conn)]
+            for f in db_folders.folder_states(conn)]
 
 
 def remove_missing(conn, args) -> int:

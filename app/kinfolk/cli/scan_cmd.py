@@ -58,12 +58,12 @@ def _known_folder(args, folder: Path) -> bool:
     path = library_path(args)
     if not path.exists():
         return False
-    from kinfolk.db import repo
+    from kinfolk.db import folders as db_folders
     from kinfolk.db.connection import connect
 
     conn = connect(path)
     try:
-        return str(folder.resolve()) in repo.list_folders(conn)
+        return str(folder.resolve()) in db_folders.list_folders(conn)
     finally:
         conn.close()
 

@@ -93,13 +93,13 @@ def run_sync(args) -> int:
 
 
 def run_regions(args) -> int:
+    from kinfolk.db.regions import imported_regions
+
     conn = open_library(args)
-    rows = [{"photo": r[0], "name": r[1], "box": [round(v, 1) for v in r[2:6]], "origin": r[6],
-             "file": r[7], "status": r[8], "face": r[9], "detail": r[10]}
-            for r in conn.execute(
-                "SELECT p.path, i.name, i.x1, i.y1, i.x2, i.y2, i.origin, i.file, i.status, "
-                "i.face_id, i.detail FROM imported_regions i JOIN photos p ON p.id = i.photo_id "
-                "ORDER BY p.path, i.x1")]
+    rows = [{"photo": r.photo, "name": r.name, "box": [round(v, 1) for v in r.box],
+             "origin": r.origin, "file": r.file, "status": r.status, "face": r.face_id,
+             "detail": r.detail}
+            for r in imported_regions(conn)]
     if args.json:
         print_json(rows)
     else:

@@ -1,5 +1,5 @@
 """File names as people see them. Paths are kept exactly as the OS gives them (``str`` with
-surrogate escapes for bytes that are not UTF-8, stored losslessly by ``db.repo``); this module only
+surrogate escapes for bytes that are not UTF-8, stored losslessly by ``db.binding``); this module only
 turns such a name, or a message quoting one, into text that can be printed, logged or shown.
 """
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import platformdirs
 
+from kinfolk.db import faces as db_faces
 from kinfolk.db.connection import connect
 from kinfolk.core.cancel import CancelToken
 from kinfolk.core.people.matching import MatchReport, match_faces
@@ -35,7 +36,7 @@ def default_library_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "library.sqlite"
 
 
-def resolve_library_path(given: str | os.PathLike | None = None) -> Path:
+def resolve_library_path(given: str | os.PathLike[str] | None = None) -> Path:
     """``given`` (``--library``) > ``$KINFOLK_LIBRARY`` > ``default_library_path()``."""
     given = given or os.environ.get("KINFOLK_LIBRARY")
     return Path(given).expanduser().resolve() if given else default_library_path()
@@ -44,7 +45,7 @@ def resolve_library_path(given: str | os.PathLike | None = None) -> Path:
 class Library:
     """An open library index and the rules that keep it organized."""
 
-    def __init__(self, path: str | os.PathLike, conn: sqlite3.Connection | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], conn: sqlite3.Connection | None = None) -> None:
         self.path = Path(path)
         self.conn = conn if conn is not None else connect(self.path)
 
@@ -67,7 +68,7 @@ class Library:
 
     def models(self) -> list[str]:
         """Recognizer models with faces in this library (faces of different models never mix)."""
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT model_id FROM faces ORDER BY model_id")]
+        return db_faces.model_ids(self.conn)
 
     # ------------------------------------------------------------------------------ the workflow
 

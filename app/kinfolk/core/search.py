@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.core.people.edits import resolve_person
 
 
@@ -37,37 +37,7 @@ def find_photos(conn: sqlite3.Connection, q: PhotoQuery) -> list[PhotoHit]:
     their faces still count for the people views. Photos of an offline folder are included."""
     want = [resolve_person(conn, p) for p in q.people]
     avoid = [resolve_person(conn, p) for p in q.exclude]
-    where = ["p.status = 'ok'", "p.missing_since IS NULL"]
-    params: list[object] = []
-    if want:
-        marks = ",".join("?" * len(want))
-        if q.any_of:
-            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
-            params += want
-        else:
-            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}) "
-                         f"GROUP BY photo_id HAVING COUNT(DISTINCT person_id) = ?)")
-            params += want + [len(set(want))]
-        if q.only:
-            where.append(f"NOT EXISTS (SELECT 1 FROM faces o WHERE o.photo_id = p.id AND "
-                         f"o.person_id IS NOT NULL AND o.person_id NOT IN ({marks}))")
-            params += want
-    if avoid:
-        marks = ",".join("?" * len(avoid))
-        where.append(f"p.id NOT IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
-        params += avoid
-    if q.date_from:
-        where.append("p.taken_at >= ?")
-        params.append(q.date_from)
-    if q.date_to:
-        where.append("p.taken_at < date(?, '+1 day')")
-        params.append(q.date_to)
-    if q.folder:
-        cond, cparams = repo.under("p.path", os.path.abspath(q.folder))
-        where.append(cond)
-        params += cparams
-    rows = conn.execute(
-        "SELECT p.id, p.path, p.taken_at, (SELECT group_concat(DISTINCT ps.name) FROM faces f "
-        "JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = p.id) AS names "
-        f"FROM photos p WHERE {' AND '.join(where)} ORDER BY p.taken_at DESC, p.path", params)
-    return [PhotoHit(r[0], r[1], r[2], sorted((r[3] or "").split(",")) if r[3] else []) for r in rows]
+    found = db_photos.search(conn, with_people=want, any_of=q.any_of, without=avoid, only=q.only,
+                             date_from=q.date_from, date_to=q.date_to,
+                             folder=os.path.abspath(q.folder) if q.folder else None)
+    return [PhotoHit(r.id, r.path, r.taken_at, r.people) for r in found]

@@ -141,13 +141,13 @@ def check_clustering(ctx: Context) -> str:
 def check_sqlite(ctx: Context) -> str:
     import sqlite3
 
-    from kinfolk.db.connection import connect
+    from kinfolk.db.connection import connect, pragmas
     from kinfolk.db.migrations import LATEST
 
     conn = connect(ctx.workdir / "selftest.sqlite")
     try:
-        got = {p: conn.execute(f"PRAGMA {p}").fetchone()[0]
-               for p in ("journal_mode", "synchronous", "foreign_keys", "secure_delete", "user_version")}
+        got = pragmas(conn, ("journal_mode", "synchronous", "foreign_keys", "secure_delete",
+                             "user_version"))
     finally:
         conn.close()
     want = {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "secure_delete": 1,

@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
 
-from kinfolk.db import repo
+from kinfolk.db import settings as db_settings
 from kinfolk.db.connection import transaction
 from kinfolk.core.people.thresholds import Thresholds, save_thresholds, thresholds_for
 
@@ -34,7 +34,7 @@ class LibrarySetting(Generic[T]):
     maximum: float | None = None
 
     def read(self, conn: sqlite3.Connection) -> T:
-        raw = repo.get_setting(conn, self.key)
+        raw = db_settings.get_setting(conn, self.key)
         if raw is None:
             return self.default
         try:
@@ -50,7 +50,7 @@ class LibrarySetting(Generic[T]):
     def write(self, conn: sqlite3.Connection, value: T) -> None:
         """Write one value (own transaction)."""
         with transaction(conn):
-            repo.set_setting(conn, self.key, str(value))
+            db_settings.set_setting(conn, self.key, str(value))
 
 
 # The short side of the smallest face box kept, in full-size pixels.

@@ -34,7 +34,7 @@ import sqlite3
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from kinfolk.db.migrations import LATEST, MIGRATIONS
 
@@ -76,7 +76,7 @@ def _db_path(conn: sqlite3.Connection | None) -> str | None:
     return None
 
 
-def _disk_nearly_full(path: str | os.PathLike | None) -> bool:
+def _disk_nearly_full(path: str | os.PathLike[str] | None) -> bool:
     if not path:
         return False
     with contextlib.suppress(OSError):
@@ -90,7 +90,7 @@ def _folder_read_only(path: Path) -> bool:
         path.exists() and not os.access(path, os.W_OK))
 
 
-def library_files(path: str | os.PathLike) -> set[str]:
+def library_files(path: str | os.PathLike[str]) -> set[str]:
     """The absolute paths of a library's files (the database, SQLite's side files, the scan lock).
     Code that walks or lists folders must never open them: closing a descriptor of the database or
     its side files drops the process's SQLite (POSIX) locks; the scan lock is ``flock``'s alone."""
@@ -98,7 +98,7 @@ def library_files(path: str | os.PathLike) -> set[str]:
     return {str(path)} | {f"{path}{suffix}" for suffix in ("-wal", "-shm", "-journal", "-scan.lock")}
 
 
-def translate_error(exc: BaseException, path: str | os.PathLike | None = None,
+def translate_error(exc: BaseException, path: str | os.PathLike[str] | None = None,
                     conn: sqlite3.Connection | None = None) -> BaseException:
     """Map an sqlite3 error (or an ``OSError`` while writing beside the library) caused by the user's
     environment to a ``LibraryError`` with a one-line message; anything else is returned unchanged."""
@@ -166,7 +166,7 @@ def _open(path: Path, read_only: bool) -> sqlite3.Connection:
 
 def _decode_text(raw: bytes) -> str:
     """TEXT columns as str; bytes that are not UTF-8 (file names stored losslessly, see
-    ``repo.fs_text``) come back as surrogate escapes, i.e. exactly the ``str`` the OS gave us."""
+    ``binding.fs_text``) come back as surrogate escapes, i.e. exactly the ``str`` the OS gave us."""
     return raw.decode("utf-8", "surrogateescape")
 
 
@@ -197,12 +197,22 @@ def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+def pragmas(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, object]:
+    """{name: value} of the connection's pragmas ``names`` (plain names: ``journal_mode``, …)."""
+    out: dict[str, object] = {}
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"not a pragma name: {name!r}")
+        out[name] = conn.execute(f"PRAGMA {name}").fetchone()[0]
+    return out
+
+
 def is_read_only(conn: sqlite3.Connection) -> bool:
     """True for a library opened read-only (its folder or file cannot be written)."""
     return bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
 
-def connect(path: str | os.PathLike, migrate: bool = True, check: bool = False) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str], migrate: bool = True, check: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the library at ``path`` and bring its schema up to date.
 
     ``check``: run ``quick_check`` first if the file is small enough to check quickly (see module
@@ -249,7 +259,7 @@ def connect(path: str | os.PathLike, migrate: bool = True, check: bool = False) 
     return conn
 
 
-def check_integrity(conn: sqlite3.Connection, path: str | os.PathLike | None = None) -> None:
+def check_integrity(conn: sqlite3.Connection, path: str | os.PathLike[str] | None = None) -> None:
     """``PRAGMA quick_check``: raise ``LibraryCorruptError`` if the file's structure is damaged.
 
     It finds damaged pages, broken b-trees and overflow chains; it cannot see changed bytes inside a

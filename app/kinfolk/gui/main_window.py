@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetIte
 
 from kinfolk.core.people import edits
 from kinfolk.core.scan.scanner import ScanSummary
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
 from kinfolk.db.connection import transaction
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui import resources
@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
     # -- actions ------------------------------------------------------------------------------
 
     def scan_now(self) -> None:
-        if not repo.list_folders(self.session.conn):
+        if not db_folders.list_folders(self.session.conn):
             self.show_page("library")
             self.library_view.add_folder_interactive()
             return
@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
 
     def maybe_show_welcome(self) -> WelcomeDialog | None:
         """First run (no folders): the welcome dialog, non-blocking. Returns it (tests drive it)."""
-        if repo.list_folders(self.session.conn):
+        if db_folders.list_folders(self.session.conn):
             return None
         dlg = WelcomeDialog(self.session.runner, self.session.path, self.session.scans.machine,
                             self.session.models_dir, self)
@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
     def _welcome_done(self, folders: list[str]) -> None:
         with transaction(self.session.conn):
             for f in folders:
-                repo.add_folder(self.session.conn, f)
+                db_folders.add_folder(self.session.conn, f)
         self.library_view.reload()
         self.show_page("library")
         self.library_view.scan_now()
@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         conn = self.session.conn
         model_id = self.setup_info.model_id if self.setup_info else None
-        dlg = SettingsDialog(self.session.runner, repo.list_folders(conn), self.session.scans.machine,
+        dlg = SettingsDialog(self.session.runner, db_folders.list_folders(conn), self.session.scans.machine,
                              prefs.MIN_FACE_SIZE.read(conn), model_id,
                              lambda mid: prefs.read_thresholds(self.session.conn, mid),
                              self.session.models_dir, self, calibrate=self._calibrate)
@@ -431,14 +431,14 @@ class MainWindow(QMainWindow):
             self.refresh_setup()
         with transaction(conn):
             for f in r.folders_added:
-                repo.add_folder(conn, f)
+                db_folders.add_folder(conn, f)
         for f in r.folders_removed:
             # Confirmed in the dialog; large folders take a while: off the GUI thread.
             self.session.runner.run(lambda ctx, f=f: _remove_folder(self.session.path, f),
                                     name="remove folder",
                                     on_success=lambda n: self.session.library_changed.emit())
         self.library_view.reload()
-        if (r.folders_added or r.machine_changed) and repo.list_folders(conn):
+        if (r.folders_added or r.machine_changed) and db_folders.list_folders(conn):
             self.library_view.scan_now()
 
     def refresh_setup(self) -> None:
@@ -590,7 +590,7 @@ def _remove_folder(library: Path, folder: str) -> int:
 
     conn = connect(library)
     try:
-        return repo.remove_folder(conn, folder)
+        return db_folders.remove_folder(conn, folder)
     finally:
         conn.close()
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from kinfolk.core.faces.backend_choice import make_backend, resolve_pack
 from kinfolk.core.library import Library
 from kinfolk.core.scan.scanner import ScanOptions, ScanProgress, Scanner, ScanSummary
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui.tasks import Progress, TaskContext, TaskHandle, TaskRunner
 
@@ -65,7 +65,7 @@ class ScanController(QObject):
             self._again = True
             return False
         with Library(self.library) as library:
-            folders = repo.list_folders(library.conn)
+            folders = db_folders.list_folders(library.conn)
             opts = library.scan_options()
         if not folders:
             return False

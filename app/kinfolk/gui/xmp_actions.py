@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from kinfolk.core.metadata import sidecar_writer
 from kinfolk.core.metadata.region_import import ImportReport, import_regions
 from kinfolk.db.connection import connect
+from kinfolk.db.photos import photo_id_at
 from kinfolk.gui.session import Session
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class SidecarActions(QObject):
         changes = changes if isinstance(changes, list) else [changes] if changes else []
         faces = {f for c in changes for f in c.faces}
         persons = {p for c in changes for p in c.persons_before}
-        names = {b["name"] for c in changes for b in c.persons_before.values() if b}
+        names = {b.name for c in changes for b in c.persons_before.values() if b}
         if not faces and not persons:
             return
         path = self.session.path
@@ -254,10 +255,9 @@ class ImportSummaryDialog(QDialog):
         lay.addWidget(buttons)
 
     def _open(self, item: QTreeWidgetItem) -> None:
-        row = self.session.conn.execute("SELECT id FROM photos WHERE path = ?",
-                                        (item.data(0, Qt.ItemDataRole.UserRole),)).fetchone()
-        if row:
-            self.session.show_photos([("photo", row[0])])
+        photo_id = photo_id_at(self.session.conn, item.data(0, Qt.ItemDataRole.UserRole))
+        if photo_id is not None:
+            self.session.show_photos([("photo", photo_id)])
 
 
 def _n(count: int, noun: str) -> str:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import groups as db_groups
 from kinfolk.db.connection import snapshot, transaction
-from kinfolk.core.cancel import CancelToken
+from kinfolk.core.cancel import CancelToken, ProgressFn
 from kinfolk.core.clustering.agglomeration import ClusterParams, cluster_embeddings
 from kinfolk.core.people.matching import MatchReport, match_faces
 from kinfolk.core.faces.quality import is_good_for_clustering
@@ -70,7 +72,7 @@ def cluster_params_for(model_id: str, th: Thresholds | None = None,
 
 @dataclass
 class OrganizeReport:
-    models: dict[str, dict] = field(default_factory=dict)  # model id -> figures
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)  # model id -> figures
 
     @property
     def clusters(self) -> int:
@@ -78,7 +80,7 @@ class OrganizeReport:
 
 
 def models_in_library(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT model_id FROM faces ORDER BY model_id")]
+    return db_faces.model_ids(conn)
 
 
 def _count(labels: np.ndarray) -> int:
@@ -86,14 +88,13 @@ def _count(labels: np.ndarray) -> int:
 
 
 def compute_groups(conn: sqlite3.Connection, model_id: str, params: ClusterParams | None = None,
-                   progress=None, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(face ids, labels; -1 = no group) for the unassigned faces of one model, read in one
     snapshot. Writes nothing: the old groups stay visible while this runs."""
     with snapshot(conn):
-        ids, emb = repo.embeddings(conn, model_id, state="unassigned")
-        meta = dict((r[0], (r[1], r[2], r[3])) for r in conn.execute(
-            "SELECT id, photo_id, quality, score FROM faces WHERE model_id = ? AND state = 'unassigned'",
-            (model_id,)))
+        ids, emb = db_faces.embeddings(conn, model_id, state="unassigned")
+        meta = db_groups.clustering_inputs(conn, model_id)
         params = params or cluster_params_for(model_id, thresholds_for(conn, model_id))
     if len(ids) < 2:
         return np.asarray(ids, np.int64), np.full(len(ids), -1, np.int64)
@@ -113,12 +114,9 @@ def replace_groups(conn: sqlite3.Connection, groups: dict[str, tuple[np.ndarray,
     the old id most of its faces had (largest overlap first), so the group a user is looking at
     keeps its number; other groups get ids above every current one."""
     with transaction(conn):
-        old = dict(conn.execute("SELECT id, cluster_id FROM faces WHERE cluster_id IS NOT NULL"))
+        old = db_groups.current_groups(conn)
         next_id = max(old.values(), default=0) + 1
-        models = list(groups)
-        q = ",".join("?" * len(models))
-        conn.execute(f"UPDATE faces SET cluster_id = NULL WHERE cluster_id IS NOT NULL AND model_id IN ({q})",
-                     models)
+        db_groups.clear_groups(conn, list(groups))
         overlaps: list[tuple[int, str, int, int]] = []  # (-overlap, model, label, old id)
         members: dict[tuple[str, int], list[int]] = {}
         for model_id, (ids, labels) in groups.items():
@@ -141,12 +139,10 @@ def replace_groups(conn: sqlite3.Connection, groups: dict[str, tuple[np.ndarray,
             if key not in new_id:
                 new_id[key] = next_id
                 next_id += 1
-        conn.executemany(
-            "UPDATE faces SET cluster_id = ? WHERE id = ? AND state = 'unassigned' AND person_id IS NULL",
-            [(new_id[key], fid) for key, fids in members.items() for fid in fids])
+        db_groups.set_groups(conn, [(new_id[key], fid) for key, fids in members.items() for fid in fids])
 
 
-def organize(conn: sqlite3.Connection, params: ClusterParams | None = None, progress=None,
+def organize(conn: sqlite3.Connection, params: ClusterParams | None = None, progress: ProgressFn | None = None,
              cancel: CancelToken | None = None) -> OrganizeReport:
     """Match, then cluster, for every model in the library; the new groups of all models are
     swapped in together at the end (``replace_groups``)."""

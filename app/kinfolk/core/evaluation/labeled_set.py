@@ -22,16 +22,20 @@ from __future__ import annotations
 import csv
 import math
 import os
+import sqlite3
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
+from kinfolk.db import faces as db_faces
+from kinfolk.db import photos as db_photos
 from kinfolk.core.evaluation import metrics
 from kinfolk.core.faces.backend import FaceBackend
 from kinfolk.core.clustering.agglomeration import ClusterParams
-from kinfolk.core.scan.scanner import ScanOptions, Scanner
+from kinfolk.core.scan.scanner import ScanOptions, ScanProgress, Scanner
 from kinfolk.core.people.thresholds import Thresholds
 
 
@@ -54,7 +58,7 @@ class EvalReport:
     threshold_at_far_1e3: float = 0.0
     rank1: float = 0.0
     impostor_max: float = 0.0
-    proposed_thresholds: dict = field(default_factory=dict)
+    proposed_thresholds: dict[str, float | None] = field(default_factory=dict)
     bcubed_precision: float = 0.0
     bcubed_recall: float = 0.0
     bcubed_f1: float = 0.0
@@ -67,7 +71,7 @@ class EvalReport:
     clusters: int = 0
     scan_seconds: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -75,12 +79,14 @@ def proposed_thresholds(r: EvalReport) -> Thresholds:
     """The rule behind ``thresholds.MEASURED`` (docs/evaluation.md): match = EER threshold;
     suggest = the FAR 1e-3 threshold; auto = just above the most similar different-person pair;
     suggest and auto rounded up to 0.01."""
-    up = lambda v: math.ceil(v * 100 - 1e-9) / 100  # noqa: E731
+    def up(v: float) -> float:
+        return math.ceil(v * 100 - 1e-9) / 100
+
     return Thresholds(match=round(r.eer_threshold, 3), auto=up(r.impostor_max),
                       suggest=up(r.threshold_at_far_1e3))
 
 
-def read_labels(path: str | os.PathLike) -> dict[str, str]:
+def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
     with open(path, newline="", encoding="utf-8") as f:
         return {row["file"]: row["identity"].strip() for row in csv.DictReader(f)}
 
@@ -89,15 +95,13 @@ def is_single(identity: str) -> bool:
     return identity not in ("none", "group", "") and ";" not in identity
 
 
-def labeled_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
+def labeled_faces(conn: sqlite3.Connection, folder: Path) -> dict[str, tuple[int, np.ndarray, int | None]]:
     """Relative path → (face id, embedding, cluster id) of the face each photo's label names: the
     one whose box centre is nearest the photo's centre (LFW's convention, and where a photographer
     puts the subject; the largest face, used before, picked a bystander in some LFW photos)."""
     out: dict[str, tuple[int, np.ndarray, int | None]] = {}
     best: dict[str, float] = {}
-    for fid, path, x1, y1, x2, y2, w, h, emb, cl in conn.execute(
-            "SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, p.width, p.height, f.embedding, f.cluster_id "
-            "FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id"):
+    for fid, path, (x1, y1, x2, y2), w, h, emb, cl in db_faces.faces_with_photos(conn):
         rel = Path(path).relative_to(folder).as_posix()
         d = ((x1 + x2) / 2 - (w or 0) / 2) ** 2 + ((y1 + y2) / 2 - (h or 0) / 2) ** 2
         if rel not in best or d < best[rel]:
@@ -106,9 +110,10 @@ def labeled_faces(conn, folder: Path) -> dict[str, tuple[int, np.ndarray, int | 
     return out
 
 
-def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, backend: FaceBackend,
-             library: str | os.PathLike | None = None, params: ClusterParams | None = None,
-             workers: int | None = None, progress=None) -> EvalReport:
+def evaluate(labels_csv: str | os.PathLike[str], folder: str | os.PathLike[str] | None,
+             backend: FaceBackend, library: str | os.PathLike[str] | None = None,
+             params: ClusterParams | None = None, workers: int | None = None,
+             progress: Callable[[ScanProgress], None] | None = None) -> EvalReport:
     """Scan ``folder`` (default: the labels file's folder) and measure; see the module docstring."""
     from kinfolk.db.connection import connect
     from kinfolk.core.clustering.grouping import organize
@@ -130,8 +135,7 @@ def evaluate(labels_csv: str | os.PathLike, folder: str | os.PathLike | None, ba
             report.clusters = org.clusters
             faces = labeled_faces(conn, folder)
             report.faces_in_no_face_photos = sum(
-                conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
-                             "WHERE p.path = ?", (str(folder / rel),)).fetchone()[0]
+                db_photos.faces_at_path(conn, str(folder / rel))
                 for rel, ident in labels.items() if ident == "none")
         finally:
             conn.close()

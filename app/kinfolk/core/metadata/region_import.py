@@ -20,14 +20,20 @@ Importing again is idempotent: each photo's ``imported_regions`` rows are replac
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from kinfolk.db import faces as db_faces
+from kinfolk.db import forgotten as db_forgotten
+from kinfolk.db import people as db_people
+from kinfolk.db import photos as db_photos
+from kinfolk.db import regions as db_regions
+from kinfolk.db import sidecars as db_sidecars
 from kinfolk.db.connection import transaction
+from kinfolk.db.regions import NewRegion
 from kinfolk.core.people import edits
 from kinfolk.core.imaging.imageio import ImageLoadError
 from kinfolk.core.metadata.photo_regions import PhotoHeader, photo_regions, read_header
@@ -47,12 +53,12 @@ class ImportReport:
 
     photos: int = 0  # photos looked at
     photos_with_regions: int = 0
-    named: list[dict] = field(default_factory=list)  # faces that got a person from metadata
+    named: list[dict[str, Any]] = field(default_factory=list)  # faces that got a person from metadata
     agreed: int = 0  # regions that said what Kinfolk already knew
-    unmatched: list[dict] = field(default_factory=list)
-    conflicts: list[dict] = field(default_factory=list)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
     forgotten: int = 0  # regions skipped because they lie on a forgotten face
-    errors: list[dict] = field(default_factory=list)  # unreadable metadata (file, message)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # unreadable metadata (file, message)
 
     def merge(self, other: "ImportReport") -> None:
         self.photos += other.photos
@@ -74,14 +80,14 @@ class ImportReport:
                 f"face, {len(self.conflicts)} conflict(s) with your own decisions"
                 + (f", {len(self.errors)} unreadable metadata file(s)" if self.errors else ""))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"photos": self.photos, "photos_with_regions": self.photos_with_regions,
                 "named": self.named, "agreed": self.agreed, "unmatched": self.unmatched,
                 "conflicts": self.conflicts, "forgotten": self.forgotten, "errors": self.errors,
                 "people": self.people}
 
 
-def _pairs(region_boxes: Sequence, face_boxes: Sequence) -> tuple[dict[int, int], dict[int, float]]:
+def _pairs(region_boxes: Sequence[Box], face_boxes: Sequence[Box]) -> tuple[dict[int, int], dict[int, float]]:
     """Greedy one-to-one pairing by IoU (best first). region index → face index, and its IoU."""
     cands = sorted(((iou(r, f), i, j) for i, r in enumerate(region_boxes)
                     for j, f in enumerate(face_boxes)), reverse=True)
@@ -104,16 +110,15 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
     rep.errors += [{"photo": path, "file": f, "message": m} for f, m in found.errors]
     if not found.regions:
         with transaction(conn):
-            conn.execute("DELETE FROM imported_regions WHERE photo_id = ?", (photo_id,))
+            db_regions.replace_regions(conn, photo_id)
         return rep
     rep.photos_with_regions = 1
     size = header.oriented_size
-    forgotten = [tuple(r) for r in conn.execute(
-        "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ?", (photo_id,))]
+    forgotten = db_forgotten.forgotten_boxes(conn, photo_id)
     owned: dict[str, list[OwnedRegion]] = {}
     for file in {r.file for r in found.regions}:
-        row = conn.execute("SELECT regions FROM xmp_sidecars WHERE path = ?", (file,)).fetchone()
-        owned[file] = [OwnedRegion.from_json(v) for v in json.loads(row[0])] if row else []
+        record = db_sidecars.sidecar(conn, file)
+        owned[file] = [OwnedRegion.from_json(v) for v in record.regions] if record else []
     regions, boxes = [], []
     for r in found.regions:
         if any(o.matches(r.name, r.box) for o in owned[r.file]):
@@ -124,11 +129,8 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
             continue
         regions.append(r)
         boxes.append(box)
-    faces = conn.execute(
-        "SELECT f.id, f.x1, f.y1, f.x2, f.y2, f.person_id, f.state, p.name FROM faces f "
-        "LEFT JOIN persons p ON p.id = f.person_id WHERE f.photo_id = ? ORDER BY f.id",
-        (photo_id,)).fetchall()
-    pairs, overlap = _pairs(boxes, [tuple(f[1:5]) for f in faces])
+    faces = db_faces.named_faces_in_photo(conn, photo_id)
+    pairs, overlap = _pairs(boxes, [f.box for f in faces])
     rows: list[tuple[Region, Box, str, int | None, str | None]] = []  # imported_regions rows
     for i, (r, box) in enumerate(zip(regions, boxes)):
         item: dict[str, object] = {"photo": path, "name": r.name, "origin": r.origin, "file": r.file,
@@ -138,14 +140,14 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
             rows.append((r, box, "unmatched", None, None))
             continue
         face = faces[pairs[i]]
-        fid, pid, state, current = face[0], face[5], face[6], face[7]
+        fid, pid, state, current = face.id, face.person_id, face.state, face.name
         item.update(face=fid, iou=round(overlap[i], 3))
         verdict = _decide(conn, fid, photo_id, pid, state, current, r.name)
         if verdict == "agreed":
             rep.agreed += 1
         elif verdict in ("assign", "replace"):
             change = edits.name_faces(conn, [fid], r.name)
-            now = conn.execute("SELECT person_id FROM faces WHERE id = ?", (fid,)).fetchone()[0]
+            now = db_faces.person_of(conn, fid)
             if now != change.result:  # refused by people's rules after all: report, never force
                 change.undo(conn)
                 reason = f"{r.name} could not be given this face"
@@ -154,7 +156,7 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
                 rows.append((r, box, "conflict", fid, reason))
                 continue
             with transaction(conn):
-                conn.execute("UPDATE faces SET source = 'imported' WHERE id = ?", (fid,))
+                db_faces.mark_imported(conn, fid)
             if verdict == "replace" and current and current.casefold() != r.name.casefold():
                 item["replaced_automatic_match"] = current
             rep.named.append(item)
@@ -165,12 +167,9 @@ def import_photo(conn: sqlite3.Connection, photo_id: int, path: str, header: Pho
             rep.conflicts.append(item)
             rows.append((r, box, "conflict", fid, verdict))
     with transaction(conn):
-        conn.execute("DELETE FROM imported_regions WHERE photo_id = ?", (photo_id,))
-        conn.executemany(
-            "INSERT INTO imported_regions(photo_id, name, x1, y1, x2, y2, origin, file, status, "
-            "face_id, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(photo_id, r.name, *box, r.origin, r.file, status, fid, detail)
-             for r, box, status, fid, detail in rows])
+        db_regions.replace_regions(conn, photo_id, [
+            NewRegion(r.name, box, r.origin, r.file, status, fid, detail)
+            for r, box, status, fid, detail in rows])
     return rep
 
 
@@ -185,11 +184,9 @@ def _decide(conn: sqlite3.Connection, face_id: int, photo_id: int, person_id: in
     if state == "ignored":
         return "you hid this face as a stranger"
     if target is not None:
-        if conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
-                        (face_id, target)).fetchone():
+        if db_people.is_rejected(conn, face_id, target):
             return f"you said this face is not {name}"
-        if conn.execute("SELECT 1 FROM faces WHERE photo_id = ? AND person_id = ? AND id != ?",
-                        (photo_id, target, face_id)).fetchone():
+        if db_faces.other_face_of_in_photo(conn, photo_id, target, face_id):
             return f"{name} already has another face in this photo"
     return "replace" if state == "auto" else "assign"
 
@@ -200,15 +197,7 @@ def import_regions(conn: sqlite3.Connection, photo_ids: Iterable[int] | None = N
                    cancelled: Callable[[], bool] | None = None) -> ImportReport:
     """Import names from the metadata of ``photo_ids`` (default: every photo scanned without error).
     Safe to run again at any time. Metadata that cannot be read is reported, never fatal."""
-    if photo_ids is None:
-        rows = conn.execute("SELECT id, path FROM photos WHERE status = 'ok' ORDER BY path").fetchall()
-    else:
-        ids = list(photo_ids)
-        rows = []
-        for k in range(0, len(ids), 500):
-            chunk = ids[k:k + 500]
-            rows += conn.execute(f"SELECT id, path FROM photos WHERE status = 'ok' AND id IN "
-                                 f"({','.join('?' * len(chunk))}) ORDER BY path", chunk).fetchall()
+    rows = db_photos.readable_photos(conn, photo_ids)
     report = ImportReport()
     folders: dict[str, PicasaFolder] = {}
     for n, (pid, path) in enumerate(rows):

@@ -15,16 +15,19 @@ Contract:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import people as db_people
+from kinfolk.db import photos as db_photos
+from kinfolk.db import sidecars as db_sidecars
 from kinfolk.db.connection import transaction
+from kinfolk.db.settings import get_setting, set_setting
 from kinfolk.core.imaging.imageio import ImageLoadError
 from kinfolk.core.people.edits import resolve_person
 from kinfolk.core.metadata.photo_regions import read_header, read_sidecar, sidecar_path
@@ -39,57 +42,49 @@ NAMINGS = ("ext", "replace")
 
 
 def sync_enabled(conn: sqlite3.Connection) -> bool:
-    return repo.get_setting(conn, SYNC_SETTING, "0") == "1"
+    return get_setting(conn, SYNC_SETTING, "0") == "1"
 
 
 def sidecar_naming(conn: sqlite3.Connection) -> str:
-    v = repo.get_setting(conn, NAMING_SETTING, "ext")
+    v = get_setting(conn, NAMING_SETTING, "ext")
     return v if v in NAMINGS else "ext"
 
 
 def set_sync(conn: sqlite3.Connection, enabled: bool, naming: str | None = None) -> None:
     with transaction(conn):
-        repo.set_setting(conn, SYNC_SETTING, "1" if enabled else "0")
+        set_setting(conn, SYNC_SETTING, "1" if enabled else "0")
         if naming is not None:
             if naming not in NAMINGS:
                 raise ValueError(f"sidecar naming must be one of {NAMINGS}")
-            repo.set_setting(conn, NAMING_SETTING, naming)
+            set_setting(conn, NAMING_SETTING, naming)
 
 
 @dataclass
 class WriteReport:
-    written: list[dict] = field(default_factory=list)  # {photo, sidecar, names}
+    written: list[dict[str, Any]] = field(default_factory=list)  # {photo, sidecar, names}
     unchanged: int = 0
-    skipped: list[dict] = field(default_factory=list)  # {photo, sidecar, reason}
-    errors: list[dict] = field(default_factory=list)  # {photo, sidecar, message}
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {photo, sidecar, reason}
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {photo, sidecar, message}
 
     def summary(self) -> str:
         return (f"{len(self.written)} sidecar(s) written, {self.unchanged} already up to date"
                 + (f", {len(self.skipped)} skipped" if self.skipped else "")
                 + (f", {len(self.errors)} could not be written" if self.errors else ""))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"written": self.written, "unchanged": self.unchanged, "skipped": self.skipped,
                 "errors": self.errors}
 
 
 def _owned(conn: sqlite3.Connection, path: str) -> list[OwnedRegion]:
-    row = conn.execute("SELECT regions FROM xmp_sidecars WHERE path = ?", (path,)).fetchone()
-    return [OwnedRegion.from_json(v) for v in json.loads(row[0])] if row else []
+    record = db_sidecars.sidecar(conn, path)
+    return [OwnedRegion.from_json(v) for v in record.regions] if record else []
 
 
 def _record(conn: sqlite3.Connection, path: str, photo_id: int | None, owned: list[OwnedRegion],
             created: bool) -> None:
     with transaction(conn):
-        if owned:
-            conn.execute(
-                "INSERT INTO xmp_sidecars(path, photo_id, regions, created) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(path) DO UPDATE SET photo_id = excluded.photo_id, "
-                "regions = excluded.regions, written_at = datetime('now')",
-                (path, photo_id, json.dumps([o.to_json() for o in owned], ensure_ascii=False),
-                 int(created)))
-        else:
-            conn.execute("DELETE FROM xmp_sidecars WHERE path = ?", (path,))
+        db_sidecars.record(conn, path, photo_id, [o.to_json() for o in owned], created)
 
 
 def atomic_write(path: str, data: bytes) -> None:
@@ -119,8 +114,8 @@ def _rewrite(conn: sqlite3.Connection, photo_id: int | None, photo: str, sidecar
              stored_size: tuple[int, int], orientation: int, report: WriteReport) -> None:
     """Merge one sidecar and record what Kinfolk owns in it afterwards."""
     exists = os.path.exists(sidecar)
-    row = conn.execute("SELECT created FROM xmp_sidecars WHERE path = ?", (sidecar,)).fetchone()
-    created = (not exists) or bool(row and row[0])
+    record = db_sidecars.sidecar(conn, sidecar)
+    created = (not exists) or bool(record and record.created)
     try:
         old = read_sidecar(sidecar) if exists else None
         new, written = merge(old, remove, add, stored_size, orientation)
@@ -163,16 +158,11 @@ def write_sidecars(conn: sqlite3.Connection, person: str | int | None = None, na
     if naming not in NAMINGS:
         raise ValueError(f"sidecar naming must be one of {NAMINGS}")
     pid = resolve_person(conn, person) if person is not None else None
-    pname = conn.execute("SELECT name FROM persons WHERE id = ?", (pid,)).fetchone()[0] if pid else None
+    pname = db_people.person_name(conn, pid) if pid else None
     if photo_ids is not None:
         ids = sorted(set(photo_ids))
-    elif pid is not None:
-        ids = [r[0] for r in conn.execute(
-            "SELECT DISTINCT photo_id FROM faces WHERE person_id = ? AND state = 'confirmed'", (pid,))]
     else:
-        ids = [r[0] for r in conn.execute(
-            "SELECT photo_id FROM faces WHERE person_id IS NOT NULL AND state = 'confirmed' "
-            "UNION SELECT photo_id FROM xmp_sidecars WHERE photo_id IS NOT NULL")]
+        ids = db_sidecars.photos_to_write(conn, pid)
     report = WriteReport()
     used: dict[str, str] = {}
     for n, photo_id in enumerate(ids):
@@ -180,22 +170,18 @@ def write_sidecars(conn: sqlite3.Connection, person: str | int | None = None, na
             break
         if progress:
             progress(n, len(ids))
-        row = conn.execute("SELECT path, status FROM photos WHERE id = ?", (photo_id,)).fetchone()
-        if row is None or row[1] != "ok":
+        photo = db_photos.photo_path(conn, photo_id, readable_only=True)
+        if photo is None:
             continue
-        photo = row[0]
         sidecar = sidecar_path(photo, naming)
         if sidecar in used and used[sidecar] != photo:
             report.skipped.append({"photo": photo, "sidecar": sidecar,
                                    "reason": f"the sidecar is shared with {used[sidecar]}"})
             continue
         used[sidecar] = photo
-        faces = conn.execute(
-            "SELECT f.x1, f.y1, f.x2, f.y2, p.name, f.person_id FROM faces f JOIN persons p "
-            "ON p.id = f.person_id WHERE f.photo_id = ? AND f.state = 'confirmed' ORDER BY f.x1",
-            (photo_id,)).fetchall()
+        faces = db_faces.confirmed_in_photo(conn, photo_id)
         if pid is not None:
-            faces = [f for f in faces if f[5] == pid]
+            faces = [f for f in faces if f.person_id == pid]
         owned = _owned(conn, sidecar)
         if not faces and not owned:
             continue
@@ -204,8 +190,8 @@ def write_sidecars(conn: sqlite3.Connection, person: str | int | None = None, na
         except ImageLoadError as exc:
             report.skipped.append({"photo": photo, "sidecar": sidecar, "reason": str(exc)})
             continue
-        desired = [OwnedRegion(f[4], from_oriented_box(f[:4], header.orientation,
-                                                       header.oriented_size)) for f in faces]
+        desired = [OwnedRegion(str(f.name), from_oriented_box(f.box, header.orientation,
+                                                              header.oriented_size)) for f in faces]
         if pid is None:
             keep: list[OwnedRegion] = []
         else:
@@ -220,14 +206,13 @@ def write_sidecars(conn: sqlite3.Connection, person: str | int | None = None, na
     return report
 
 
-def forget_person(conn: sqlite3.Connection, name: str) -> list[dict]:
+def forget_person(conn: sqlite3.Connection, name: str) -> list[dict[str, str]]:
     """Remove ``name``'s regions from every sidecar Kinfolk wrote. Returns the failures
     ({sidecar, message}); the caller tells the user which files still hold the name."""
-    failures: list[dict] = []
+    failures: list[dict[str, str]] = []
     folded = name.casefold()
-    for path, photo_id, regions in conn.execute(
-            "SELECT path, photo_id, regions FROM xmp_sidecars").fetchall():
-        owned = [OwnedRegion.from_json(v) for v in json.loads(regions)]
+    for path, photo_id, regions, _created in db_sidecars.sidecars(conn):
+        owned = [OwnedRegion.from_json(v) for v in regions]
         gone = [o for o in owned if o.name.casefold() == folded]
         if not gone:
             continue
@@ -247,8 +232,8 @@ def forget_person(conn: sqlite3.Connection, name: str) -> list[dict]:
 
 
 def _photo_path(conn: sqlite3.Connection, photo_id: int | None, sidecar: str) -> str:
-    row = conn.execute("SELECT path FROM photos WHERE id = ?", (photo_id,)).fetchone() if photo_id else None
-    return row[0] if row else sidecar
+    path = db_photos.photo_path(conn, photo_id) if photo_id else None
+    return path or sidecar
 
 
 def sync_after_edit(conn: sqlite3.Connection, face_ids: Iterable[int] = (),
@@ -259,19 +244,13 @@ def sync_after_edit(conn: sqlite3.Connection, face_ids: Iterable[int] = (),
     sync is off."""
     if not sync_enabled(conn):
         return None
-    ids: set[int] = set()
-    faces, persons = list(face_ids), list(person_ids)
-    for k in range(0, len(faces), 500):
-        chunk = faces[k:k + 500]
-        ids |= {r[0] for r in conn.execute(
-            f"SELECT photo_id FROM faces WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
-    for p in persons:
-        ids |= {r[0] for r in conn.execute("SELECT photo_id FROM faces WHERE person_id = ?", (p,))}
+    ids = db_faces.photo_ids_of_faces(conn, face_ids)
+    for p in person_ids:
+        ids |= db_faces.photo_ids_of_person(conn, p)
     folded = {n.casefold() for n in old_names}
     if folded:  # a renamed or merged person: sidecars still holding the old name
-        ids |= {photo_id for photo_id, regions in conn.execute(
-            "SELECT photo_id, regions FROM xmp_sidecars WHERE photo_id IS NOT NULL")
-            if any(str(r[0]).casefold() in folded for r in json.loads(regions))}
+        ids |= {s.photo_id for s in db_sidecars.sidecars(conn) if s.photo_id is not None
+                and any(str(r[0]).casefold() in folded for r in s.regions)}
     if not ids:
         return WriteReport()
     return write_sidecars(conn, naming=sidecar_naming(conn), photo_ids=ids)

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
+from kinfolk.db import matches as db_matches
 from kinfolk.core.evaluation import metrics
 from kinfolk.core.people.matching import K_NEIGHBOURS
 from kinfolk.core.people.thresholds import Thresholds, save_thresholds
@@ -47,7 +49,7 @@ class Calibration:
     rejections: int = 0  # (face, person) "No" answers scored
     highest_rejected: float | None = None  # the best score any of them gets; auto is above it
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["proposed"] = asdict(self.proposed)
         return d
@@ -55,8 +57,7 @@ class Calibration:
 
 def calibrate(conn: sqlite3.Connection, model_id: str, target_far: float = 1e-3,
               seed: int = 0) -> Calibration:
-    rows = conn.execute("SELECT person_id, embedding FROM faces WHERE model_id = ? AND "
-                        "state = 'confirmed'", (model_id,)).fetchall()
+    rows = db_matches.confirmed_embeddings(conn, model_id)
     if len(rows) > MAX_FACES:
         keep = np.random.default_rng(seed).choice(len(rows), MAX_FACES, replace=False)
         rows = [rows[i] for i in sorted(keep)]
@@ -87,17 +88,12 @@ def calibrate(conn: sqlite3.Connection, model_id: str, target_far: float = 1e-3,
 def rejected_scores(conn: sqlite3.Connection, model_id: str) -> np.ndarray:
     """For each (face, person) the user said "not this person" to: the score matching would give
     that face for that person, from the person's confirmed faces of ``model_id``."""
-    rows = conn.execute(
-        "SELECT r.person_id, f.embedding FROM face_rejections r JOIN faces f ON f.id = r.face_id "
-        "WHERE f.model_id = ? AND EXISTS (SELECT 1 FROM faces g WHERE g.person_id = r.person_id "
-        "AND g.state = 'confirmed' AND g.model_id = ?)", (model_id, model_id)).fetchall()
     out = []
     gallery: dict[int, np.ndarray] = {}
-    for pid, blob in rows:
+    for pid, blob in db_matches.rejected_embeddings(conn, model_id):
         if pid not in gallery:
-            g = conn.execute("SELECT embedding FROM faces WHERE person_id = ? AND state = 'confirmed' "
-                             "AND model_id = ?", (pid, model_id)).fetchall()
-            gallery[pid] = np.frombuffer(b"".join(r[0] for r in g), np.float32).reshape(len(g), -1)
+            g = db_matches.confirmed_embeddings_of(conn, pid, model_id)
+            gallery[pid] = np.frombuffer(b"".join(g), np.float32).reshape(len(g), -1)
         sims = np.sort(gallery[pid] @ np.frombuffer(blob, np.float32))[::-1]
         out.append(float(sims[:K_NEIGHBOURS].mean()))
     return np.array(out, np.float32)

@@ -15,7 +15,10 @@ from typing import Sequence
 
 import numpy as np
 
-from kinfolk.db.connection import inserted_id, transaction
+from kinfolk.db import faces as db_faces
+from kinfolk.db import photos as db_photos
+from kinfolk.db.connection import transaction
+from kinfolk.db.faces import StoredFace
 from kinfolk.core.imaging import imageio
 from kinfolk.core.faces.align import ARCFACE_TEMPLATE, align_face
 from kinfolk.core.faces.backend import Detection, FaceBackend
@@ -41,8 +44,7 @@ def add_drawn_face(conn: sqlite3.Connection, backend: FaceBackend, photo_id: int
     """Store a face on ``box`` of photo ``photo_id``, embedded by ``backend`` (whose ``model_id``
     must be the photo's scan model). ``change.result`` is the new face id; ``change.undo`` deletes
     it. Raises ``PeopleError`` for a box that is too small, off the photo, or on another model."""
-    row = conn.execute("SELECT path, width, height, scan_model FROM photos WHERE id = ? AND "
-                       "status = 'ok'", (photo_id,)).fetchone()
+    row = db_photos.readable_photo(conn, photo_id)
     if row is None:
         raise PeopleError("this photo is no longer in the library")
     path, width, height, scan_model = row
@@ -77,35 +79,29 @@ def add_drawn_face(conn: sqlite3.Connection, backend: FaceBackend, photo_id: int
     full_landmarks = (det.landmarks + np.array([cx1, cy1], np.float32)) / np.array([sx, sy], np.float32)
     change = Change("Draw a face")
     with transaction(conn):
-        fid = inserted_id(conn.execute(
-            "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
-            "embedding) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (photo_id, x1, y1, x2, y2, full_landmarks.astype(np.float32).tobytes(), det.score,
-             float(quality), backend.model_id, emb.tobytes())))
-        conn.execute("INSERT INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
-                     (fid, face_thumbnail(rgb_full, bx)))
+        fid = db_faces.add_face(conn, photo_id, (x1, y1, x2, y2),
+                                full_landmarks.astype(np.float32).tobytes(), det.score,
+                                float(quality), backend.model_id, emb.tobytes(),
+                                face_thumbnail(rgb_full, bx))
     change.faces_added.append(fid)
     change.result = fid
     return change
 
 
-def saved_face(conn: sqlite3.Connection, face_id: int) -> tuple[dict, bytes | None]:
+def saved_face(conn: sqlite3.Connection, face_id: int) -> tuple[StoredFace, bytes | None]:
     """A face row and its crop, so ``put_back`` can store it again (redo of "Draw a face")."""
-    row = dict(conn.execute("SELECT * FROM faces WHERE id = ?", (face_id,)).fetchone())
-    thumb = conn.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", (face_id,)).fetchone()
-    return row, thumb[0] if thumb else None
+    saved = db_faces.stored_face(conn, face_id)
+    if saved is None:
+        raise PeopleError("this face is no longer in the library")
+    return saved
 
 
-def put_back(conn: sqlite3.Connection, saved: tuple[dict, bytes | None]) -> Change:
+def put_back(conn: sqlite3.Connection, saved: tuple[StoredFace, bytes | None]) -> Change:
     """Store a face saved by ``saved_face`` again, under its id (no model needed)."""
     row, jpeg = saved
     change = Change("Draw a face")
     with transaction(conn):
-        cols = list(row)
-        conn.execute(f"INSERT INTO faces({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [row[c] for c in cols])
-        if jpeg is not None:
-            conn.execute("INSERT INTO thumbnails(face_id, jpeg) VALUES (?, ?)", (row["id"], jpeg))
-    change.faces_added.append(row["id"])
-    change.result = row["id"]
+        db_faces.restore_face(conn, row, jpeg)
+    change.faces_added.append(row.id)
+    change.result = row.id
     return change

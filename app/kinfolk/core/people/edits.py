@@ -11,6 +11,9 @@ Invariants kept here:
 
 Each mutating function returns a ``Change``: ``change.undo(conn)`` restores exactly the rows it touched
 (the GUI keeps these for undo; redo re-runs the operation).
+
+Each operation is one transaction made of named statements of ``kinfolk.db`` (faces, people,
+matches, groups, forgotten); the rules above and the journal are decided here, not there.
 """
 
 from __future__ import annotations
@@ -19,8 +22,15 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from kinfolk.db import repo
-from kinfolk.db.connection import inserted_id, transaction
+from kinfolk.db import faces as db_faces
+from kinfolk.db import forgotten as db_forgotten
+from kinfolk.db import groups as db_groups
+from kinfolk.db import matches as db_matches
+from kinfolk.db import people as db_people
+from kinfolk.db.connection import transaction
+from kinfolk.db.faces import FaceDecision, StoredFace
+from kinfolk.db.matches import SuggestionRow
+from kinfolk.db.people import PersonRow
 
 
 class PeopleError(Exception):
@@ -51,84 +61,60 @@ class ClusterSummary:
 
 # ------------------------------------------------------------------------------------ undo journal
 
-_FACE_COLS = ("person_id", "state", "cluster_id", "match_similarity", "match_evidence")
-
-
 @dataclass
 class Change:
     """Before-images of the rows an operation touched; ``undo`` puts them back."""
 
     description: str = ""
-    faces: dict[int, tuple] = field(default_factory=dict)  # face id -> _FACE_COLS values
-    persons_before: dict[int, dict | None] = field(default_factory=dict)  # None = did not exist
+    faces: dict[int, FaceDecision] = field(default_factory=dict)  # face id -> its decision before
+    persons_before: dict[int, PersonRow | None] = field(default_factory=dict)  # None = did not exist
     rejections_added: set[tuple[int, int]] = field(default_factory=set)
     rejections_removed: set[tuple[int, int]] = field(default_factory=set)
-    suggestions_removed: list[tuple] = field(default_factory=list)
+    suggestions_removed: list[SuggestionRow] = field(default_factory=list)
     result: object = None
     # A change made by matching, not by the user: undo only puts back faces that are still as
     # matching left them ('auto'), so it never overwrites a later decision of the user.
     automatic: bool = False
     note: str = ""  # what the user should know beyond the description ("2 faces left out: …")
-    deleted_faces: list[tuple[dict, bytes | None]] = field(default_factory=list)  # row, thumbnail
+    deleted_faces: list[tuple[StoredFace, bytes | None]] = field(default_factory=list)  # row, crop
     not_faces_added: list[int] = field(default_factory=list)  # rowids in not_faces
     faces_added: list[int] = field(default_factory=list)  # face rows the operation created
 
     def keep_faces(self, conn: sqlite3.Connection, face_ids: Iterable[int]) -> None:
         ids = [i for i in face_ids if i not in self.faces]
-        for chunk in _chunks(ids):
-            q = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT id, {', '.join(_FACE_COLS)} FROM faces WHERE id IN ({q})",
-                                  chunk):
-                self.faces[r[0]] = tuple(r[1:])
+        self.faces.update(db_faces.decisions(conn, ids))
 
     def keep_person(self, conn: sqlite3.Connection, person_id: int | None) -> None:
         if person_id is None or person_id in self.persons_before:
             return
-        row = conn.execute("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
-        self.persons_before[person_id] = dict(row) if row else None
+        self.persons_before[person_id] = db_people.person_row(conn, person_id)
 
-    def keep_suggestions(self, conn: sqlite3.Connection, where: str, params: Sequence) -> None:
-        self.suggestions_removed += [tuple(r) for r in conn.execute(
-            f"SELECT face_id, person_id, similarity, evidence FROM suggestions WHERE {where}", params)]
+    def keep_suggestions(self, rows: Iterable[SuggestionRow]) -> None:
+        self.suggestions_removed += rows
 
     def undo(self, conn: sqlite3.Connection) -> None:
         with transaction(conn):
             for fid in self.faces_added:  # cascades their crop, suggestions, rejections
-                conn.execute("DELETE FROM faces WHERE id = ?", (fid,))
+                db_faces.delete_face(conn, fid)
             for rowid in self.not_faces_added:
-                conn.execute("DELETE FROM not_faces WHERE rowid = ?", (rowid,))
+                db_forgotten.remove_not_face(conn, rowid)
             for row, jpeg in self.deleted_faces:  # before anything that points at them
-                cols = list(row)
-                conn.execute(f"INSERT INTO faces({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             [row[c] for c in cols])
-                if jpeg is not None:
-                    conn.execute("INSERT OR REPLACE INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
-                                 (row["id"], jpeg))
+                db_faces.restore_face(conn, row, jpeg)
             # Persons first (faces may point at a person that the operation deleted).
             for before in self.persons_before.values():
                 if before is not None:
-                    cols = list(before)
-                    conn.execute(
-                        f"INSERT INTO persons({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                        f"ON CONFLICT(id) DO UPDATE SET "
-                        + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
-                        [before[c] for c in cols])
-            guard = " AND state = 'auto'" if self.automatic else ""
+                    db_people.restore_person(conn, before)
             for fid, values in self.faces.items():
-                conn.execute(f"UPDATE faces SET {', '.join(c + ' = ?' for c in _FACE_COLS)} "
-                             "WHERE id = ?" + guard, (*values, fid))
+                db_faces.restore_decision(conn, fid, values, only_if_auto=self.automatic)
             for fid, pid in self.rejections_added:
-                conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
-                             (fid, pid))
+                db_people.remove_rejection(conn, fid, pid)
             for fid, pid in self.rejections_removed:
-                conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
-                             (fid, pid))
+                db_people.add_rejection(conn, fid, pid)
             for sugg in self.suggestions_removed:
-                conn.execute("INSERT OR IGNORE INTO suggestions(face_id, person_id, similarity, "
-                             "evidence) VALUES (?, ?, ?, ?)", sugg)
+                db_matches.restore_suggestion(conn, sugg)
             for pid, before in self.persons_before.items():
                 if before is None:  # created by the operation
-                    conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+                    db_people.delete_person(conn, pid)
 
 
 def journaled_match(conn: sqlite3.Connection, match: Callable[[sqlite3.Connection], object]) -> Change:
@@ -138,71 +124,40 @@ def journaled_match(conn: sqlite3.Connection, match: Callable[[sqlite3.Connectio
     Matching after an edit is a consequence of that edit: the GUI appends this change to the edit's
     undo step, so undoing a wrong "Yes" also takes back the faces that followed it. Suggestions are
     not journaled: they are rewritten by the next match (which runs after every undo)."""
-    before = {r[0]: tuple(r[1:]) for r in conn.execute(
-        f"SELECT id, {', '.join(_FACE_COLS)} FROM faces WHERE state = 'unassigned'")}
+    before = db_faces.decisions_in_state(conn, "unassigned")
     change = Change("Recognized automatically", automatic=True)
     change.result = match(conn)
-    for (fid,) in conn.execute("SELECT id FROM faces WHERE state = 'auto'"):
+    for fid in db_faces.ids_in_state(conn, "auto"):
         if fid in before:
             change.faces[fid] = before[fid]
     return change
-
-
-def _chunks(ids: Sequence[int], n: int = 500):
-    ids = list(ids)
-    for i in range(0, len(ids), n):
-        yield ids[i:i + n]
 
 
 # ------------------------------------------------------------------------------------------ reads
 
 def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[PersonSummary]:
     """Named people with face and photo counts, most photos first."""
-    rows = conn.execute(
-        "SELECT p.id, p.name, p.hidden, p.cover_face_id, p.birth_date, "
-        "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
-        "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg, "
-        "(SELECT MAX(ph.taken_at) FROM faces g JOIN photos ph ON ph.id = g.photo_id "
-        " WHERE g.person_id = p.id AND ph.taken_at_source IN ('exif', 'xmp', 'filename')) AS latest "
-        "FROM persons p LEFT JOIN faces f ON f.person_id = p.id "
-        + ("" if include_hidden else "WHERE p.hidden = 0 ")
-        + "GROUP BY p.id ORDER BY photos DESC, p.name").fetchall()
-    out = []
-    for r in rows:
-        cover = r["cover_face_id"] or _best_face(conn, "person_id = ?", (r["id"],))
-        out.append(PersonSummary(r["id"], r["name"], bool(r["hidden"]), r["faces"], r["photos"],
-                                 cover, r["birth_date"], r["sugg"], r["latest"]))
-    return out
+    return [PersonSummary(r.id, r.name, r.hidden, r.faces, r.photos, r.cover_face_id, r.birth_date,
+                          r.suggestions, r.latest_photo)
+            for r in db_people.person_counts(conn, include_hidden)]
 
 
 def list_clusters(conn: sqlite3.Connection, min_faces: int = 1) -> list[ClusterSummary]:
     """Unnamed groups (clusters of unassigned faces), largest first."""
-    rows = conn.execute(
-        "SELECT cluster_id, model_id, COUNT(*) AS n, COUNT(DISTINCT photo_id) AS photos "
-        "FROM faces WHERE cluster_id IS NOT NULL AND state = 'unassigned' "
-        "GROUP BY cluster_id HAVING n >= ? ORDER BY n DESC, cluster_id", (min_faces,)).fetchall()
-    return [ClusterSummary(r[0], r[1], r[2], r[3],
-                           _best_face(conn, "cluster_id = ? AND state = 'unassigned'", (r[0],)))
-            for r in rows]
-
-
-def _best_face(conn: sqlite3.Connection, where: str, params: Sequence) -> int | None:
-    row = conn.execute(f"SELECT id FROM faces WHERE {where} ORDER BY quality DESC, id LIMIT 1",
-                       params).fetchone()
-    return row[0] if row else None
+    return [ClusterSummary(g.id, g.model_id, g.faces, g.photos,
+                           db_groups.best_face_of_group(conn, g.id))
+            for g in db_groups.group_counts(conn, min_faces)]
 
 
 def person_by_name(conn: sqlite3.Connection, name: str) -> int | None:
-    row = conn.execute("SELECT id FROM persons WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
-    return row[0] if row else None
+    return db_people.person_by_name(conn, name.strip())
 
 
 def resolve_person(conn: sqlite3.Connection, ref: str | int) -> int:
     """A person id from an id or a name (CLI arguments accept either)."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = conn.execute("SELECT id FROM persons WHERE id = ?", (int(ref),)).fetchone()
-        if row:
-            return row[0]
+        if db_people.person_exists(conn, int(ref)):
+            return int(ref)
     pid = person_by_name(conn, str(ref))
     if pid is None:
         raise PeopleError(f"no person named {ref!r}")
@@ -210,15 +165,11 @@ def resolve_person(conn: sqlite3.Connection, ref: str | int) -> int:
 
 
 def face_ids_of_person(conn: sqlite3.Connection, person_id: int) -> list[int]:
-    return [r[0] for r in conn.execute(
-        "SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.person_id = ? "
-        "ORDER BY p.taken_at, f.id", (person_id,))]
+    return db_faces.ids_of_person(conn, person_id)
 
 
 def face_ids_of_cluster(conn: sqlite3.Connection, cluster_id: int) -> list[int]:
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM faces WHERE cluster_id = ? AND state = 'unassigned' ORDER BY quality DESC, id",
-        (cluster_id,))]
+    return db_groups.face_ids_of_group(conn, cluster_id)
 
 
 # ---------------------------------------------------------------------------------------- writes
@@ -233,9 +184,15 @@ def _clean_name(name: str) -> str:
 def _get_or_create(conn: sqlite3.Connection, name: str, change: Change) -> int:
     pid = person_by_name(conn, name)
     if pid is None:
-        pid = inserted_id(conn.execute("INSERT INTO persons(name) VALUES (?)", (name,)))
+        pid = db_people.add_person(conn, name)
         change.persons_before[pid] = None
     return pid
+
+
+def _drop_suggestions(conn: sqlite3.Connection, face_ids: Sequence[int], change: Change) -> None:
+    """Every suggestion of the faces goes (journaled)."""
+    change.keep_suggestions(db_matches.suggestions_of_faces(conn, face_ids))
+    db_matches.delete_suggestions_of_faces(conn, face_ids)
 
 
 def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, change: Change,
@@ -244,42 +201,29 @@ def _assign(conn: sqlite3.Connection, face_ids: Sequence[int], person_id: int, c
     these very faces (``explicit``: that overrides an earlier "not this person"), faces rejected
     for them. Returns the faces actually assigned."""
     change.keep_faces(conn, face_ids)
-    rejected = {r[0] for r in conn.execute(
-        "SELECT face_id FROM face_rejections WHERE person_id = ?", (person_id,))}
+    rejected = db_people.rejected_faces(conn, person_id)
     if explicit:
         for fid in set(face_ids) & rejected:
-            conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?",
-                         (fid, person_id))
+            db_people.remove_rejection(conn, fid, person_id)
             change.rejections_removed.add((fid, person_id))
         rejected -= set(face_ids)
-    taken_photos = {r[0] for r in conn.execute(
-        "SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))}
+    taken_photos = db_faces.photo_ids_of_person(conn, person_id)
     done = []
-    rows = []
     same_photo = 0
-    for chunk in _chunks(face_ids):
-        q = ",".join("?" * len(chunk))
-        rows += conn.execute(f"SELECT id, photo_id, person_id FROM faces WHERE id IN ({q}) "
-                             "ORDER BY quality DESC", chunk).fetchall()
-    for fid, photo_id, current in rows:
+    for fid, photo_id, current in db_faces.placements(conn, face_ids):
         if fid in rejected:
             continue
         if current != person_id and photo_id in taken_photos:
             same_photo += 1
             continue
         taken_photos.add(photo_id)
-        conn.execute("UPDATE faces SET person_id = ?, state = ?, cluster_id = NULL, "
-                     "match_similarity = NULL, match_evidence = NULL WHERE id = ?",
-                     (person_id, state, fid))
+        db_faces.set_person(conn, fid, person_id, state)
         done.append(fid)
     if done:
-        for chunk in _chunks(done):
-            q = ",".join("?" * len(chunk))
-            change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
-            conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
+        _drop_suggestions(conn, done, change)
     skipped = len(set(face_ids)) - len(done)
     if skipped:
-        name = conn.execute("SELECT name FROM persons WHERE id = ?", (person_id,)).fetchone()[0]
+        name = db_people.person_name(conn, person_id)
         why = []
         if same_photo:
             why.append(f"{name} is already in {'that photo' if same_photo == 1 else 'those photos'}")
@@ -304,8 +248,7 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
             raise PeopleError(f"no unnamed group {cluster_id}")
         pid = _get_or_create(conn, name, change)
         done = set(_assign(conn, faces, pid, change, explicit=True))
-        left = [f for f in faces if f not in done]
-        repo.each_chunk(conn, "UPDATE faces SET cluster_id = NULL WHERE id IN ({})", left)
+        db_groups.ungroup(conn, [f for f in faces if f not in done])
     change.result = pid
     return change
 
@@ -346,14 +289,11 @@ def reject(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int)
     with transaction(conn):
         change.keep_faces(conn, face_ids)
         for fid in face_ids:
-            if conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
-                            (fid, pid)).rowcount:
+            if db_people.add_rejection(conn, fid, pid):
                 change.rejections_added.add((fid, pid))
-            change.keep_suggestions(conn, "face_id = ? AND person_id = ?", (fid, pid))
-            conn.execute("DELETE FROM suggestions WHERE face_id = ? AND person_id = ?", (fid, pid))
-            conn.execute("UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
-                         "match_similarity = NULL, match_evidence = NULL "
-                         "WHERE id = ? AND person_id = ?", (fid, pid))
+            change.keep_suggestions(db_matches.suggestions_of_pair(conn, fid, pid))
+            db_matches.delete_suggestion(conn, fid, pid)
+            db_faces.unassign_from(conn, fid, pid)
     return change
 
 
@@ -362,8 +302,7 @@ def unassign(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     change = Change("Remove faces")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        repo.each_chunk(conn, "UPDATE faces SET person_id = NULL, state = 'unassigned', cluster_id = NULL, "
-                        "match_similarity = NULL, match_evidence = NULL WHERE id IN ({})", face_ids)
+        db_faces.unassign(conn, face_ids)
     return change
 
 
@@ -377,7 +316,7 @@ def rename(conn: sqlite3.Connection, person: str | int, new_name: str) -> Change
     change = Change(f"Rename to {new_name}")
     with transaction(conn):
         change.keep_person(conn, pid)
-        conn.execute("UPDATE persons SET name = ? WHERE id = ?", (new_name, pid))
+        db_people.rename_person(conn, pid, new_name)
     change.result = pid
     return change
 
@@ -394,20 +333,18 @@ def merge(conn: sqlite3.Connection, source: str | int, target: str | int) -> Cha
         change.keep_person(conn, src)
         change.keep_person(conn, dst)
         faces = face_ids_of_person(conn, src)
-        states = dict(conn.execute("SELECT id, state FROM faces WHERE person_id = ?", (src,)).fetchall())
+        states = db_faces.states_of_person(conn, src)
         change.keep_faces(conn, faces)
         # Detach first so _assign's one-per-photo check sees only the target's photos.
-        conn.execute("UPDATE faces SET person_id = NULL, state = 'unassigned' WHERE person_id = ?", (src,))
-        assigned = set(_assign(conn, [f for f in faces if states[f] == "confirmed"], dst, change))
-        assigned |= set(_assign(conn, [f for f in faces if states[f] == "auto"], dst, change, "auto"))
-        for fid, pid in conn.execute("SELECT face_id, person_id FROM face_rejections WHERE person_id = ?",
-                                     (src,)).fetchall():
-            change.rejections_removed.add((fid, pid))
-            if conn.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) VALUES (?, ?)",
-                            (fid, dst)).rowcount:
+        db_faces.detach_person(conn, src)
+        _assign(conn, [f for f in faces if states[f] == "confirmed"], dst, change)
+        _assign(conn, [f for f in faces if states[f] == "auto"], dst, change, "auto")
+        for fid in db_people.rejected_faces(conn, src):
+            change.rejections_removed.add((fid, src))
+            if db_people.add_rejection(conn, fid, dst):
                 change.rejections_added.add((fid, dst))
-        change.keep_suggestions(conn, "person_id = ?", (src,))
-        conn.execute("DELETE FROM persons WHERE id = ?", (src,))  # cascades rejections, suggestions
+        change.keep_suggestions(db_matches.suggestions_of_person(conn, src))
+        db_people.delete_person(conn, src)  # cascades rejections, suggestions
     change.result = dst
     return change
 
@@ -417,7 +354,7 @@ def set_hidden(conn: sqlite3.Connection, person: str | int, hidden: bool = True)
     change = Change("Hide" if hidden else "Show")
     with transaction(conn):
         change.keep_person(conn, pid)
-        conn.execute("UPDATE persons SET hidden = ? WHERE id = ?", (int(hidden), pid))
+        db_people.set_person_hidden(conn, pid, hidden)
     return change
 
 
@@ -429,11 +366,8 @@ def hide_cluster(conn: sqlite3.Connection, cluster_id: int) -> Change:
         if not faces:
             raise PeopleError(f"no unnamed group {cluster_id}")
         change.keep_faces(conn, faces)
-        for chunk in _chunks(faces):
-            q = ",".join("?" * len(chunk))
-            change.keep_suggestions(conn, f"face_id IN ({q})", chunk)
-            conn.execute(f"DELETE FROM suggestions WHERE face_id IN ({q})", chunk)
-            conn.execute(f"UPDATE faces SET state = 'ignored', cluster_id = NULL WHERE id IN ({q})", chunk)
+        _drop_suggestions(conn, faces, change)
+        db_faces.set_ignored(conn, faces)
     return change
 
 
@@ -442,9 +376,9 @@ def unhide_strangers(conn: sqlite3.Connection) -> Change:
     clustering run."""
     change = Change("Show hidden groups")
     with transaction(conn):
-        ids = [r[0] for r in conn.execute("SELECT id FROM faces WHERE state = 'ignored'")]
+        ids = db_faces.ids_in_state(conn, "ignored")
         change.keep_faces(conn, ids)
-        conn.execute("UPDATE faces SET state = 'unassigned' WHERE state = 'ignored'")
+        db_faces.unignore_all(conn)
     change.result = len(ids)
     return change
 
@@ -455,26 +389,24 @@ def unhide_faces(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     change = Change("Show hidden faces")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        repo.each_chunk(conn, "UPDATE faces SET state = 'unassigned' WHERE state = 'ignored' AND id IN ({})",
-                        face_ids)
+        db_faces.unignore(conn, face_ids)
     change.result = len(face_ids)
     return change
 
 
 def hidden_face_ids(conn: sqlite3.Connection) -> list[int]:
     """Faces of the groups the user hid ("Not someone I know"), best quality first."""
-    return [r[0] for r in conn.execute("SELECT id FROM faces WHERE state = 'ignored' "
-                                       "ORDER BY quality DESC, id")]
+    return db_faces.ids_in_state(conn, "ignored", best_first=True)
 
 
 def set_cover(conn: sqlite3.Connection, person: str | int, face_id: int) -> Change:
     pid = resolve_person(conn, person)
-    if not conn.execute("SELECT 1 FROM faces WHERE id = ? AND person_id = ?", (face_id, pid)).fetchone():
+    if not db_faces.is_face_of(conn, face_id, pid):
         raise PeopleError("the cover must be one of the person's own faces")
     change = Change("Set cover")
     with transaction(conn):
         change.keep_person(conn, pid)
-        conn.execute("UPDATE persons SET cover_face_id = ? WHERE id = ?", (face_id, pid))
+        db_people.set_cover(conn, pid, face_id)
     return change
 
 
@@ -491,14 +423,10 @@ def set_birth_date(conn: sqlite3.Connection, person: str | int, birth_date: str 
     change = Change("Set birth date")
     with transaction(conn):
         change.keep_person(conn, pid)
-        conn.execute("UPDATE persons SET birth_date = ? WHERE id = ?", (birth_date, pid))
+        db_people.set_birth_date(conn, pid, birth_date)
         if birth_date:
-            change.keep_suggestions(
-                conn, "person_id = ? AND face_id IN (SELECT f.id FROM faces f JOIN photos p "
-                "ON p.id = f.photo_id WHERE p.taken_at < ?)", (pid, birth_date))
-            conn.execute("DELETE FROM suggestions WHERE person_id = ? AND face_id IN (SELECT f.id "
-                         "FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.taken_at < ?)",
-                         (pid, birth_date))
+            change.keep_suggestions(db_matches.suggestions_before(conn, pid, birth_date))
+            db_matches.delete_suggestions_before(conn, pid, birth_date)
     return change
 
 
@@ -509,21 +437,18 @@ def mark_not_face(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     change = Change("Not a face")
     with transaction(conn):
         for fid in face_ids:
-            row = conn.execute("SELECT * FROM faces WHERE id = ?", (fid,)).fetchone()
-            if row is None:
+            saved = db_faces.stored_face(conn, fid)
+            if saved is None:
                 continue
-            row = dict(row)
-            thumb = conn.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", (fid,)).fetchone()
-            change.keep_suggestions(conn, "face_id = ?", (fid,))
-            change.rejections_removed |= {(r[0], r[1]) for r in conn.execute(
-                "SELECT face_id, person_id FROM face_rejections WHERE face_id = ?", (fid,))}
-            for (pid,) in conn.execute("SELECT id FROM persons WHERE cover_face_id = ?", (fid,)):
+            row = saved[0]
+            change.keep_suggestions(db_matches.suggestions_of_faces(conn, [fid]))
+            change.rejections_removed |= db_people.rejections_of_face(conn, fid)
+            for pid in db_people.persons_with_cover(conn, fid):
                 change.keep_person(conn, pid)
-            change.deleted_faces.append((row, thumb[0] if thumb else None))
-            change.not_faces_added.append(inserted_id(conn.execute(
-                "INSERT INTO not_faces(photo_id, x1, y1, x2, y2) VALUES (?, ?, ?, ?, ?)",
-                (row["photo_id"], row["x1"], row["y1"], row["x2"], row["y2"]))))
-            conn.execute("DELETE FROM faces WHERE id = ?", (fid,))  # cascades crops, suggestions
+            change.deleted_faces.append(saved)
+            change.not_faces_added.append(
+                db_forgotten.add_not_face(conn, row.photo_id, (row.x1, row.y1, row.x2, row.y2)))
+            db_faces.delete_face(conn, fid)  # cascades crops, suggestions
     n = len(change.deleted_faces)
     change.description = "Not a face" if n == 1 else f"{n} boxes are not faces"
     return change
@@ -535,14 +460,11 @@ def pull_out_of_group(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Chan
     change = Change("Remove from group")
     with transaction(conn):
         change.keep_faces(conn, face_ids)
-        repo.each_chunk(conn, "UPDATE faces SET cluster_id = NULL WHERE state = 'unassigned' AND id IN ({})",
-                        face_ids)
+        db_groups.pull_out(conn, face_ids)
     return change
 
 
 def single_face_ids(conn: sqlite3.Connection) -> list[int]:
     """Faces in no group, on no person and with no pending suggestion (a one-time guest, a face
     pulled out of a group), best quality first: what "Review single faces" walks through."""
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM faces f WHERE state = 'unassigned' AND cluster_id IS NULL AND NOT EXISTS "
-        "(SELECT 1 FROM suggestions s WHERE s.face_id = f.id) ORDER BY quality DESC, id")]
+    return db_groups.single_face_ids(conn)

@@ -13,10 +13,15 @@ not just unlinked (tests/integration/test_forget.py searches the raw file to pro
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 
+from kinfolk.db import faces as db_faces
+from kinfolk.db import forgotten as db_forgotten
+from kinfolk.db import matches as db_matches
+from kinfolk.db import people as db_people
+from kinfolk.db import regions as db_regions
+from kinfolk.db import sidecars as db_sidecars
 from kinfolk.db.connection import checkpoint, transaction
 from kinfolk.core.metadata import sidecar_writer
 from kinfolk.core.people.edits import resolve_person
@@ -44,32 +49,27 @@ class ForgetPlan:
 
 def plan(conn: sqlite3.Connection, person: str | int) -> ForgetPlan:
     pid = resolve_person(conn, person)
-    name = conn.execute("SELECT name FROM persons WHERE id = ?", (pid,)).fetchone()[0]
-    faces, photos = conn.execute("SELECT COUNT(*), COUNT(DISTINCT photo_id) FROM faces "
-                                 "WHERE person_id = ?", (pid,)).fetchone()
-    sugg = conn.execute("SELECT COUNT(*) FROM suggestions WHERE person_id = ?", (pid,)).fetchone()[0]
-    sidecars = sum(1 for (regions,) in conn.execute("SELECT regions FROM xmp_sidecars")
-                   if any(str(r[0]).casefold() == name.casefold() for r in json.loads(regions)))
+    name = db_people.person_name(conn, pid)
+    assert name is not None  # resolve_person found them
+    faces, photos = db_faces.count_of_person(conn, pid)
+    sugg = db_matches.suggestion_count(conn, pid)
+    sidecars = sum(1 for s in db_sidecars.sidecars(conn)
+                   if any(str(r[0]).casefold() == name.casefold() for r in s.regions))
     return ForgetPlan(pid, name, faces, photos, sugg, sidecars)
 
 
-def forget(conn: sqlite3.Connection, p: ForgetPlan) -> list[dict]:
+def forget(conn: sqlite3.Connection, p: ForgetPlan) -> list[dict[str, str]]:
     """Carry out a plan the user confirmed. Not undoable, by design. Returns the sidecars that could
     not be cleaned ({sidecar, message}: e.g. a read-only disk); the library is forgotten anyway."""
     pid = p.person_id
     failures = sidecar_writer.forget_person(conn, p.name)
     with transaction(conn):
-        conn.execute("INSERT INTO forgotten_faces(photo_id, photo_hash, x1, y1, x2, y2) "
-                     "SELECT r.photo_id, p.hash, r.x1, r.y1, r.x2, r.y2 FROM imported_regions r "
-                     "JOIN photos p ON p.id = r.photo_id "
-                     "WHERE r.name = ? COLLATE NOCASE AND r.status = 'unmatched'", (p.name,))
-        conn.execute("DELETE FROM imported_regions WHERE name = ? COLLATE NOCASE", (p.name,))
-        conn.execute("INSERT INTO forgotten_faces(photo_id, photo_hash, x1, y1, x2, y2) "
-                     "SELECT f.photo_id, p.hash, f.x1, f.y1, f.x2, f.y2 FROM faces f "
-                     "JOIN photos p ON p.id = f.photo_id WHERE f.person_id = ?", (pid,))
+        db_forgotten.remember_unmatched_regions(conn, p.name)
+        db_regions.delete_named(conn, p.name)
+        db_forgotten.remember_faces_of_person(conn, pid)
         # Faces first (thumbnails, suggestions and rejections cascade), then the person.
-        conn.execute("UPDATE persons SET cover_face_id = NULL WHERE id = ?", (pid,))
-        conn.execute("DELETE FROM faces WHERE person_id = ?", (pid,))
-        conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+        db_people.set_cover(conn, pid, None)
+        db_faces.delete_faces_of_person(conn, pid)
+        db_people.delete_person(conn, pid)
     checkpoint(conn)
     return failures

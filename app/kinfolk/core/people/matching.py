@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import matches as db_matches
+from kinfolk.db import people as db_people
 from kinfolk.db.connection import snapshot, transaction
 from kinfolk.core.cancel import CancelToken
 from kinfolk.core.people.thresholds import Thresholds, thresholds_for
@@ -83,6 +85,10 @@ class Evidence:
         return next((n for n in self.neighbours if n.person == person_id), None)
 
 
+_Auto = tuple[float, int, int, str, float]  # (score, face, person, evidence json, similarity)
+_Suggest = tuple[int, int, float, str]  # (face, person, similarity, evidence json)
+
+
 @dataclass
 class MatchReport:
     considered: int = 0
@@ -132,47 +138,40 @@ def match_faces(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds 
 
 
 def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: CancelToken | None,
-           report: MatchReport) -> tuple[list, list]:
+           report: MatchReport) -> tuple[list[_Auto], list[_Suggest]]:
     """(automatic assignments, suggestions) as the snapshot read by ``conn`` has them."""
-    people = conn.execute(
-        "SELECT f.person_id, f.id, f.embedding, ps.hidden, ps.birth_date FROM faces f "
-        "JOIN persons ps ON ps.id = f.person_id WHERE f.model_id = ? AND f.state = 'confirmed' "
-        "ORDER BY f.person_id, f.id", (model_id,)).fetchall()
+    people = db_matches.gallery(conn, model_id)
     if not people:
         return [], []
-    owner_ids = np.array([r[0] for r in people])
+    owner_ids = np.array([r.person_id for r in people])
     person_ids = np.unique(owner_ids)  # sorted, as the gallery is
     pindex = {int(p): i for i, p in enumerate(person_ids)}
-    bounds = np.searchsorted(owner_ids, person_ids).tolist() + [len(people)]
-    bounds = np.array(bounds)
+    bounds = np.array(np.searchsorted(owner_ids, person_ids).tolist() + [len(people)])
     enough = np.diff(bounds) >= MIN_EVIDENCE  # per person: may faces be assigned without asking?
-    gallery_face_ids = np.array([r[1] for r in people])
-    gallery = np.frombuffer(b"".join(r[2] for r in people), np.float32).reshape(len(people), -1)
-    hidden = {r[0] for r in people if r[3]}
+    gallery_face_ids = np.array([r.face_id for r in people])
+    gallery = np.frombuffer(b"".join(r.embedding for r in people), np.float32).reshape(len(people), -1)
+    hidden = {r.person_id for r in people if r.hidden}
     birth = np.full(len(person_ids), -np.inf)
     for r in people:
-        if r[4]:
-            birth[pindex[r[0]]] = _day(r[4], -np.inf)
+        if r.birth_date:
+            birth[pindex[r.person_id]] = _day(r.birth_date, -np.inf)
     rejected: dict[int, list[int]] = {}
-    for fid, pid in conn.execute("SELECT face_id, person_id FROM face_rejections"):
+    for fid, pid in db_people.rejections(conn):
         if pid in pindex:
             rejected.setdefault(fid, []).append(pindex[pid])
     present: dict[int, set[int]] = {}
-    for photo_id, pid in conn.execute(
-            "SELECT DISTINCT photo_id, person_id FROM faces WHERE person_id IS NOT NULL"):
+    for photo_id, pid in db_matches.people_in_photos(conn):
         present.setdefault(photo_id, set()).add(pid)
 
-    ids, emb = repo.embeddings(conn, model_id, state="unassigned")
+    ids, emb = db_faces.embeddings(conn, model_id, state="unassigned")
     report.considered = len(ids)
     if not len(ids):
         return [], []
-    meta = {r[0]: (r[1], r[2]) for r in conn.execute(
-        "SELECT f.id, f.photo_id, p.taken_at FROM faces f JOIN photos p ON p.id = f.photo_id "
-        "WHERE f.model_id = ? AND f.state = 'unassigned'", (model_id,))}
+    meta = db_matches.unassigned_photos(conn, model_id)
     photo_of = np.array([meta[int(f)][0] for f in ids])
     taken = np.array([_day(meta[int(f)][1], np.inf) for f in ids])
-    autos: list[tuple[float, int, int, str, float]] = []  # (score, face, person, evidence json, sim)
-    suggestions: list[tuple[int, int, float, str]] = []
+    autos: list[_Auto] = []
+    suggestions: list[_Suggest] = []
     for start in range(0, len(ids), BLOCK):
         if cancel is not None:
             cancel.check()
@@ -213,36 +212,20 @@ def _match(conn: sqlite3.Connection, model_id: str, th: Thresholds, cancel: Canc
     return autos, suggestions
 
 
-# A match is written only where it still holds when the transaction runs (the user may have named,
-# confirmed, rejected, merged or forgotten meanwhile): the face still unassigned, the person still
-# there, no rejection of the pair, and (for an assignment) nobody's face in that photo already theirs.
-_STILL_VALID = (
-    "EXISTS (SELECT 1 FROM faces WHERE id = :face AND state = 'unassigned' AND person_id IS NULL) "
-    "AND EXISTS (SELECT 1 FROM persons WHERE id = :person) "
-    "AND NOT EXISTS (SELECT 1 FROM face_rejections WHERE face_id = :face AND person_id = :person)")
-
-
-def _write(conn: sqlite3.Connection, model_id: str, autos: list, suggestions: list,
+def _write(conn: sqlite3.Connection, model_id: str, autos: list[_Auto], suggestions: list[_Suggest],
            report: MatchReport) -> MatchReport:
     """Replace the suggestions of the model's unassigned faces and apply the automatic assignments,
-    in one transaction (readers never see a moment without suggestions)."""
+    in one transaction (readers never see a moment without suggestions). Each is written only where
+    it still holds (``db.matches``: the face still unassigned, the person still there, no
+    rejection of the pair, and for an assignment nobody's face in that photo already theirs)."""
     with transaction(conn):
-        conn.execute("DELETE FROM suggestions WHERE face_id IN (SELECT id FROM faces WHERE "
-                     "model_id = ? AND state = 'unassigned')", (model_id,))
+        db_matches.clear_unassigned_suggestions(conn, model_id)
         # Strongest first, so two faces of one photo never both go to the same person.
         for _s1, fid, pid, ev, sim in sorted(autos, reverse=True):
-            report.assigned += conn.execute(
-                "UPDATE faces SET person_id = :person, state = 'auto', cluster_id = NULL, "
-                "match_similarity = :sim, match_evidence = :ev WHERE id = :face AND "
-                + _STILL_VALID + " AND NOT EXISTS (SELECT 1 FROM faces g WHERE g.photo_id = "
-                # '+' keeps SQLite on the photo index (a photo has few faces, a person thousands)
-                "faces.photo_id AND +g.person_id = :person)",
-                {"face": fid, "person": pid, "sim": sim, "ev": ev}).rowcount
+            report.assigned += int(db_matches.assign_if_still_valid(conn, fid, pid, sim, ev))
         written = set()
         for fid, pid, sim, ev in suggestions:
-            if conn.execute("INSERT OR REPLACE INTO suggestions(face_id, person_id, similarity, "
-                            "evidence) SELECT :face, :person, :sim, :ev WHERE " + _STILL_VALID,
-                            {"face": fid, "person": pid, "sim": sim, "ev": ev}).rowcount:
+            if db_matches.suggest_if_still_valid(conn, fid, pid, sim, ev):
                 written.add(fid)
         report.suggested = len(written)
     return report
@@ -260,12 +243,9 @@ class Suggestion:
 
 def list_suggestions(conn: sqlite3.Connection, person_id: int | None = None) -> list[Suggestion]:
     """Pending suggestions, most likely first (per person when given)."""
-    where, params = ("WHERE s.person_id = ?", (person_id,)) if person_id is not None else ("", ())
-    rows = conn.execute(
-        "SELECT s.face_id, s.person_id, ps.name, s.similarity, p.path, s.evidence FROM suggestions s "
-        "JOIN persons ps ON ps.id = s.person_id JOIN faces f ON f.id = s.face_id "
-        f"JOIN photos p ON p.id = f.photo_id {where} ORDER BY s.similarity DESC, s.face_id", params)
-    return [Suggestion(r[0], r[1], r[2], r[3], r[4], Evidence.from_json(r[5])) for r in rows]
+    return [Suggestion(r.face_id, r.person_id, r.person, r.similarity, r.photo,
+                       Evidence.from_json(r.evidence))
+            for r in db_matches.suggestions(conn, person_id)]
 
 
 @dataclass(frozen=True)
@@ -293,18 +273,14 @@ class FaceExplanation:
 
 def explain(conn: sqlite3.Connection, face_id: int) -> FaceExplanation | None:
     """Why a face is where it is (``None``: no such face any more)."""
-    r = conn.execute("SELECT f.state, f.person_id, ps.name, f.match_similarity, f.match_evidence, "
-                     "f.cluster_id FROM faces f LEFT JOIN persons ps ON ps.id = f.person_id "
-                     "WHERE f.id = ?", (face_id,)).fetchone()
+    r = db_matches.match_of(conn, face_id)
     if r is None:
         return None
-    out = FaceExplanation(face=face_id, state=r[0], person=r[2], cluster=r[5])
-    if r[0] == "auto":
-        return dataclasses.replace(out, similarity=r[3], evidence=Evidence.from_json(r[4]))
-    if r[0] == "unassigned":
+    out = FaceExplanation(face=face_id, state=r.state, person=r.person, cluster=r.cluster_id)
+    if r.state == "auto":
+        return dataclasses.replace(out, similarity=r.similarity, evidence=Evidence.from_json(r.evidence))
+    if r.state == "unassigned":
         return dataclasses.replace(out, suggestions=tuple(
-            Candidate(s[0], s[1], Evidence.from_json(s[2]))
-            for s in conn.execute("SELECT ps.name, s.similarity, s.evidence FROM suggestions s JOIN "
-                                  "persons ps ON ps.id = s.person_id WHERE s.face_id = ? "
-                                  "ORDER BY s.similarity DESC", (face_id,))))
+            Candidate(c.person, c.similarity, Evidence.from_json(c.evidence))
+            for c in db_matches.candidates(conn, face_id)))
     return out

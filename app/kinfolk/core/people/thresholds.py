@@ -12,7 +12,7 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass
 
-from kinfolk.db import repo
+from kinfolk.db import settings as db_settings
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def default_thresholds(model_id: str) -> Thresholds:
 
 def thresholds_for(conn: sqlite3.Connection, model_id: str) -> Thresholds:
     """The library's calibrated thresholds for a model (``kinfolk calibrate --apply``), else defaults."""
-    raw = repo.get_setting(conn, threshold_key(model_id))
+    raw = db_settings.get_setting(conn, threshold_key(model_id))
     if raw:
         d = json.loads(raw)
         return Thresholds(match=d["match"], auto=d["auto"], suggest=d["suggest"], link=d.get("link"))
@@ -77,4 +77,4 @@ def threshold_key(model_id: str) -> str:
 def save_thresholds(conn: sqlite3.Connection, model_id: str, thresholds: Thresholds) -> None:
     """Store thresholds for a model in the library, where ``thresholds_for`` reads them (the
     caller's transaction, or autocommit)."""
-    repo.set_setting(conn, threshold_key(model_id), json.dumps(asdict(thresholds)))
+    db_settings.set_setting(conn, threshold_key(model_id), json.dumps(asdict(thresholds)))

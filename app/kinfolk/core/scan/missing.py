@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import transaction
 from kinfolk.core.filenames import readable
 
@@ -44,25 +44,10 @@ class RemovalPlan:
 
 def plan(conn: sqlite3.Connection, folder: str | None = None) -> RemovalPlan:
     """The photos marked missing (under ``folder`` if given) and what goes with them."""
-    where = "p.missing_since IS NOT NULL"
-    params: list = []
-    if folder:
-        cond, params = repo.under("p.path", folder)
-        where += f" AND {cond}"
-    rows = conn.execute(f"SELECT p.id, p.path FROM photos p WHERE {where} ORDER BY p.path",
-                        params).fetchall()
+    rows = db_photos.missing_under(conn, folder)
     ids = [r[0] for r in rows]
-    faces = 0
-    named: dict[str, int] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        faces += conn.execute(f"SELECT COUNT(*) FROM faces WHERE photo_id IN ({marks})",
-                              chunk).fetchone()[0]
-        for name, n in conn.execute(
-                f"SELECT ps.name, COUNT(*) FROM faces f JOIN persons ps ON ps.id = f.person_id "
-                f"WHERE f.photo_id IN ({marks}) GROUP BY ps.name", chunk):
-            named[name] = named.get(name, 0) + n
+    faces = db_photos.face_count(conn, ids)
+    named = db_photos.named_face_counts(conn, ids)
     return RemovalPlan(ids, [r[1] for r in rows], faces, named)
 
 
@@ -70,11 +55,6 @@ def remove(conn: sqlite3.Connection, p: RemovalPlan) -> int:
     """Delete the planned photos that are still missing (one that came back meanwhile stays).
     Returns how many were removed. Forget records outlive them (they match by content hash)."""
     with transaction(conn):
-        still = []
-        for i in range(0, len(p.photo_ids), 500):
-            chunk = p.photo_ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            still += [r[0] for r in conn.execute(
-                f"SELECT id FROM photos WHERE missing_since IS NOT NULL AND id IN ({marks})", chunk)]
-        repo.delete_photos(conn, still)
+        still = db_photos.still_missing(conn, p.photo_ids)
+        db_photos.delete_photos(conn, still)
     return len(still)

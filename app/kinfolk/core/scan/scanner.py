@@ -44,7 +44,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import LibraryError, check_integrity, connect, library_files, transaction
 from kinfolk.core.faces.align import align_face
 from kinfolk.core.faces.backend import FaceBackend, Float32Array, ImageArray
@@ -130,7 +131,7 @@ class _Item:
     path: str
     size: int
     mtime_ns: int
-    known: repo.IndexedPhoto | None
+    known: db_photos.IndexedPhoto | None
     problem: tuple[str, str] | None = None  # (reason, message): recorded as is, never opened
 
 
@@ -138,7 +139,7 @@ class _Item:
 class _Result:
     """What a worker hands on: a photo record (faces without embeddings yet) and the face chips."""
 
-    record: repo.PhotoRecord | None = None
+    record: db_photos.PhotoRecord | None = None
     chips: list[ImageArray] = field(default_factory=list)
     move: tuple[int, str, int, int] | None = None  # (photo id, path, size, mtime_ns)
     touch: tuple[int, int, int] | None = None  # (photo id, size, mtime_ns): same content, new stat
@@ -176,7 +177,7 @@ class Scanner:
         self.progress = progress
         self.control = control or CancelToken()
         self.summary = ScanSummary()
-        self._missing_by_hash: dict[str, repo.IndexedPhoto] = {}
+        self._missing_by_hash: dict[str, db_photos.IndexedPhoto] = {}
         self._missing_lock = threading.Lock()
         self._moved_ids: set[int] = set()
         self._returned_ids: list[int] = []
@@ -186,12 +187,12 @@ class Scanner:
 
     # -- plan ---------------------------------------------------------------------------------
 
-    def _plan(self, conn: sqlite3.Connection) -> tuple[list[_Item], dict[str, repo.IndexedPhoto]]:
+    def _plan(self, conn: sqlite3.Connection) -> tuple[list[_Item], dict[str, db_photos.IndexedPhoto]]:
         """Walk the roots: the work to do, and the indexed photos not found (to mark missing).
 
         Photos under an offline root or an unlistable folder are neither: they are left untouched."""
         model = self.backend.model_id
-        index = repo.indexed_photos(conn, self.roots)
+        index = db_photos.indexed_photos(conn, self.roots)
         work: list[_Item] = []
         seen: set[str] = set()
         self._walk = w = Walk(self.roots, skip=library_files(self.library))
@@ -216,7 +217,7 @@ class Scanner:
                 continue
             work.append(_Item(path, st.st_size, st.st_mtime_ns, known))
         for root in w.empty_roots:  # an empty mount point looks like this: offline if we knew photos
-            if repo.indexed_photos(conn, [root]):
+            if db_photos.indexed_photos(conn, [root]):
                 w.offline[root] = ("empty", "the folder is empty (an unmounted drive?); the photos "
                                    "known in it are kept")
                 w.unreachable.append(root)
@@ -224,7 +225,7 @@ class Scanner:
         self.summary.problems = list(w.problems)
         missing = {p: ph for p, ph in index.items()
                    if p not in seen and not any(_is_under(p, d) for d in w.unreachable)}
-        for ph in [*missing.values(), *repo.missing_photos(conn)]:
+        for ph in [*missing.values(), *db_photos.missing_photos(conn)]:
             if ph.hash:
                 self._missing_by_hash.setdefault(ph.hash, ph)
         return work, missing
@@ -234,8 +235,8 @@ class Scanner:
     def _process(self, item: _Item) -> _Result:
         self.control.check()
         backend, opts = self.backend, self.options
-        rec = repo.PhotoRecord(path=item.path, size=item.size, mtime_ns=item.mtime_ns,
-                               scan_model=backend.model_id)
+        rec = db_photos.PhotoRecord(path=item.path, size=item.size, mtime_ns=item.mtime_ns,
+                                    scan_model=backend.model_id)
         if item.problem is not None:
             return _Result(record=self._error(rec, *item.problem))
         try:
@@ -283,7 +284,7 @@ class Scanner:
                 # clustering gate means the same for dlib's 150-px padded chips.
                 qchip = chip if chip.shape[:2] == (112, 112) else align_face(photo.rgb, det.landmarks)
                 full = det.scaled(photo.scale)
-                rec.faces.append(repo.FaceRecord(
+                rec.faces.append(db_photos.FaceRecord(
                     box=[float(v) for v in full.box], landmarks=full.landmarks.astype(np.float32),
                     score=float(det.score), quality=face_quality(qchip, det, size_full),
                     embedding=np.zeros(0, np.float32),
@@ -298,7 +299,7 @@ class Scanner:
         return result
 
     @staticmethod
-    def _error(rec: repo.PhotoRecord, reason: str, message: str) -> repo.PhotoRecord:
+    def _error(rec: db_photos.PhotoRecord, reason: str, message: str) -> db_photos.PhotoRecord:
         # Messages often quote the path: make them printable (the path itself is kept exact).
         rec.status, rec.error_reason, rec.error = "error", reason, readable(message)
         return rec
@@ -366,11 +367,11 @@ class Scanner:
             with transaction(conn):
                 for r in batch:
                     if r.move:
-                        repo.move_photo(conn, *r.move)
+                        db_photos.move_photo(conn, *r.move)
                     elif r.touch:
-                        repo.touch_photo(conn, *r.touch)
+                        db_photos.touch_photo(conn, *r.touch)
                     elif r.record:
-                        self._written_ids.append(repo.write_photo(conn, r.record))
+                        self._written_ids.append(db_photos.write_photo(conn, r.record))
             batch, last_commit = [], time.monotonic()
 
         try:
@@ -445,7 +446,7 @@ class Scanner:
         try:
             with transaction(conn):
                 for root in self.roots:
-                    repo.add_folder(conn, root)
+                    db_folders.add_folder(conn, root)
             if self.progress:
                 self.progress(ScanProgress("walking"))
             try:
@@ -457,8 +458,8 @@ class Scanner:
             with transaction(conn):
                 for root in self.roots:
                     off = self._walk.offline.get(root)
-                    repo.set_folder_offline(conn, root, off[0] if off else None)
-                repo.mark_present(conn, self._returned_ids)
+                    db_folders.set_folder_offline(conn, root, off[0] if off else None)
+                db_photos.mark_present(conn, self._returned_ids)
             self.summary.returned = len(self._returned_ids)
             for root, _reason, message in self.summary.offline:
                 log.warning("folder offline: %s: %s", readable(root), message)
@@ -513,8 +514,8 @@ class Scanner:
             if not self.summary.cancelled:
                 gone = [ph.id for ph in missing.values() if ph.id not in self._moved_ids]
                 with transaction(conn):
-                    repo.mark_missing(conn, gone)
-                self.summary.missing = sum(1 for ph in repo.indexed_photos(conn, self.roots).values()
+                    db_photos.mark_missing(conn, gone)
+                self.summary.missing = sum(1 for ph in db_photos.indexed_photos(conn, self.roots).values()
                                            if ph.missing)
             self.summary.elapsed = time.monotonic() - t0
             if self.progress:
@@ -539,7 +540,7 @@ class Scanner:
         return err
 
 
-def _unchanged(known: repo.IndexedPhoto | None, st: os.stat_result, model: str) -> bool:
+def _unchanged(known: db_photos.IndexedPhoto | None, st: os.stat_result, model: str) -> bool:
     """True when a scan can skip the file without opening it."""
     if known is None or known.size != st.st_size or known.mtime_ns != st.st_mtime_ns:
         return False

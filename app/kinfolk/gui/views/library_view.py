@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
 
 from kinfolk.core.filenames import readable
 from kinfolk.core.scan.scanner import ScanSummary
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import folders as db_folders
+from kinfolk.db import photos as db_photos
 from kinfolk.db.connection import transaction
 from kinfolk.gui import resources
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
@@ -175,7 +177,7 @@ class LibraryView(QWidget):
         """Folder list now (a quick read), the rest in the background."""
         selected = self._selected_folder()
         self.folders.clear()
-        self._folder_list = repo.list_folders(self.session.conn)
+        self._folder_list = db_folders.list_folders(self.session.conn)
         for i, path in enumerate(self._folder_list):
             it = QListWidgetItem(resources.icon("folder"), readable(path))
             it.setData(Qt.ItemDataRole.UserRole, i)
@@ -210,7 +212,7 @@ class LibraryView(QWidget):
             QMessageBox.warning(self, "Kinfolk", f"{path} is not a folder.")
             return
         with transaction(self.session.conn):
-            repo.add_folder(self.session.conn, path)
+            db_folders.add_folder(self.session.conn, path)
         self.reload()
         if scan:
             self.scan_now()
@@ -230,7 +232,7 @@ class LibraryView(QWidget):
         def work(ctx):
             conn = self.session.connect_worker()
             try:
-                return repo.remove_folder(conn, path)
+                return db_folders.remove_folder(conn, path)
             finally:
                 conn.close()
 
@@ -298,8 +300,8 @@ class LibraryView(QWidget):
 
             conn = connect(path)
             try:
-                return LibrarySnapshot(repo.counts(conn), repo.face_ids(conn),
-                                       repo.error_photos(conn))
+                return LibrarySnapshot(db_photos.counts(conn), db_faces.face_ids(conn),
+                                       db_photos.error_photos(conn))
             finally:
                 conn.close()
 

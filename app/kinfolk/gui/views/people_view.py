@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
                                QSizePolicy, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
 
-from kinfolk.core.people import forget, edits as people
+from kinfolk.core.people import edits, forget
 from kinfolk.core.people.edits import PersonSummary
-from kinfolk.db import repo
+from kinfolk.db import photos as db_photos
 from kinfolk.gui.widgets.cards import Card, CardModel, CardView
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
 from kinfolk.gui.views.people_data import PeopleSnapshot
@@ -94,8 +94,8 @@ def drop_on_person(session: Session, keys: list[tuple], target: Card,
     ids_p, ids_g = [p.id for p in src_people], [g.id for g in src_groups]
 
     def op(conn):
-        return ([people.merge(conn, src, pid) for src in ids_p]
-                + [people.name_cluster(conn, g, name) for g in ids_g])
+        return ([edits.merge(conn, src, pid) for src in ids_p]
+                + [edits.name_cluster(conn, g, name) for g in ids_g])
 
     what = ", ".join([p.name for p in src_people] + ([fmt_count(len(src_groups), "group")]
                                                        if src_groups else []))
@@ -261,7 +261,7 @@ class PersonPage(QWidget):
         if self._photos_of != p.id:  # another person: never their photos under this name
             self.photos_model.set_items([])
             self._photos_of = None
-        self.faces_model.set_face_ids(people.face_ids_of_person(conn, p.id))
+        self.faces_model.set_face_ids(edits.face_ids_of_person(conn, p.id))
         self.load_photos(p.id)
         self.tabs.setTabText(0, f"Photos ({p.photos:,})")
         self.tabs.setTabText(1, f"Faces ({len(self.faces_model.face_ids):,})")
@@ -278,7 +278,7 @@ class PersonPage(QWidget):
         def work(ctx) -> list[PhotoItem]:
             conn = session.connect_worker()
             try:
-                items = photo_items(conn, repo.photos_of_person(conn, person_id))  # newest first
+                items = photo_items(conn, db_photos.photos_of_person(conn, person_id))  # newest first
             finally:
                 conn.close()
             return items if order == "newest" else sort_photos(items, order)
@@ -308,7 +308,7 @@ class PersonPage(QWidget):
         if answer is None:
             return False
         pid, value = self.person.id, answer.strip() or None
-        return self.view.run_edit("Set birth date", lambda c: people.set_birth_date(c, pid, value))
+        return self.view.run_edit("Set birth date", lambda c: edits.set_birth_date(c, pid, value))
 
     def _ask_birth_date(self, name: str, current: str) -> str | None:
         dlg = BirthDateDialog(name, current, self)
@@ -329,7 +329,7 @@ class PersonPage(QWidget):
         if not ids or self.person is None:
             return False
         pid, name = self.person.id, self.person.name
-        return self.view.run_edit(f"Not {name}", lambda c: people.reject(c, ids, pid))
+        return self.view.run_edit(f"Not {name}", lambda c: edits.reject(c, ids, pid))
 
     def move_selected(self) -> bool:
         ids = self.faces.selected_face_ids()
@@ -341,7 +341,7 @@ class PersonPage(QWidget):
                                        "person.)", names, False)
         if not name:
             return False
-        return self.view.run_edit(f"Move to {name}", lambda c: people.name_faces(c, ids, name))
+        return self.view.run_edit(f"Move to {name}", lambda c: edits.name_faces(c, ids, name))
 
     def face_menu(self, ids: list[int]) -> QMenu | None:
         """Right-click on the person's faces: the same edits as the buttons, and "Not a face"."""
@@ -355,7 +355,7 @@ class PersonPage(QWidget):
             menu.addAction("Use as cover", self.cover_from_selection)
         menu.addAction("Not a face" if n == 1 else f"These {n} are not faces",
                        lambda: self.view.run_edit("Not a face" if n == 1 else f"{n} boxes are not faces",
-                                                  lambda c: people.mark_not_face(c, ids)))
+                                                  lambda c: edits.mark_not_face(c, ids)))
         return menu
 
     def cover_from_selection(self) -> bool:
@@ -363,7 +363,7 @@ class PersonPage(QWidget):
         if len(ids) != 1 or self.person is None:
             return False
         pid = self.person.id
-        return self.view.run_edit("Set cover", lambda c: people.set_cover(c, pid, ids[0]),
+        return self.view.run_edit("Set cover", lambda c: edits.set_cover(c, pid, ids[0]),
                                   rematch=False)
 
 
@@ -479,7 +479,7 @@ class PeopleView(QWidget):
         new = self.ask_new_name(p.name, names)
         if not new or new == p.name:
             return False
-        return self.run_edit(f"Rename {p.name} to {new}", lambda c: people.rename(c, p.id, new))
+        return self.run_edit(f"Rename {p.name} to {new}", lambda c: edits.rename(c, p.id, new))
 
     def merge(self, p: PersonSummary | None) -> bool:
         if p is None:
@@ -493,7 +493,7 @@ class PeopleView(QWidget):
         if not target:
             return False
         return self.run_edit(f"Merge {p.name} into {target}",
-                             lambda c: people.merge(c, p.id, people.resolve_person(c, target)))
+                             lambda c: edits.merge(c, p.id, edits.resolve_person(c, target)))
 
     def merge_dropped(self, keys: list[tuple], target: Card) -> bool:
         """People (or groups) dropped on a person's card: after a confirmation, they become that
@@ -504,7 +504,7 @@ class PeopleView(QWidget):
         if p is None:
             return False
         return self.run_edit(("Show " if p.hidden else "Hide ") + p.name,
-                             lambda c: people.set_hidden(c, p.id, not p.hidden), rematch=False)
+                             lambda c: edits.set_hidden(c, p.id, not p.hidden), rematch=False)
 
     def forget(self, p: PersonSummary | None) -> bool:
         """Erase the person after confirmation. Not undoable: the undo history is cleared too,
@@ -515,7 +515,7 @@ class PeopleView(QWidget):
         plan = forget.plan(conn, p.id)
         if not self.confirm_forget(plan.describe()):
             return False
-        face_ids = people.face_ids_of_person(conn, p.id)
+        face_ids = edits.face_ids_of_person(conn, p.id)
         self.person_page.forget_button.setEnabled(False)
         path = self.session.path
 

@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (QAbstractButton, QDialog, QHBoxLayout, QLabel, QL
                                QVBoxLayout, QWidget)
 
 from kinfolk.core.imaging import imageio
-from kinfolk.core.people import matching, edits as people
+from kinfolk.core.people import edits, matching
 from kinfolk.core.filenames import readable
 from kinfolk.core.imaging.photo_dates import shown_date
-from kinfolk.db import repo
-from kinfolk.db.repo import FaceInPhoto, PhotoInfo
+from kinfolk.db import faces as db_faces
+from kinfolk.db import people as db_people
+from kinfolk.db import photos as db_photos
+from kinfolk.db.faces import FaceInPhoto
+from kinfolk.db.photos import PhotoInfo
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.preferences import K_VIEWER_GEOMETRY, K_VIEWER_SPLITTER
 from kinfolk.gui.widgets.edit_notice import EditNotice
@@ -207,8 +210,8 @@ class PhotoViewer(QDialog):
         kind, key = self.items[index]
         conn = self.session.conn
         face_id = key if kind == "face" else None
-        photo_id = repo.photo_of_face(conn, key) if kind == "face" else key
-        info = repo.photo_info(conn, photo_id) if photo_id is not None else None
+        photo_id = db_faces.photo_of_face(conn, key) if kind == "face" else key
+        info = db_photos.photo_info(conn, photo_id) if photo_id is not None else None
         self.prev_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.items) - 1)
         self.photo = info
@@ -221,7 +224,7 @@ class PhotoViewer(QDialog):
             self.panel.show_nothing("")
             self._select(None)
             return
-        self.faces = repo.faces_in_photo(conn, info.id)
+        self.faces = db_faces.faces_in_photo(conn, info.id)
         full = (info.width, info.height) if info.width and info.height else None
         self.canvas.set_photo(full, self.faces)
         position = f" — {index + 1} of {len(self.items)}" if len(self.items) > 1 else ""
@@ -292,9 +295,8 @@ class PhotoViewer(QDialog):
         named = sorted({f.person for f in self.faces if f.person}, key=str.casefold)
         if named:
             parts.append(", ".join(named))
-        row = self.session.conn.execute("SELECT taken_at_source FROM photos WHERE id = ?",
-                                        (info.id,)).fetchone()
-        taken, guess = shown_date(info.taken_at, row[0] if row else None, info.path)
+        source = db_photos.taken_at_sources(self.session.conn, [info.id]).get(info.id)
+        taken, guess = shown_date(info.taken_at, source, info.path)
         if taken and not guess:
             parts.append("taken " + taken.replace("T", " ")[:16])
         elif taken:
@@ -356,7 +358,7 @@ class PhotoViewer(QDialog):
         """Re-read the faces of the photo shown (after an edit, an undo, or a re-match)."""
         if self.photo is None or not self.isVisible() or self.session.conn is None:
             return
-        self.faces = repo.faces_in_photo(self.session.conn, self.photo.id)
+        self.faces = db_faces.faces_in_photo(self.session.conn, self.photo.id)
         self.canvas.set_faces(self.faces)
         self._update_status()
         self._select(self.selected if any(f.id == self.selected for f in self.faces) else None,
@@ -454,7 +456,7 @@ class PhotoViewer(QDialog):
                 return False
             return self.confirm_selected()
         fid = f.id
-        ok = self._edit(f"Name face {existing}", lambda c: people.name_faces(c, [fid], existing))
+        ok = self._edit(f"Name face {existing}", lambda c: edits.name_faces(c, [fid], existing))
         if ok:
             self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
             self._advance()
@@ -505,7 +507,7 @@ class PhotoViewer(QDialog):
         if f is None:
             return False
         fid = f.id
-        ok = self._edit("Not a face", lambda c: people.mark_not_face(c, [fid]))
+        ok = self._edit("Not a face", lambda c: edits.mark_not_face(c, [fid]))
         if ok:
             self._advance()
         return ok
@@ -525,7 +527,7 @@ class PhotoViewer(QDialog):
         if f is None or pid is None:
             return False
         fid, who = f.id, f.person or f.suggested
-        return self._edit(f"It's {who}", lambda c: people.confirm(c, [fid], pid))
+        return self._edit(f"It's {who}", lambda c: edits.confirm(c, [fid], pid))
 
     def reject_selected(self) -> bool:
         f = self.face(self.selected)
@@ -533,7 +535,7 @@ class PhotoViewer(QDialog):
         if f is None or pid is None:
             return False
         fid, who = f.id, f.person or f.suggested
-        return self._edit(f"Not {who}", lambda c: people.reject(c, [fid], pid))
+        return self._edit(f"Not {who}", lambda c: edits.reject(c, [fid], pid))
 
     def move_selected(self) -> bool:
         f = self.face(self.selected)
@@ -547,7 +549,7 @@ class PhotoViewer(QDialog):
         if not name:
             return False
         fid = f.id
-        return self._edit(f"Move face to {name}", lambda c: people.move_faces(c, [fid], name))
+        return self._edit(f"Move face to {name}", lambda c: edits.move_faces(c, [fid], name))
 
     def ask_and_name_selected(self) -> bool:
         f = self.face(self.selected)
@@ -568,8 +570,8 @@ class PhotoViewer(QDialog):
         names = {p.id: p.name for p in snap.people}
         sizes = {c.id: c.faces for c in snap.clusters}
         if info is not None and info.cluster is not None and info.cluster not in sizes:
-            sizes[info.cluster] = len(people.face_ids_of_cluster(conn, info.cluster))
-        ex = explain_face(info, names, sizes, repo.rejected_names(conn, f.id))
+            sizes[info.cluster] = len(edits.face_ids_of_cluster(conn, info.cluster))
+        ex = explain_face(info, names, sizes, db_people.rejected_names(conn, f.id))
         self.explanation = ex
         p = self.panel
         p.why_text.setText(ex.text)

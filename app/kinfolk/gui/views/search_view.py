@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFormLayout, QH
                                QWidget)
 
 from kinfolk.core.search import PhotoQuery, find_photos
-from kinfolk.db import repo
+from kinfolk.db import folders as db_folders
 from kinfolk.db.connection import connect
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.views.people_data import PeopleSnapshot
@@ -245,7 +245,7 @@ class SearchView(QWidget):
         current = self.folder.currentData()
         self.folder.clear()
         self.folder.addItem("All folders", None)
-        for path in repo.list_folders(self.session.conn):
+        for path in db_folders.list_folders(self.session.conn):
             self.folder.addItem(resources.icon("folder"), path, path)
         if current and self.folder.findData(current) < 0:
             self.folder.addItem(resources.icon("folder"), current, current)
@@ -272,7 +272,7 @@ class SearchView(QWidget):
         self.set_folder(path) if path else self.folder.setCurrentIndex(0)
 
     def _ask_folder(self) -> str | None:
-        roots = repo.list_folders(self.session.conn)
+        roots = db_folders.list_folders(self.session.conn)
         return choose_folder(self, "Only photos in this folder", roots[0] if roots else "")
 
     def focus_query(self) -> None:

@@ -29,7 +29,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QMenu, QStyle, QStyledItemDelegate,
                                QStyleOptionViewItem, QWidget)
 
-from kinfolk.db import repo
+from kinfolk.db import faces as db_faces
 from kinfolk.db.connection import connect
 from kinfolk.gui.tasks import TaskRunner
 
@@ -74,7 +74,7 @@ def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int,
     ``QPixmap`` is not, so the GUI thread converts. A face without a crop gives a null image."""
     conn = connect(library, migrate=False)
     try:
-        blobs = repo.thumbnails(conn, ids)
+        blobs = db_faces.thumbnails(conn, ids)
     finally:
         conn.close()
     out = []

@@ -9,7 +9,7 @@ from typing import Sequence
 from PySide6.QtGui import QColor
 
 from kinfolk.core.people import matching
-from kinfolk.db.repo import FaceInPhoto
+from kinfolk.db.faces import FaceInPhoto
 from kinfolk.gui.views.suggestions_view import confidence_words
 from kinfolk.gui.widgets.common import fmt_count
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from kinfolk.db.repo import FaceInPhoto
+from kinfolk.db.faces import FaceInPhoto
 from kinfolk.gui.widgets.face_words import COLORS, face_kind, face_label
 
 

@@ -132,13 +132,9 @@ def photo_items(conn, rows: Sequence[tuple]) -> list[PhotoItem]:
     shown (a date in the file name beats a file time; a file time is a guess), newest first, the
     undated last (by name)."""
     from kinfolk.core.imaging.photo_dates import shown_date
+    from kinfolk.db.photos import taken_at_sources
 
-    ids = [r[0] for r in rows]
-    sources: dict[int, str | None] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        sources.update(conn.execute(f"SELECT id, taken_at_source FROM photos WHERE id IN "
-                                    f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    sources = taken_at_sources(conn, [r[0] for r in rows])
     items = []
     for r in rows:
         taken, guess = shown_date(r[2], sources.get(r[0]), r[1])

@@ -1,13 +1,12 @@
-"""Repository functions for folders, photos and faces: every SQL statement of the scan lives here.
+"""Photos (``photos``): what the scan writes for each file, and the reads that list photos.
 
 Callers pass an open connection (``connection.connect``) and, for writes, wrap calls in
-``connection.transaction`` where several must land together. Embeddings are stored as float32 blobs
-with the id of the model that made them; readers always filter by model id.
+``connection.transaction`` where several must land together. A scanned photo is written with its
+faces and crops (``write_photo``): embeddings are float32 blobs with the id of the model that made
+them. File names are bound losslessly (``binding.fs_text``).
 
-File names are stored losslessly: a path that is not valid UTF-8 (``os.fsdecode`` gives it surrogate
-escapes) is stored as its exact bytes in the TEXT column (bound through :func:`fs_text` and
-``CAST(? AS TEXT)``) and read back by the connection's text factory as the very same ``str``.
-Folder prefixes are matched with a byte range (:func:`under`), which also uses the path index.
+Nothing is deleted because a file is missing: ``mark_missing`` flags it; only ``delete_photos``
+(the user's explicit removal) deletes, and faces, crops and suggestions cascade.
 """
 
 from __future__ import annotations
@@ -15,11 +14,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from kinfolk.db.connection import inserted_id, transaction
+from kinfolk.db.binding import chunks, each_chunk, fs_text, marks, under
+from kinfolk.db.connection import inserted_id
 
 
 @dataclass
@@ -27,10 +28,10 @@ class FaceRecord:
     """One face as the scanner found it, in full-size oriented pixel coordinates."""
 
     box: Sequence[float]  # x1, y1, x2, y2
-    landmarks: np.ndarray  # (5, 2) float32
+    landmarks: npt.NDArray[np.float32]  # (5, 2)
     score: float
     quality: float
-    embedding: np.ndarray  # (d,) float32, unit norm
+    embedding: npt.NDArray[np.float32]  # (d,), unit norm
     thumbnail: bytes | None = None
 
 
@@ -56,6 +57,8 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class IndexedPhoto:
+    """A photo as the scan's walk compares it with the file on disk."""
+
     id: int
     path: str
     size: int
@@ -67,7 +70,7 @@ class IndexedPhoto:
     missing: bool = False  # not found at the last scan of its (present) folder
 
 
-def _indexed_photo(r: Sequence) -> IndexedPhoto:
+def _indexed_photo(r: sqlite3.Row) -> IndexedPhoto:
     """An ``IndexedPhoto`` from a row of ``_INDEXED``."""
     return IndexedPhoto(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
 
@@ -76,75 +79,7 @@ _INDEXED = ("SELECT id, path, size, mtime_ns, hash, status, scan_model, error_re
             "missing_since IS NOT NULL FROM photos")
 
 
-def fs_text(path: str) -> str | bytes:
-    """A file name as an SQL parameter for ``CAST(? AS TEXT)``: the str itself, or its exact bytes
-    when it is not valid UTF-8 (sqlite3 cannot bind lone surrogates)."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape")
-
-
-def under(column: str, folder: str) -> tuple[str, list]:
-    """SQL condition "``column`` is ``folder`` or inside it", as a byte range on the path index."""
-    prefix = folder.rstrip(os.sep) + os.sep
-    upper = prefix[:-1] + chr(ord(os.sep) + 1)  # '/' + 1 = '0': every path starting with prefix
-    return (f"({column} = CAST(? AS TEXT) OR ({column} >= CAST(? AS TEXT) "
-            f"AND {column} < CAST(? AS TEXT)))",
-            [fs_text(folder.rstrip(os.sep) or os.sep), fs_text(prefix), fs_text(upper)])
-
-
-# ---------------------------------------------------------------------------------------- folders
-
-@dataclass(frozen=True)
-class FolderState:
-    """A library folder and whether it could be read at the last scan (None = online)."""
-
-    path: str
-    offline_since: str | None
-    offline_reason: str | None
-
-    @property
-    def offline(self) -> bool:
-        return self.offline_since is not None
-
-
-def add_folder(conn: sqlite3.Connection, path: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (CAST(? AS TEXT))", (fs_text(path),))
-
-
-def list_folders(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT path FROM folders ORDER BY path")]
-
-
-def folder_states(conn: sqlite3.Connection) -> list[FolderState]:
-    return [FolderState(*r) for r in conn.execute(
-        "SELECT path, offline_since, offline_reason FROM folders ORDER BY path")]
-
-
-def set_folder_offline(conn: sqlite3.Connection, path: str, reason: str | None) -> None:
-    """Record that a folder could (``reason`` None) or could not be read; keeps the first time it
-    went offline."""
-    if reason is None:
-        conn.execute("UPDATE folders SET offline_since = NULL, offline_reason = NULL "
-                     "WHERE path = CAST(? AS TEXT)", (fs_text(path),))
-    else:
-        conn.execute("UPDATE folders SET offline_since = coalesce(offline_since, datetime('now')), "
-                     "offline_reason = ? WHERE path = CAST(? AS TEXT)", (reason, fs_text(path)))
-
-
-def remove_folder(conn: sqlite3.Connection, path: str) -> int:
-    """Forget a folder and every photo under it (faces cascade). Returns the number of photos removed."""
-    cond, params = under("path", path)
-    with transaction(conn):
-        conn.execute("DELETE FROM folders WHERE path = CAST(? AS TEXT)", (fs_text(path),))
-        ids = [r[0] for r in conn.execute(f"SELECT id FROM photos WHERE {cond}", params)]
-        _delete_photo_ids(conn, ids)
-    return len(ids)
-
-
-# ----------------------------------------------------------------------------------------- photos
+# ------------------------------------------------------------------------------- the scan's walk
 
 def indexed_photos(conn: sqlite3.Connection, roots: Iterable[str]) -> dict[str, IndexedPhoto]:
     """Every indexed photo under any of ``roots`` (absolute paths), keyed by path."""
@@ -163,6 +98,7 @@ def missing_photos(conn: sqlite3.Connection) -> list[IndexedPhoto]:
 
 
 def find_by_hash(conn: sqlite3.Connection, digest: str) -> list[IndexedPhoto]:
+    """Photos whose content hash is ``digest``."""
     return [_indexed_photo(r)
             for r in conn.execute(f"{_INDEXED} WHERE hash = ?", (digest,))]
 
@@ -171,19 +107,12 @@ def mark_missing(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     """Photos not found in their (present) folder: kept with their faces, flagged until they return
     or the user removes them (:func:`delete_photos`)."""
     each_chunk(conn, "UPDATE photos SET missing_since = datetime('now') "
-                      "WHERE missing_since IS NULL AND id IN ({})", ids)
+                     "WHERE missing_since IS NULL AND id IN ({})", ids)
 
 
 def mark_present(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Photos found again: no longer missing."""
     each_chunk(conn, "UPDATE photos SET missing_since = NULL WHERE id IN ({})", ids)
-
-
-def each_chunk(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> None:
-    """Run ``sql`` (with ``{}`` where the ``?`` list goes: ``... WHERE id IN ({})``) over ``ids`` in
-    chunks of 500 (SQLite's host-parameter limit)."""
-    for i in range(0, len(ids), 500):
-        chunk = [int(x) for x in ids[i:i + 500]]
-        conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def move_photo(conn: sqlite3.Connection, photo_id: int, path: str, size: int, mtime_ns: int) -> None:
@@ -200,10 +129,6 @@ def touch_photo(conn: sqlite3.Connection, photo_id: int, size: int, mtime_ns: in
 
 def delete_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     """Delete photos (faces, thumbnails and suggestions cascade). Call inside ``transaction``."""
-    _delete_photo_ids(conn, ids)
-
-
-def _delete_photo_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     each_chunk(conn, "DELETE FROM photos WHERE id IN ({})", ids)
 
 
@@ -280,9 +205,12 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
     return photo_id
 
 
+# ----------------------------------------------------------------------------------------- reads
+
 def photos(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
-    """Every photo with its face count and ``offline`` (1 when it lies in a library folder that
-    was offline at the last scan), by path."""
+    """Every photo row (all columns) with its face count (``faces``) and ``offline`` (1 when it lies
+    in a library folder that was offline at the last scan), by path. For listings (``kinfolk
+    photos``); ``presence`` reads its state."""
     return conn.execute(
         "SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS faces, "
         "EXISTS (SELECT 1 FROM folders fo WHERE fo.offline_since IS NOT NULL AND "
@@ -290,44 +218,21 @@ def photos(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
         "FROM photos p ORDER BY p.path", (os.sep, chr(ord(os.sep) + 1)))
 
 
-def presence(row) -> str:
-    """A photo row's state for people: 'ok' | 'error' (could not be read) | 'missing' (not found at
-    the last scan; faces kept) | 'offline' (its folder could not be read; untouched)."""
+def presence(row: sqlite3.Row) -> str:
+    """A ``photos()`` row's state for people: 'ok' | 'error' (could not be read) | 'missing' (not
+    found at the last scan; faces kept) | 'offline' (its folder could not be read; untouched)."""
     if row["missing_since"]:
         return "missing"
     if row["offline"]:
         return "offline"
-    return row["status"]
-
-
-def faces(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
-    """Every face with its photo path and person name (no embeddings), by photo then position."""
-    return conn.execute(
-        "SELECT f.id, p.path AS photo, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.model_id, "
-        "f.cluster_id, f.state, f.person_id, ps.name AS person, f.match_similarity, f.source "
-        "FROM faces f JOIN photos p ON p.id = f.photo_id "
-        "LEFT JOIN persons ps ON ps.id = f.person_id ORDER BY p.path, f.x1")
-
-
-def embeddings(conn: sqlite3.Connection, model_id: str,
-               state: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(face ids, (n, d) float32 embeddings) of one model's faces, in id order; only faces in
-    ``state`` (e.g. 'unassigned') when given."""
-    if state is None:
-        rows = conn.execute("SELECT id, embedding FROM faces WHERE model_id = ? ORDER BY id",
-                            (model_id,)).fetchall()
-    else:  # the (model_id, state) index
-        rows = conn.execute("SELECT id, embedding FROM faces WHERE model_id = ? AND state = ? ORDER BY id",
-                            (model_id, state)).fetchall()
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    emb = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
-    return ids, emb
+    return str(row["status"])
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    """How many photos, unreadable photos, missing photos, faces and people the library holds."""
+    def one(sql: str) -> int:
+        return int(conn.execute(sql).fetchone()[0])
+
     return {
         "photos": one("SELECT COUNT(*) FROM photos"),
         "errors": one("SELECT COUNT(*) FROM photos WHERE status = 'error' AND missing_since IS NULL"),
@@ -335,37 +240,6 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         "faces": one("SELECT COUNT(*) FROM faces"),
         "persons": one("SELECT COUNT(*) FROM persons"),
     }
-
-
-def get_setting(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else default
-
-
-def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
-
-
-# ------------------------------------------------------------------------- reads for the views
-# Plain SELECTs the GUI needs (thumbnails, the photo viewer, photo grids). They never write.
-
-def thumbnails(conn: sqlite3.Connection, face_ids: Iterable[int]) -> dict[int, bytes]:
-    """{face id: JPEG} for the ids that have a stored face crop."""
-    ids = [int(i) for i in face_ids]
-    out: dict[int, bytes] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for fid, jpeg in conn.execute(
-                f"SELECT face_id, jpeg FROM thumbnails WHERE face_id IN ({marks})", chunk):
-            out[int(fid)] = bytes(jpeg)
-    return out
-
-
-def face_ids(conn: sqlite3.Connection) -> list[int]:
-    """Every face id, in the order faces were stored (a scan appends at the end)."""
-    return [r[0] for r in conn.execute("SELECT id FROM faces ORDER BY id")]
 
 
 def error_photos(conn: sqlite3.Connection, limit: int = 10000) -> list[tuple[str, str, str]]:
@@ -388,48 +262,66 @@ class PhotoInfo:
     taken_at: str | None
 
 
-@dataclass(frozen=True)
-class FaceInPhoto:
-    """One face of a photo: its box (full-size oriented pixels), who it is and how it got there.
-    ``suggested`` is the most likely pending suggestion's person name for an unassigned face."""
-
-    id: int
-    box: tuple[float, float, float, float]
-    person_id: int | None
-    person: str | None
-    state: str
-    cluster_id: int | None
-    suggested: str | None = None
-    suggested_id: int | None = None
-
-
 def photo_info(conn: sqlite3.Connection, photo_id: int) -> PhotoInfo | None:
+    """The photo ``photo_id``, or None if it is not in the library."""
     r = conn.execute("SELECT id, path, width, height, taken_at FROM photos WHERE id = ?",
                      (photo_id,)).fetchone()
-    return PhotoInfo(*r) if r else None
+    return PhotoInfo(r[0], r[1], r[2], r[3], r[4]) if r else None
 
 
-def photo_of_face(conn: sqlite3.Connection, face_id: int) -> int | None:
-    r = conn.execute("SELECT photo_id FROM faces WHERE id = ?", (face_id,)).fetchone()
+class ReadablePhoto(NamedTuple):
+    """A photo that was read without error: its file, full-size oriented pixels and scan model."""
+
+    path: str
+    width: int | None
+    height: int | None
+    scan_model: str | None
+
+
+def readable_photo(conn: sqlite3.Connection, photo_id: int) -> ReadablePhoto | None:
+    """The photo ``photo_id`` if it is in the library and was read without error, else None."""
+    r = conn.execute("SELECT path, width, height, scan_model FROM photos WHERE id = ? AND "
+                     "status = 'ok'", (photo_id,)).fetchone()
+    return ReadablePhoto(r[0], r[1], r[2], r[3]) if r else None
+
+
+def photo_path(conn: sqlite3.Connection, photo_id: int, readable_only: bool = False) -> str | None:
+    """The file of photo ``photo_id`` (None if unknown, or, with ``readable_only``, not read
+    without error)."""
+    r = conn.execute("SELECT path, status FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    if r is None or (readable_only and r[1] != "ok"):
+        return None
+    return str(r[0])
+
+
+def photo_id_at(conn: sqlite3.Connection, path: str) -> int | None:
+    """The id of the photo stored at ``path``, if any."""
+    r = conn.execute("SELECT id FROM photos WHERE path = CAST(? AS TEXT)", (fs_text(path),)).fetchone()
     return int(r[0]) if r else None
 
 
-def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]:
-    """Every face of a photo, left to right, with its person's name or best pending suggestion."""
-    rows = conn.execute(
-        "SELECT f.id, f.x1, f.y1, f.x2, f.y2, f.person_id, ps.name, f.state, f.cluster_id, "
-        "(SELECT s.person_id FROM suggestions s WHERE s.face_id = f.id "
-        " ORDER BY s.similarity DESC LIMIT 1) AS sugg "
-        "FROM faces f LEFT JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = ? "
-        "ORDER BY f.x1, f.id", (photo_id,)).fetchall()
-    names = {}
-    sugg_ids = {r[9] for r in rows if r[9] is not None}
-    if sugg_ids:
-        marks = ",".join("?" * len(sugg_ids))
-        names = dict(conn.execute(f"SELECT id, name FROM persons WHERE id IN ({marks})",
-                                  list(sugg_ids)).fetchall())
-    return [FaceInPhoto(r[0], (r[1], r[2], r[3], r[4]), r[5], r[6], r[7], r[8],
-                        names.get(r[9]), r[9]) for r in rows]
+def readable_photos(conn: sqlite3.Connection,
+                    photo_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+    """(id, path) of the photos read without error (only ``photo_ids`` when given), by path (per
+    chunk of ids)."""
+    if photo_ids is None:
+        return [(r[0], r[1]) for r in conn.execute(
+            "SELECT id, path FROM photos WHERE status = 'ok' ORDER BY path")]
+    rows: list[tuple[int, str]] = []
+    for chunk in chunks(photo_ids):
+        rows += [(r[0], r[1]) for r in conn.execute(
+            f"SELECT id, path FROM photos WHERE status = 'ok' AND id IN ({marks(chunk)}) "
+            "ORDER BY path", chunk)]
+    return rows
+
+
+def taken_at_sources(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> dict[int, str | None]:
+    """{photo id: where its capture date came from ('exif', 'xmp', 'filename', 'mtime', None)}."""
+    out: dict[int, str | None] = {}
+    for chunk in chunks(photo_ids):
+        out.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT id, taken_at_source FROM photos WHERE id IN ({marks(chunk)})", chunk))
+    return out
 
 
 def photos_of_person(conn: sqlite3.Connection, person_id: int) -> list[tuple[int, str, str | None]]:
@@ -440,8 +332,101 @@ def photos_of_person(conn: sqlite3.Connection, person_id: int) -> list[tuple[int
         "ORDER BY p.taken_at IS NULL, p.taken_at, p.path", (person_id,))]
 
 
-def rejected_names(conn: sqlite3.Connection, face_id: int) -> list[str]:
-    """Names of the people the user said a face is not ("Not <name>"), by name."""
-    return [r[0] for r in conn.execute(
-        "SELECT ps.name FROM face_rejections r JOIN persons ps ON ps.id = r.person_id "
-        "WHERE r.face_id = ? ORDER BY ps.name", (face_id,))]
+def faces_at_path(conn: sqlite3.Connection, path: str) -> int:
+    """How many faces the photo stored at ``path`` has (0 if there is no such photo)."""
+    return int(conn.execute("SELECT COUNT(*) FROM faces f JOIN photos p ON p.id = f.photo_id "
+                            "WHERE p.path = ?", (path,)).fetchone()[0])
+
+
+# ---------------------------------------------------------------------- removing missing photos
+
+def missing_under(conn: sqlite3.Connection, folder: str | None = None) -> list[tuple[int, str]]:
+    """(id, path) of the photos marked missing (under ``folder`` if given), by path."""
+    where = "p.missing_since IS NOT NULL"
+    params: list[str | bytes] = []
+    if folder:
+        cond, params = under("p.path", folder)
+        where += f" AND {cond}"
+    return [(r[0], r[1]) for r in conn.execute(
+        f"SELECT p.id, p.path FROM photos p WHERE {where} ORDER BY p.path", params)]
+
+
+def face_count(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> int:
+    """How many faces the photos ``photo_ids`` hold."""
+    return sum(int(conn.execute(f"SELECT COUNT(*) FROM faces WHERE photo_id IN ({marks(chunk)})",
+                                chunk).fetchone()[0]) for chunk in chunks(photo_ids))
+
+
+def named_face_counts(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> dict[str, int]:
+    """{person name: how many of their faces the photos ``photo_ids`` hold}."""
+    named: dict[str, int] = {}
+    for chunk in chunks(photo_ids):
+        for name, n in conn.execute(
+                f"SELECT ps.name, COUNT(*) FROM faces f JOIN persons ps ON ps.id = f.person_id "
+                f"WHERE f.photo_id IN ({marks(chunk)}) GROUP BY ps.name", chunk):
+            named[name] = named.get(name, 0) + n
+    return named
+
+
+def still_missing(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> list[int]:
+    """Those of ``photo_ids`` that are still marked missing."""
+    out: list[int] = []
+    for chunk in chunks(photo_ids):
+        out += [int(r[0]) for r in conn.execute(
+            f"SELECT id FROM photos WHERE missing_since IS NOT NULL AND id IN ({marks(chunk)})", chunk)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- search
+
+class FoundPhoto(NamedTuple):
+    """A photo found by ``search``: the names of the people recognized in it, sorted."""
+
+    id: int
+    path: str
+    taken_at: str | None
+    people: list[str]
+
+
+def search(conn: sqlite3.Connection, *, with_people: Sequence[int] = (), any_of: bool = False,
+           without: Sequence[int] = (), only: bool = False, date_from: str | None = None,
+           date_to: str | None = None, folder: str | None = None) -> list[FoundPhoto]:
+    """Photos read without error and not missing, newest first: with all (``any_of``: at least one)
+    of the people ``with_people`` (``only``: and no other recognized person), none of ``without``,
+    taken in ``date_from``..``date_to`` (ISO dates, inclusive), under ``folder`` (absolute)."""
+    where = ["p.status = 'ok'", "p.missing_since IS NULL"]
+    params: list[object] = []
+    want = [int(p) for p in with_people]
+    avoid = [int(p) for p in without]
+    if want:
+        q = marks(want)
+        if any_of:
+            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({q}))")
+            params += want
+        else:
+            where.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({q}) "
+                         f"GROUP BY photo_id HAVING COUNT(DISTINCT person_id) = ?)")
+            params += [*want, len(set(want))]
+        if only:
+            where.append(f"NOT EXISTS (SELECT 1 FROM faces o WHERE o.photo_id = p.id AND "
+                         f"o.person_id IS NOT NULL AND o.person_id NOT IN ({q}))")
+            params += want
+    if avoid:
+        where.append(f"p.id NOT IN (SELECT photo_id FROM faces WHERE person_id IN ({marks(avoid)}))")
+        params += avoid
+    if date_from:
+        where.append("p.taken_at >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("p.taken_at < date(?, '+1 day')")
+        params.append(date_to)
+    if folder:
+        cond, cparams = under("p.path", folder)
+        where.append(cond)
+        params += cparams
+    rows = conn.execute(
+        "SELECT p.id, p.path, p.taken_at, (SELECT group_concat(DISTINCT ps.name) FROM faces f "
+        "JOIN persons ps ON ps.id = f.person_id WHERE f.photo_id = p.id) AS names "
+        f"FROM photos p WHERE {' AND '.join(where)} ORDER BY p.taken_at DESC, p.path", params)
+    return [FoundPhoto(r[0], r[1], r[2], sorted((r[3] or "").split(",")) if r[3] else [])
+            for r in rows]
