@@ -26,6 +26,7 @@ LAYERS = ("core", "db")
 CORE_LEVELS: tuple[frozenset[str], ...] = (
     # 0: building blocks (no photo, no library)
     frozenset({"cancel", "filenames", "package_data", "imaging.photo_dates", "imaging.raw_preview",
+               "imaging.formats", "imaging.load_errors",
                "imaging.thumbnails", "people.thresholds", "evaluation.metrics", "faces.align",
                "faces.graph_rewrite", "faces.providers", "faces.backend", "metadata.regions",
                "clustering.knn", "scan.content_hash"}),

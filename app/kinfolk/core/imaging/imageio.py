@@ -1,4 +1,5 @@
-"""Reading photos from disk: format sniffing, fast reduced-scale decoding, orientation, capture dates.
+"""Reading photos from disk: fast reduced-scale decoding, orientation, capture dates (the formats are
+sniffed by ``imaging.formats``; failures are ``imaging.load_errors.ImageLoadError``, re-exported here).
 
 Every photo the app touches goes through this module, so it owns three contracts:
 
@@ -13,20 +14,14 @@ Every photo the app touches goes through this module, so it owns three contracts
   and a human message; no other exception escapes for a bad file. Truncation is detected (we never
   set ``ImageFile.LOAD_TRUNCATED_IMAGES``), and decompression bombs are refused before any large
   allocation (:data:`MAX_PIXELS`).
-
-Format is decided by content (magic bytes), never by extension, except that TIFF-based camera RAW
-files (NEF, ARW, DNG, ...) are TIFF by content and recognised by extension.
 """
 
 from __future__ import annotations
 
-import errno
 import io
 import logging
 import mmap
 import os
-import re
-import struct
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -37,11 +32,14 @@ from typing import BinaryIO, Literal, Sequence, TextIO, Union
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from kinfolk.core.imaging.formats import RAW_FORMATS, SNIFF_BYTES, sniff_format, sniff_head
+from kinfolk.core.imaging.load_errors import (MAX_PIXELS, REASONS, ImageLoadError, classify, header_truncated,
+    truncated)
 from kinfolk.core.imaging.photo_dates import (date_from_exif, date_from_exifread, date_from_filename,
     date_from_xmp)
-from kinfolk.core.imaging.raw_preview import (ExifreadTags, exifread_tags, jpeg_segments, largest_jpeg,
+from kinfolk.core.imaging.raw_preview import (ExifreadTags, exifread_tags, largest_jpeg,
     raw_orientation)
 
 log = logging.getLogger(__name__)
@@ -52,10 +50,6 @@ __all__ = [
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-#: Largest photo we decode, in pixels (w × h of the stored image). Larger headers are refused as
-#: ``too_large`` before decoding; Pillow's own bomb guard is set to the same figure.
-MAX_PIXELS = 250_000_000
 
 #: Largest decode we attempt, in bytes of decoded pixels (after JPEG ``draft``): a 250 MP RGB PNG
 #: is 750 MB, a 250 MP RGBA one 1 GB. Formats without reduced-scale decoding (PNG, TIFF, WebP...)
@@ -69,31 +63,6 @@ MAX_DECODE_BYTES = 1 << 30
 #: photos never wait.
 BIG_DECODE_BYTES = 96 << 20
 _BIG_DECODER = ThreadPoolExecutor(1, thread_name_prefix="kinfolk-big-decode")
-
-#: Bytes read to sniff a format (enough for an ISO-BMFF ``ftyp`` box with its compatible brands).
-SNIFF_BYTES = 64
-
-REASONS = frozenset(
-    {"missing", "empty", "permission", "not_image", "unsupported", "truncated", "corrupt", "too_large"}
-)
-
-#: Camera RAW formats; all are decoded through their largest embedded JPEG preview.
-RAW_FORMATS = frozenset(
-    {"CR2", "CR3", "CRW", "NEF", "NRW", "ARW", "SR2", "SRF", "DNG", "ORF", "RW2", "RWL", "RAF", "PEF",
-     "SRW", "3FR", "ERF", "KDC", "DCR", "MEF", "MOS", "IIQ", "RAW"}
-)
-
-# TIFF-magic files with these extensions are RAWs (CR2, ORF and RW2 also have magic of their own).
-_TIFF_RAW_EXTENSIONS = {
-    ".cr2": "CR2", ".nef": "NEF", ".nrw": "NRW", ".arw": "ARW", ".sr2": "SR2", ".srf": "SRF",
-    ".dng": "DNG", ".orf": "ORF", ".rw2": "RW2", ".rwl": "RWL", ".pef": "PEF", ".srw": "SRW",
-    ".3fr": "3FR", ".erf": "ERF", ".kdc": "KDC", ".dcr": "DCR", ".mef": "MEF", ".mos": "MOS",
-    ".iiq": "IIQ", ".raw": "RAW",
-}
-
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-_AVIF_BRANDS = {b"avif", b"avis"}
-_GENERIC_BRANDS = {b"mif1", b"msf1"}
 
 # Sniffed format -> Pillow plugin id used to open it.
 _PILLOW_FORMAT = {
@@ -113,29 +82,6 @@ _TRANSPOSE = {
 
 _TAG_ORIENTATION = 0x0112
 
-# errnos that mean "the file (or the volume it was on) is gone".
-_MISSING_ERRNOS = {
-    errno.ENOENT, errno.ENOTDIR, errno.ESTALE, errno.ENODEV, errno.ENXIO,
-    getattr(errno, "ENOTCONN", -1), getattr(errno, "EHOSTDOWN", -1), getattr(errno, "ENOMEDIUM", -1),
-}
-
-
-class ImageLoadError(Exception):
-    """A photo that cannot be read. ``reason`` is a stable code (one of :data:`REASONS`) for the
-    database and UI filters; ``str(e)`` is a message for people; ``path`` is the file."""
-
-    def __init__(self, reason: str, message: str, path: str | None = None):
-        if reason not in REASONS:
-            raise ValueError(f"unknown ImageLoadError reason {reason!r}")
-        super().__init__(message)
-        self.reason = reason
-        self.path = path
-
-    def __reduce__(self) -> tuple[type[ImageLoadError], tuple[str, str, str | None]]:
-        # picklable across process pools
-        return (ImageLoadError, (self.reason, str(self), self.path))
-
-
 @dataclass(frozen=True, eq=False)
 class DecodedPhoto:
     """A photo decoded for face detection.
@@ -152,71 +98,6 @@ class DecodedPhoto:
     format: str  # as sniff_format names it: "JPEG", "HEIF", "NEF", ...
     taken_at: str | None  # ISO 8601 local time, no tz, e.g. "2019-07-04T12:30:00"
     taken_at_source: str  # "exif", "xmp", "filename" (a date in the name) or "file" (mtime: a guess)
-
-
-# --------------------------------------------------------------------------------------------
-# Format sniffing
-
-
-def sniff_format(path_or_bytes_head: PathLike | bytes) -> str | None:
-    """The image format of a file or of its first bytes, by content; ``None`` if not an image.
-
-    Names: JPEG, PNG, WEBP, GIF, BMP, TIFF, HEIF, AVIF, JXL, or a RAW name (:data:`RAW_FORMATS`).
-    From bytes alone a TIFF-based RAW without magic of its own (NEF, ARW, DNG, ...) is "TIFF";
-    from a path its extension tells. Raises :class:`ImageLoadError` when a path cannot be read.
-    """
-    if isinstance(path_or_bytes_head, (bytes, bytearray, memoryview)):
-        return _sniff(bytes(path_or_bytes_head[:SNIFF_BYTES]), "")
-    path = os.fspath(path_or_bytes_head)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except Exception as e:
-        raise _classify(e, path, None, None) from e
-    return _sniff(head, os.path.splitext(path)[1])
-
-
-def _sniff(head: bytes, ext: str) -> str | None:
-    if head[:3] == b"\xff\xd8\xff":
-        return "JPEG"
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "PNG"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "GIF"
-    if head[:2] == b"BM" and len(head) >= 18:
-        if struct.unpack_from("<I", head, 14)[0] in (12, 16, 40, 52, 56, 64, 108, 124):
-            return "BMP"
-    if head[:16] == b"FUJIFILMCCD-RAW ":
-        return "RAF"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        if head[8:10] == b"CR":
-            return "CR2"
-        return _TIFF_RAW_EXTENSIONS.get(ext.lower(), "TIFF")
-    if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
-        return "ORF"
-    if head[:4] == b"IIU\x00":
-        return "RW2"
-    if head[4:8] == b"ftyp" and len(head) >= 12:
-        box_size = struct.unpack_from(">I", head, 0)[0]
-        major = head[8:12]
-        compatible = {head[i:i + 4] for i in range(16, min(box_size, len(head)) - 3, 4)}
-        if major == b"crx ":
-            return "CR3"
-        if major in _AVIF_BRANDS:
-            return "AVIF"
-        if major in _HEIF_BRANDS - _GENERIC_BRANDS:
-            return "HEIF"
-        # Generic image brands (mif1/msf1) say "HEIF container"; the codec brand tells which.
-        if compatible & _AVIF_BRANDS:
-            return "AVIF"
-        if compatible & _HEIF_BRANDS or major in _GENERIC_BRANDS:
-            return "HEIF"
-        return None  # MP4/MOV video and other ISO-BMFF files
-    if head[:2] == b"\xff\x0a" or head[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n":
-        return "JXL"
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,111 +155,6 @@ def _route_decoder_warnings() -> None:
     warnings.filterwarnings("always", module=r"(PIL|pillow_heif|exifread)(\.|$)")
 
 
-# --------------------------------------------------------------------------------------------
-# Error mapping
-
-
-def _classify(e: BaseException, path: str, fmt: str | None, size: int | None,
-              f: BinaryIO | None = None) -> ImageLoadError:
-    """Map any exception raised while reading ``path`` to an :class:`ImageLoadError`."""
-    if isinstance(e, ImageLoadError):
-        return e
-    name = fmt or "image"
-    if isinstance(e, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-        m = re.search(r"\((\d+) pixels\)", str(e))
-        what = f"{int(m.group(1)) / 1e6:,.0f} megapixels" if m else "too many pixels"
-        return ImageLoadError("too_large", f"image too large: {what} (limit "
-                              f"{MAX_PIXELS / 1e6:,.0f}); possibly a decompression bomb", path)
-    if isinstance(e, MemoryError):
-        return ImageLoadError("too_large", f"not enough memory to decode this {name}", path)
-    if isinstance(e, PermissionError) or getattr(e, "errno", None) in (errno.EACCES, errno.EPERM):
-        return ImageLoadError("permission", f"permission denied: {path}", path)
-    if isinstance(e, IsADirectoryError):
-        return ImageLoadError("not_image", f"not an image: {path} is a directory", path)
-    if isinstance(e, OSError) and e.errno is not None:
-        if e.errno in _MISSING_ERRNOS:
-            return ImageLoadError("missing", f"file not found: {path}", path)
-        return ImageLoadError("corrupt", f"cannot read {path}: {e.strerror or e}", path)
-    if isinstance(e, UnidentifiedImageError):
-        if fmt is None:
-            return ImageLoadError("not_image", "not an image", path)
-        if _header_truncated(fmt, f, size):
-            return _truncated(fmt, size, path)
-        return ImageLoadError("corrupt", f"corrupt {name}: the header cannot be parsed", path)
-    msg = str(e)
-    low = msg.lower()
-    if "truncated" in low or isinstance(e, EOFError) or _header_truncated(fmt, f, size):
-        return _truncated(fmt, size, path)
-    if any(k in low for k in ("not supported", "unsupported", "not available", "unknown compression",
-                              "unknown raw mode", "no decoder", "not implemented")):
-        return ImageLoadError("unsupported", f"unsupported {name}: {msg}", path)
-    return ImageLoadError("corrupt", f"corrupt {name}: {msg or type(e).__name__}", path)
-
-
-def _truncated(fmt: str | None, size: int | None, path: str) -> ImageLoadError:
-    where = f"file ends after {size:,} bytes" if size is not None else "file ends early"
-    return ImageLoadError("truncated", f"truncated {fmt or 'image'}: {where}", path)
-
-
-def _header_truncated(fmt: str | None, f: BinaryIO | None, size: int | None) -> bool:
-    """Whether the file ends inside the structure its header announces (cheap, best effort)."""
-    if f is None or size is None or fmt is None:
-        return False
-    try:
-        f.seek(0)
-        if fmt == "JPEG":
-            head = f.read(min(size, 1 << 20))
-            return len(head) >= size and jpeg_segments(head, 0, len(head)) == "eof"
-        if fmt == "PNG":
-            return size < 33 or _bmff_or_png_overflows(f, size, png=True)
-        if fmt == "WEBP":
-            head = f.read(12)
-            return len(head) < 12 or struct.unpack_from("<I", head, 4)[0] + 8 > size
-        if fmt in ("HEIF", "AVIF", "CR3"):
-            return _bmff_or_png_overflows(f, size, png=False)
-        if fmt in ("GIF", "BMP", "TIFF"):
-            return size < 32
-    except Exception:  # a best-effort probe must not mask the original error
-        return False
-    return False
-
-
-def _bmff_or_png_overflows(f: BinaryIO, size: int, *, png: bool) -> bool:
-    """Walk top-level ISO-BMFF boxes (or PNG chunks); True if one runs past the end of the file.
-
-    libheif happily decodes a HEIC whose image data is cut off (missing grid tiles come out grey),
-    so this structural check is the only way to see such truncation.
-    """
-    pos = 8 if png else 0
-    for _ in range(10_000):
-        if pos == size:
-            return False
-        f.seek(pos)
-        hdr = f.read(16)
-        if len(hdr) < 8:
-            return True
-        if png:
-            length: int = struct.unpack_from(">I", hdr, 0)[0]
-            end = pos + 12 + length
-            if hdr[4:8] == b"IEND":
-                return end > size
-        else:
-            box: int = struct.unpack_from(">I", hdr, 0)[0]
-            if box == 1:
-                if len(hdr) < 16:
-                    return True
-                box = struct.unpack_from(">Q", hdr, 8)[0]
-            elif box == 0:  # extends to end of file
-                return False
-            if box < 8:
-                return False  # malformed, not our call: let the decoder decide
-            end = pos + box
-        if end > size:
-            return True
-        pos = end
-    return False
-
-
 class _Guard:
     """Owns the open file of one read and turns any exception raised inside it into an
     ImageLoadError, using what is known so far (format, size, the still-open file to probe)."""
@@ -402,7 +178,7 @@ class _Guard:
         try:
             if exc is None or isinstance(exc, ImageLoadError) or not isinstance(exc, Exception):
                 return False
-            raise _classify(exc, self.path, self.fmt, self.size, self.f) from exc
+            raise classify(exc, self.path, self.fmt, self.size, self.f) from exc
         finally:
             _reading.path = None
             if self.f is not None:
@@ -434,12 +210,12 @@ def _open(f: BinaryIO, guard: _Guard) -> _Opened:
     if size == 0:
         raise ImageLoadError("empty", "empty file (0 bytes)", guard.path)
     head = f.read(SNIFF_BYTES)
-    fmt = _sniff(head, os.path.splitext(guard.path)[1])
+    fmt = sniff_head(head, os.path.splitext(guard.path)[1])
     guard.fmt = fmt
     if fmt is None:
         raise ImageLoadError("not_image", _not_image_message(head), guard.path)
-    if fmt in ("WEBP", "HEIF", "AVIF", "CR3") and _header_truncated(fmt, f, size):
-        raise _truncated(fmt, size, guard.path)
+    if fmt in ("WEBP", "HEIF", "AVIF", "CR3") and header_truncated(fmt, f, size):
+        raise truncated(fmt, size, guard.path)
     raw_meta = None
     if fmt in RAW_FORMATS:
         im, raw_meta = _open_raw_preview(f, fmt, guard.path)
@@ -745,7 +521,7 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
             _setup()
             with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
-                fmt = _sniff(head, os.path.splitext(path)[1])
+                fmt = sniff_head(head, os.path.splitext(path)[1])
                 if fmt in RAW_FORMATS:
                     found = date_from_exifread(exifread_tags(f))
                     if not found:  # RAF, CR3: the preview JPEG carries the EXIF
@@ -759,7 +535,7 @@ def read_capture_date(path: PathLike, image: Image.Image | None = None) -> tuple
                         exif = _safe_exif(im)
         except Exception as e:  # noqa: BLE001 - any bad file still has an mtime
             if isinstance(e, OSError) and e.errno is not None:
-                raise _classify(e, path, None, None) from e
+                raise classify(e, path, None, None) from e
             exif = None  # an undecodable image still has an mtime
     found = date_from_exif(exif)
     if found:
@@ -796,5 +572,5 @@ def _mtime_date(path: str) -> str:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise _classify(e, path, None, None) from e
+        raise classify(e, path, None, None) from e
     return datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds")
