@@ -289,3 +289,28 @@ def test_rescue_joins_only_a_clear_preference():
     t = around(u, 0.50, np.stack([u, v]), rng)  # a third face as alike to both
     pred = cluster_embeddings(np.vstack([crowd, u, v, t]), params=p)
     assert np.all(pred[-3:] == -1)
+
+
+def test_rescue_into_a_big_group_weighs_every_other_group():
+    """A face whose k nearest all belong to one big group (a person with many photos) cannot be
+    judged by its k-th neighbour (it is in that group too): the second pass compares its average to
+    every other group's. It joins when no group elsewhere is nearly as alike, and stays alone when
+    one is (here a tight group, each face 0.37 alike: none among its k nearest, 0.37 on average)."""
+    rng = np.random.default_rng(1019)
+    crowd = unit(rng.standard_normal((60, D)))
+    group, _ = people([30], seed=19)
+    face = around(group[0], 0.40, group, rng)
+    q = rng.standard_normal(D)
+    q = unit(q - (q @ face) * face)
+    rival = np.stack([unit(0.37 * face + np.sqrt(1 - 0.37**2) * unit(q + 0.05 * rng.standard_normal(D)))
+                      for _ in range(6)])
+    p = ClusterParams(rescue_similarity=0.35, rescue_margin=0.05)
+    emb = np.vstack([crowd, group, face, rival])
+    nbrs, _ = knn_graph(emb, p.k)
+    assert set(nbrs[90].tolist()) <= set(range(60, 90))  # its k nearest are all in the big group
+    plain = cluster_embeddings(emb[:91])
+    assert plain[90] == -1 and np.all(plain[60:90] == plain[60])  # the first pass leaves it out
+    pred = cluster_embeddings(emb[:91], params=p)
+    assert pred[90] == pred[60] >= 0
+    pred = cluster_embeddings(emb, params=p)
+    assert pred[90] == -1 and np.all(pred[91:] == pred[91]) and pred[91] >= 0 and pred[60] != pred[91]

@@ -41,11 +41,16 @@ actresses), while a plain similarity cut loses the harder photos of real people.
    when their average passes that lower bar *and* the smaller one clearly prefers the other: its
    average beats its best alternative by ``rescue_margin`` — every other group next to its faces in
    the graph, and for groups further away the bound "no face outside a face's k nearest is more alike
-   than its k-th". Two lone faces must both prefer each other. This is a density-aware bar: in a
-   sparse library (a family's) a face's other photos stand out from everything else and join, while in
-   a crowd of look-alikes (a recognizer's dense region, where different people score as high as the
-   same person's harder photos) a face has near alternatives and stays alone. Cost: for each edge
-   that reaches it, the smaller side's faces × k neighbours (groups look up their faces' rows).
+   than its k-th". When all its faces' neighbours lie in the two groups (a face among the photos of
+   someone seen a hundred times) that bound is no use, and its average to *every* group is computed
+   instead (a table of the groups' sums: one matrix product); a lone face further away, less alike
+   than all k neighbours, is no alternative then. Two lone faces must both prefer each other. This is
+   a density-aware bar: in a sparse library (a family's) a face's other photos stand out from
+   everything else and join, while in a crowd of look-alikes (a recognizer's dense region, where
+   different people score as high as the same person's harder photos) a face has near alternatives
+   and stays alone. A pair of groups refused is not reconsidered until one of them grows. Cost: the
+   edges a second time; per edge that reaches the margin test, the smaller side's faces × k
+   neighbours, or one product with the table (groups × d) when those all lie in the two groups.
 3. **Low-quality faces** (``good`` False) take no part in 1–2; afterwards each joins a cluster only if
    its nearest clustered face is at least ``attach_threshold`` similar, no face of another cluster
    is, and no constraint forbids it. Otherwise it stays noise.
@@ -331,6 +336,60 @@ class _Group:
         self.forbidden |= other.forbidden
 
 
+class _GroupSums:
+    """The embedding sums of the current groups of 2+ faces, a row each (float32), so that the average
+    similarity of one group to every other is one matrix product. Rows of merged-away groups are
+    emptied and reused after a compaction."""
+
+    def __init__(self, d: int, capacity: int = 64):
+        self.sums = np.zeros((capacity, d), np.float32)
+        self.size = np.zeros(capacity, np.float64)  # 0: an empty row
+        self.row: dict[int, int] = {}  # root -> row
+        self.used = 0
+
+    def set(self, root: int, total: np.ndarray, n: int) -> None:
+        i = self.row.get(root)
+        if i is None:
+            if self.used == len(self.size):
+                self._make_room()
+            i = self.row[root] = self.used
+            self.used += 1
+        self.sums[i] = total
+        self.size[i] = n
+
+    def drop(self, root: int) -> None:
+        i = self.row.pop(root, None)
+        if i is not None:
+            self.size[i] = 0
+
+    def _make_room(self) -> None:
+        live = np.fromiter(self.row.values(), np.int64, len(self.row))
+        live.sort()
+        if len(live) > len(self.size) // 2:  # mostly live: grow
+            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+            self.size = np.concatenate([self.size, np.zeros_like(self.size)])
+            return
+        new_row = {int(i): j for j, i in enumerate(live.tolist())}  # mostly empty: compact
+        self.sums[:len(live)] = self.sums[live]
+        self.size[:len(live)] = self.size[live]
+        self.size[len(live):] = 0
+        self.row = {r: new_row[i] for r, i in self.row.items()}
+        self.used = len(live)
+
+    def best_average(self, total: np.ndarray, n: int, exclude: tuple[int, ...]) -> float:
+        """The highest average similarity of a group (sum ``total`` of ``n`` faces) to any group here
+        but those rooted at ``exclude``; −1 when there is none."""
+        m = self.used
+        live = self.size[:m] > 0
+        for r in exclude:
+            if r in self.row:
+                live[self.row[r]] = False
+        if not live.any():
+            return -1.0
+        v = (self.sums[:m][live] @ total.astype(np.float32)) / (self.size[:m][live] * n)
+        return float(v.max())
+
+
 def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndarray, conf: _Conflicts,
                  p: ClusterParams, cancel) -> list[np.ndarray]:
     """Groups (arrays of face indices, size >= 2) of the ``seeds``, whose k-NN graph is ``idx``/``sim``
@@ -360,13 +419,19 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
     def best_alternative(r: int, other: int) -> float:
         """The highest average similarity of group ``r`` to any group but ``other`` (lone faces
         count as groups of one): exact for the groups next to r's faces in the graph, and a bound for
-        all others (no face outside a face's k nearest is more alike than its k-th)."""
+        all others (no face outside a face's k nearest is more alike than its k-th). When every
+        neighbour of r's faces is in r or ``other`` the bound says little (a face among a big group's
+        photos has its k-th neighbour there too): then the average to every group is computed
+        (``sums``), and lone faces, each less alike than all k neighbours, are not alternatives."""
         faces = group[r].faces if r in group else (int(seeds[r]),)
         members = np.searchsorted(seeds, np.fromiter(faces, np.int64, len(faces)))  # seeds are sorted
-        best = float(kth[members].mean())
         nbrs = idx[members].ravel()
+        near = {find(j) for j in np.unique(nbrs[nbrs >= 0]).tolist()} - {r, other}
         sr, nr = sum_of(r), len(members)
-        for q in {find(j) for j in np.unique(nbrs[nbrs >= 0]).tolist()} - {r, other}:
+        if not near:
+            return sums.best_average(sr, nr, (r, other))
+        best = float(kth[members].mean())
+        for q in near:
             nq = len(group[q].faces) if q in group else 1
             best = max(best, float(sr @ sum_of(q)) / (nr * nq))
         return best
@@ -384,7 +449,11 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
         sa += sb  # both are this loop's own arrays (popped or fresh copies)
         total[ra] = sa
         root[rb] = ra
+        if sums is not None:
+            sums.drop(rb)
+            sums.set(ra, sa, len(ga.faces))
 
+    sums: _GroupSums | None = None  # the second pass's table of all groups
     merge, spread = p.merge_similarity, p.merge_spread
     for step, e in enumerate(order.tolist()):
         if step % 65_536 == 0:
@@ -411,6 +480,9 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
     # the k-th neighbour's similarity: no face outside a face's k nearest is more alike
     kth = np.where(np.isfinite(sim[:, -1]), sim[:, -1], -1.0)
     refused: set[tuple[int, int, int, int]] = set()  # (root, root, size, size): until one of them grows
+    sums = _GroupSums(x.shape[1], max(64, 2 * len(group)))
+    for r, g in group.items():
+        sums.set(r, total[r], len(g.faces))
     for step, e in enumerate(order[w[order] >= lo].tolist()):
         if step % 65_536 == 0:
             _check(cancel)
