@@ -429,6 +429,7 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
         near = {find(j) for j in np.unique(nbrs[nbrs >= 0]).tolist()} - {r, other}
         sr, nr = sum_of(r), len(members)
         if not near:
+            assert sums is not None  # built before the second pass, the only caller
             return sums.best_average(sr, nr, (r, other))
         best = float(kth[members].mean())
         for q in near:
