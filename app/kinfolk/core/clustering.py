@@ -484,14 +484,17 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
     sums = _GroupSums(x.shape[1], max(64, 2 * len(group)))
     for r, g in group.items():
         sums.set(r, total[r], len(g.faces))
-    for step, e in enumerate(order[w[order] >= lo].tolist()):
+    while not np.array_equal(root[root], root):  # every face straight to its root, at once
+        root[:] = root[root]
+    between = order[(w[order] >= lo) & (root[a[order]] != root[b[order]])]  # edges inside a group: done
+    for step, e in enumerate(between.tolist()):
         if step % 65_536 == 0:
             _check(cancel)
         ra, rb = find(int(a[e])), find(int(b[e]))
         if ra == rb:
             continue
-        ga, gb = group_of(ra), group_of(rb)
-        na, nb = len(ga.faces), len(gb.faces)
+        na = len(group[ra].faces) if ra in group else 1
+        nb = len(group[rb].faces) if rb in group else 1
         avg = float(sum_of(ra) @ sum_of(rb)) / (na * nb)
         if avg < lo:
             continue
@@ -503,6 +506,7 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
                 na + nb == 2 and avg - best_alternative(big, small) < margin):  # lone faces: both ways
             refused.add(key)
             continue
+        ga, gb = group_of(ra), group_of(rb)
         if ga.compatible(gb):
             join(ra, rb, ga, gb)
     return [np.asarray(sorted(g.faces), np.int64) for g in group.values()
