@@ -338,56 +338,53 @@ class _Group:
 
 class _GroupSums:
     """The embedding sums of the current groups of 2+ faces, a row each (float32), so that the average
-    similarity of one group to every other is one matrix product. Rows of merged-away groups are
-    emptied and reused after a compaction."""
+    similarity of one group to every other is one matrix-vector product. Rows stay packed: a dropped
+    group's row takes the last one."""
 
     def __init__(self, d: int, capacity: int = 64):
         self.sums = np.zeros((capacity, d), np.float32)
-        self.size = np.zeros(capacity, np.float64)  # 0: an empty row
+        self.size = np.zeros(capacity, np.float64)
         self.row: dict[int, int] = {}  # root -> row
+        self.root: list[int] = []  # row -> root
         self.used = 0
 
     def set(self, root: int, total: np.ndarray, n: int) -> None:
         i = self.row.get(root)
         if i is None:
             if self.used == len(self.size):
-                self._make_room()
+                self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+                self.size = np.concatenate([self.size, np.zeros_like(self.size)])
             i = self.row[root] = self.used
+            self.root.append(root)
             self.used += 1
         self.sums[i] = total
         self.size[i] = n
 
     def drop(self, root: int) -> None:
         i = self.row.pop(root, None)
-        if i is not None:
-            self.size[i] = 0
-
-    def _make_room(self) -> None:
-        live = np.fromiter(self.row.values(), np.int64, len(self.row))
-        live.sort()
-        if len(live) > len(self.size) // 2:  # mostly live: grow
-            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
-            self.size = np.concatenate([self.size, np.zeros_like(self.size)])
+        if i is None:
             return
-        new_row = {int(i): j for j, i in enumerate(live.tolist())}  # mostly empty: compact
-        self.sums[:len(live)] = self.sums[live]
-        self.size[:len(live)] = self.size[live]
-        self.size[len(live):] = 0
-        self.row = {r: new_row[i] for r, i in self.row.items()}
-        self.used = len(live)
+        last = self.used - 1
+        if i != last:
+            moved = self.root[last]
+            self.sums[i], self.size[i] = self.sums[last], self.size[last]
+            self.root[i] = moved
+            self.row[moved] = i
+        self.root.pop()
+        self.used = last
 
     def best_average(self, total: np.ndarray, n: int, exclude: tuple[int, ...]) -> float:
         """The highest average similarity of a group (sum ``total`` of ``n`` faces) to any group here
         but those rooted at ``exclude``; −1 when there is none."""
         m = self.used
-        live = self.size[:m] > 0
+        if m == 0:
+            return -1.0
+        v = (self.sums[:m] @ total.astype(np.float32)) / (self.size[:m] * n)
         for r in exclude:
             if r in self.row:
-                live[self.row[r]] = False
-        if not live.any():
-            return -1.0
-        v = (self.sums[:m][live] @ total.astype(np.float32)) / (self.size[:m][live] * n)
-        return float(v.max())
+                v[self.row[r]] = -np.inf
+        best = float(v.max())
+        return best if np.isfinite(best) else -1.0
 
 
 def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndarray, conf: _Conflicts,
@@ -423,10 +420,14 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
         neighbour of r's faces is in r or ``other`` the bound says little (a face among a big group's
         photos has its k-th neighbour there too): then the average to every group is computed
         (``sums``), and lone faces, each less alike than all k neighbours, are not alternatives."""
-        faces = group[r].faces if r in group else (int(seeds[r]),)
-        members = np.searchsorted(seeds, np.fromiter(faces, np.int64, len(faces)))  # seeds are sorted
-        nbrs = idx[members].ravel()
-        near = {find(j) for j in np.unique(nbrs[nbrs >= 0]).tolist()} - {r, other}
+        if r in group:  # its faces' rows in the graph (seeds are sorted)
+            faces = group[r].faces
+            members = np.searchsorted(seeds, np.fromiter(faces, np.int64, len(faces)))
+            nbrs = np.unique(idx[members])
+        else:  # a lone face: the root is its row
+            members = np.array([r])
+            nbrs = idx[r]
+        near = {find(j) for j in nbrs.tolist() if j >= 0} - {r, other}
         sr, nr = sum_of(r), len(members)
         if not near:
             assert sums is not None  # built before the second pass, the only caller
