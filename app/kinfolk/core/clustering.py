@@ -488,28 +488,29 @@ def _agglomerate(x: np.ndarray, seeds: np.ndarray, idx: np.ndarray, sim: np.ndar
     while not np.array_equal(root[root], root):  # every face straight to its root, at once
         root[:] = root[root]
     between = order[(w[order] >= lo) & (root[a[order]] != root[b[order]])]  # edges inside a group: done
-    for step, e in enumerate(between.tolist()):
-        if step % 65_536 == 0:
-            _check(cancel)
-        ra, rb = find(int(a[e])), find(int(b[e]))
-        if ra == rb:
-            continue
-        na = len(group[ra].faces) if ra in group else 1
-        nb = len(group[rb].faces) if rb in group else 1
-        avg = float(sum_of(ra) @ sum_of(rb)) / (na * nb)
-        if avg < lo:
-            continue
-        small, big = (ra, rb) if na <= nb else (rb, ra)
-        key = (small, big, min(na, nb), max(na, nb))
-        if key in refused:
-            continue
-        if avg - best_alternative(small, big) < margin or (
-                na + nb == 2 and avg - best_alternative(big, small) < margin):  # lone faces: both ways
-            refused.add(key)
-            continue
-        ga, gb = group_of(ra), group_of(rb)
-        if ga.compatible(gb):
-            join(ra, rb, ga, gb)
+    with threadpool_limits(1):  # many small products: BLAS threads would only wait for each other
+        for step, e in enumerate(between.tolist()):
+            if step % 65_536 == 0:
+                _check(cancel)
+            ra, rb = find(int(a[e])), find(int(b[e]))
+            if ra == rb:
+                continue
+            na = len(group[ra].faces) if ra in group else 1
+            nb = len(group[rb].faces) if rb in group else 1
+            avg = float(sum_of(ra) @ sum_of(rb)) / (na * nb)
+            if avg < lo:
+                continue
+            small, big = (ra, rb) if na <= nb else (rb, ra)
+            key = (small, big, min(na, nb), max(na, nb))
+            if key in refused:
+                continue
+            if avg - best_alternative(small, big) < margin or (
+                    na + nb == 2 and avg - best_alternative(big, small) < margin):  # lone faces: both ways
+                refused.add(key)
+                continue
+            ga, gb = group_of(ra), group_of(rb)
+            if ga.compatible(gb):
+                join(ra, rb, ga, gb)
     return [np.asarray(sorted(g.faces), np.int64) for g in group.values()
             if len(g.faces) >= p.min_cluster_size]
 
