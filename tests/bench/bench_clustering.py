@@ -7,6 +7,8 @@
     python tests/bench/bench_clustering.py --real scrfd_sface_int8   # real embeddings (labeled photos)
     python tests/bench/bench_clustering.py --real scrfd_sface_int8 --folder ../shared/data/lfw-dev \
         --library /tmp/lfw-dev-sface.sqlite              # the crowd; the library is reused next time
+    python tests/bench/bench_clustering.py --real dlib --param merge_spread=0 --param rescue_similarity=none
+                                                         # the model's parameters with some changed
 
 Each size runs in a child process, so "peak RSS" is that size's own: the whole process (Python,
 numpy, the embeddings themselves) at its highest, read from ``resource.getrusage``; "RSS before" is
@@ -158,12 +160,22 @@ def real_faces(library: Path, folder: Path) -> dict:
             "truth": np.array([labels[Path(rows[i][3]).relative_to(folder).as_posix()] for i in idx])}
 
 
-def run_real(pack: str, folder: Path, library: Path | None, naive: bool) -> None:
+def parse_params(items: list[str]) -> dict:
+    """``NAME=VALUE`` pairs of ``ClusterParams`` fields (``none``: None) for ``dataclasses.replace``."""
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        out[name] = None if value.lower() == "none" else float(value) if "." in value or "e" in value else int(value)
+    return out
+
+
+def run_real(pack: str, folder: Path, library: Path | None, naive: bool, overrides: dict | None = None) -> None:
     """Real embeddings: every face of a labeled folder (group photos and background faces included),
     embedded by ``pack`` through the real scan pipeline (``--library``: kept and rescanned, so a
     second run only reads it back); clustered the way the app does (the model's measured parameters)
     and scored on the labeled faces. ``--naive`` adds hdbscan.HDBSCAN(2, 1) and the plain DBSCAN
     (cosine distance 0.4, min 2) the issue compared against."""
+    import dataclasses
     import tempfile
 
     from kinfolk.core.evaluation import metrics
@@ -185,7 +197,7 @@ def run_real(pack: str, folder: Path, library: Path | None, naive: bool) -> None
         d = real_faces(lib, folder)
     emb, idx, truth = d["emb"], d["idx"], d["truth"]
     good = np.array([is_good_for_clustering(q, s, d["model_id"]) for q, s in zip(d["quality"], d["score"])])
-    params = cluster_params_for(backend.model_id)
+    params = dataclasses.replace(cluster_params_for(backend.model_id), **(overrides or {}))
 
     def line(name: str, pred: np.ndarray, secs: float) -> str:
         p, r, f = metrics.bcubed(truth, pred[idx])
@@ -198,7 +210,7 @@ def run_real(pack: str, folder: Path, library: Path | None, naive: bool) -> None
           f"{len(set(truth.tolist()))} people (scan {scan:.0f} s)")
     t = time.perf_counter()
     pred = cluster_embeddings(emb, photo_ids=d["photo"], good=good, params=params)
-    print(line(f"kinfolk (link {params.link_similarity:.2f}, merge {params.merge_similarity:.2f})", pred,
+    print(line(f"kinfolk (link {params.link_similarity:.4g}, merge {params.merge_similarity:.4g})", pred,
                time.perf_counter() - t))
     if naive:
         import hdbscan
@@ -223,11 +235,13 @@ def main() -> None:
     ap.add_argument("--folder", type=Path, default=ROOT.parent / "shared" / "data" / "faces",
                     help="with --real: the labeled folder (e.g. ../shared/data/lfw-dev)")
     ap.add_argument("--library", type=Path, help="with --real: keep the scanned library here (reused)")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="with --real: override a ClusterParams field (repeatable; none = None)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size, JSON out
     ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.real:
-        run_real(args.real, args.folder, args.library, not args.no_naive)
+        run_real(args.real, args.folder, args.library, not args.no_naive, parse_params(args.param))
         return
     if args.one:
         print(json.dumps(run_one(args.one, args.naive, args.zipf, args.trace)))

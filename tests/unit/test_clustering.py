@@ -230,3 +230,88 @@ def test_lone_faces_pair_up_only_when_very_alike():
     assert np.all(pred[:20] == -1) and np.all(pred[200:220] == -1)  # look-alike strangers stay alone
     assert np.all(pred[20:30] >= 0) and np.array_equal(pred[20:30], pred[220:230])  # true pairs group
     assert np.all(pred[30:200] == -1)
+
+
+def around(centre: np.ndarray, avg: float, members: np.ndarray, rng) -> np.ndarray:
+    """A unit vector whose average cosine with the unit rows ``members`` is exactly ``avg``, leaning
+    towards ``centre``'s direction from their mean."""
+    s = members.sum(axis=0)
+    u = unit(s)
+    alpha = avg * len(members) / np.linalg.norm(s)
+    r = rng.standard_normal(len(u))
+    r -= (r @ u) * u
+    return unit(alpha * u + np.sqrt(1 - alpha**2) * unit(r))
+
+
+def test_merge_spread_asks_more_of_an_average_over_few_pairs():
+    """The same average similarity (0.48, above merge 0.45) is weak evidence between a stranger and a
+    pair of photos (2 cross pairs) and strong between a face and a group of 16 (16 pairs): with
+    merge_spread 0.1 the bar is 0.45 + 0.1/√2 = 0.52 for the first and 0.475 for the second."""
+    rng = np.random.default_rng(1016)
+    a1 = unit(rng.standard_normal(D))
+    pair = np.stack([a1, near(a1, 0.8, rng)])
+    stranger = around(a1, 0.48, pair, rng)
+    group, _ = people([16], seed=17)
+    member = around(group[0], 0.48, group, rng)
+    emb = np.vstack([pair, stranger, group, member])
+    plain = cluster_embeddings(emb)
+    assert plain[2] == plain[0] == plain[1] >= 0 and plain[-1] == plain[3] >= 0  # both join at spread 0
+    pred = cluster_embeddings(emb, params=ClusterParams(merge_spread=0.1))
+    assert pred[0] == pred[1] >= 0 and pred[2] == -1  # the stranger stays alone
+    assert np.all(pred[3:] == pred[3]) and pred[3] >= 0  # the face with 16 pairs of evidence joins
+
+
+def test_rescue_joins_only_a_clear_preference():
+    """Second pass: a face 0.40 alike on average to a group (below merge 0.45, above rescue 0.35)
+    joins it when nothing else is near (a family's sparse library), and stays alone when another
+    group is nearly as alike (0.37: a crowd of look-alikes); two lone faces 0.50 alike pair up only
+    when each clearly prefers the other, not when a third is as close to both."""
+    rng = np.random.default_rng(1017)
+    crowd = unit(rng.standard_normal((60, D)))  # unrelated people: every face has neighbours
+    group, _ = people([6], seed=18, spread=0.3)
+    face = around(group[0], 0.40, group, rng)
+    q = rng.standard_normal(D)
+    q = unit(q - (q @ face) * face)
+    rival = np.stack([unit(0.37 * face + np.sqrt(1 - 0.37**2) * unit(q + 0.05 * rng.standard_normal(D)))
+                      for _ in range(6)])  # a tight group, each face ≈ 0.37 alike to ``face``
+    p = ClusterParams(rescue_similarity=0.35, rescue_margin=0.05)
+    sparse = np.vstack([crowd, group, face])
+    assert cluster_embeddings(sparse)[-1] == -1  # the first pass alone leaves it out
+    pred = cluster_embeddings(sparse, params=p)
+    assert pred[-1] >= 0 and np.all(pred[60:-1] == pred[-1])
+    pred = cluster_embeddings(np.vstack([sparse, rival]), params=p)
+    assert pred[66] == -1 and np.all(pred[60:66] == pred[60]) and pred[60] >= 0
+    # lone faces
+    u = unit(rng.standard_normal(D))
+    v = near(u, 0.50, rng)
+    assert np.all(cluster_embeddings(np.vstack([crowd, u, v]))[-2:] == -1)  # below pair 0.55
+    pred = cluster_embeddings(np.vstack([crowd, u, v]), params=p)
+    assert pred[-1] == pred[-2] >= 0
+    t = around(u, 0.50, np.stack([u, v]), rng)  # a third face as alike to both
+    pred = cluster_embeddings(np.vstack([crowd, u, v, t]), params=p)
+    assert np.all(pred[-3:] == -1)
+
+
+def test_rescue_into_a_big_group_weighs_every_other_group():
+    """A face whose k nearest all belong to one big group (a person with many photos) cannot be
+    judged by its k-th neighbour (it is in that group too): the second pass compares its average to
+    every other group's. It joins when no group elsewhere is nearly as alike, and stays alone when
+    one is (here a tight group, each face 0.37 alike: none among its k nearest, 0.37 on average)."""
+    rng = np.random.default_rng(1019)
+    crowd = unit(rng.standard_normal((60, D)))
+    group, _ = people([30], seed=19)
+    face = around(group[0], 0.40, group, rng)
+    q = rng.standard_normal(D)
+    q = unit(q - (q @ face) * face)
+    rival = np.stack([unit(0.37 * face + np.sqrt(1 - 0.37**2) * unit(q + 0.05 * rng.standard_normal(D)))
+                      for _ in range(6)])
+    p = ClusterParams(rescue_similarity=0.35, rescue_margin=0.05)
+    emb = np.vstack([crowd, group, face, rival])
+    nbrs, _ = knn_graph(emb, p.k)
+    assert set(nbrs[90].tolist()) <= set(range(60, 90))  # its k nearest are all in the big group
+    plain = cluster_embeddings(emb[:91])
+    assert plain[90] == -1 and np.all(plain[60:90] == plain[60])  # the first pass leaves it out
+    pred = cluster_embeddings(emb[:91], params=p)
+    assert pred[90] == pred[60] >= 0
+    pred = cluster_embeddings(emb, params=p)
+    assert pred[90] == -1 and np.all(pred[91:] == pred[91]) and pred[91] >= 0 and pred[60] != pred[91]

@@ -118,3 +118,9 @@ def test_cluster_params_per_model_and_derived_for_unmeasured_models():
     assert cluster_params_for("dlib_resnet_v1").link_similarity > 0.9  # dlib's compressed scale
     q = cluster_params_for("some_arcface", Thresholds(match=0.3, auto=0.5, suggest=0.35))
     assert q.link_similarity == 0.5 and 0.5 < q.merge_similarity < q.pair_similarity < 1.0
+    # only dlib asks more of small merges and runs the second pass (docs/evaluation.md, "dlib")
+    d = cluster_params_for("dlib_resnet_v1")
+    assert d.merge_spread > 0 and d.rescue_similarity is not None and d.rescue_similarity < d.merge_similarity
+    for model in ("sface_2021dec_int8", "faceplugin_mbf512", "some_arcface"):
+        o = cluster_params_for(model)
+        assert o.merge_spread == 0 and o.rescue_similarity is None

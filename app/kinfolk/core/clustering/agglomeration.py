@@ -21,7 +21,10 @@ actresses), while a plain similarity cut loses the harder photos of real people.
    - the groups' *average* cross similarity is at least ``merge_similarity`` (average linkage: one
      close pair of faces cannot glue two people, two tight groups of look-alikes stay apart unless
      they are alike as wholes). It costs one dot product: with unit rows, the mean over all cross
-     pairs is (Σa · Σb) / (|a|·|b|), so each group keeps the sum of its embeddings;
+     pairs is (Σa · Σb) / (|a|·|b|), so each group keeps the sum of its embeddings. With
+     ``merge_spread`` s > 0 the bar is ``merge_similarity`` + s / √(|a|·|b|): an average over few
+     cross pairs is weak evidence (a stranger and a pair of photos: 2 pairs), one over many is strong
+     (a stranger and a group of 60: 60 pairs), as a lower confidence bound of the mean would say;
    - two lone faces pair up only at ``pair_similarity`` or more: most of a crowd's faces are
      strangers seen once, and a pair has no other face to vouch for it, so the bar is highest there
      (on lfw-dev this halves the one-photo people glued into groups at no cost in recall);
@@ -29,6 +32,22 @@ actresses), while a plain similarity cut loses the harder photos of real people.
      a group (a couple photographed together ends as its two people).
    An edge refused once is not retried. Groups of at least ``min_cluster_size`` faces are clusters,
    the rest noise. Single linkage would be the same loop without the average gate.
+
+   **Second pass** (``rescue_similarity`` set; dlib only, see ``grouping``): the same edges again,
+   strongest first, down to ``rescue_similarity``; two groups (a lone face is a group of one) merge
+   when their average passes that lower bar *and* the smaller one clearly prefers the other: its
+   average beats its best alternative by ``rescue_margin`` — every other group next to its faces in
+   the graph, and for groups further away the bound "no face outside a face's k nearest is more alike
+   than its k-th". When all its faces' neighbours lie in the two groups (a face among the photos of
+   someone seen a hundred times) that bound is no use, and its average to *every* group is computed
+   instead (a table of the groups' sums: one matrix product); a lone face further away, less alike
+   than all k neighbours, is no alternative then. Two lone faces must both prefer each other. This is
+   a density-aware bar: in a sparse library (a family's) a face's other photos stand out from
+   everything else and join, while in a crowd of look-alikes (a recognizer's dense region, where
+   different people score as high as the same person's harder photos) a face has near alternatives
+   and stays alone. A pair of groups refused is not reconsidered until one of them grows. Cost: the
+   edges a second time; per edge that reaches the margin test, the smaller side's faces × k
+   neighbours, or one product with the table (groups × d) when those all lie in the two groups.
 3. **Low-quality faces** (``good`` False) take no part in 1–2; afterwards each joins a cluster only if
    its nearest clustered face is at least ``attach_threshold`` similar, no face of another cluster
    is, and no constraint forbids it. Otherwise it stays noise.
@@ -42,11 +61,13 @@ stage; ``cancel()`` is polled at the same points and raises ``Cancelled``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from kinfolk.core.cancel import CancelFn, ProgressFn, raise_if_cancelled
 from kinfolk.core.clustering.knn import F32, Idx, IndexParams, knn_graph
@@ -69,6 +90,13 @@ class ClusterParams:
     merge_similarity: float = 0.45  # two groups merge only if this alike on average
     pair_similarity: float = 0.55  # two lone faces pair up only if this alike
     attach_threshold: float = 0.50  # a low-quality face joins a cluster at least this similar
+    #: groups of a and b faces merge only at merge_similarity + merge_spread / sqrt(a·b): an average of
+    #: few cross pairs is weak evidence (0: the plain average gate)
+    merge_spread: float = 0.0
+    #: second pass (None: off): a group or lone face joins another at this average similarity or more
+    #: when that beats its best alternative by rescue_margin (see the module docstring)
+    rescue_similarity: float | None = None
+    rescue_margin: float = 0.02
     exact_limit: int = 12_000  # exact k-NN up to this many faces, the inverted-file index above
     cell_size: int = 384  # faces per k-means cell of the index
     n_probe: int = 8  # cells searched per cell
@@ -88,6 +116,10 @@ class ClusterParams:
         if not all(-1.0 <= v <= 1.0 for v in (self.link_similarity, self.merge_similarity,
                                                 self.pair_similarity, self.attach_threshold)):
             raise ValueError("similarities must lie in [-1, 1]")
+        if self.rescue_similarity is not None and not -1.0 <= self.rescue_similarity <= 1.0:
+            raise ValueError("rescue_similarity must lie in [-1, 1]")
+        if self.merge_spread < 0 or self.rescue_margin < 0:
+            raise ValueError("merge_spread and rescue_margin must be >= 0")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -136,10 +168,61 @@ class _Group:
         self.forbidden |= other.forbidden
 
 
+class _GroupSums:
+    """The embedding sums of the current groups of 2+ faces, a row each (float32), so that the average
+    similarity of one group to every other is one matrix-vector product. Rows stay packed: a dropped
+    group's row takes the last one."""
+
+    def __init__(self, d: int, capacity: int = 64):
+        self.sums = np.zeros((capacity, d), np.float32)
+        self.size = np.zeros(capacity, np.float64)
+        self.row: dict[int, int] = {}  # root -> row
+        self.root: list[int] = []  # row -> root
+        self.used = 0
+
+    def set(self, root: int, total: np.ndarray, n: int) -> None:
+        i = self.row.get(root)
+        if i is None:
+            if self.used == len(self.size):
+                self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+                self.size = np.concatenate([self.size, np.zeros_like(self.size)])
+            i = self.row[root] = self.used
+            self.root.append(root)
+            self.used += 1
+        self.sums[i] = total
+        self.size[i] = n
+
+    def drop(self, root: int) -> None:
+        i = self.row.pop(root, None)
+        if i is None:
+            return
+        last = self.used - 1
+        if i != last:
+            moved = self.root[last]
+            self.sums[i], self.size[i] = self.sums[last], self.size[last]
+            self.root[i] = moved
+            self.row[moved] = i
+        self.root.pop()
+        self.used = last
+
+    def best_average(self, total: np.ndarray, n: int, exclude: tuple[int, ...]) -> float:
+        """The highest average similarity of a group (sum ``total`` of ``n`` faces) to any group here
+        but those rooted at ``exclude``; −1 when there is none."""
+        m = self.used
+        if m == 0:
+            return -1.0
+        v = (self.sums[:m] @ total.astype(np.float32)) / (self.size[:m] * n)
+        for r in exclude:
+            if r in self.row:
+                v[self.row[r]] = -np.inf
+        best = float(v.max())
+        return best if np.isfinite(best) else -1.0
+
+
 def _agglomerate(x: F32, seeds: Idx, idx: Idx, sim: F32, conf: _Conflicts,
                  p: ClusterParams, cancel: CancelFn | None) -> list[Idx]:
     """Groups (arrays of face indices, size >= 2) of the ``seeds``, whose k-NN graph is ``idx``/``sim``
-    (indices into ``seeds``): see the module docstring, stage 2."""
+    (indices into ``seeds``): see the module docstring, stage 2 (and its second pass)."""
     n, k = idx.shape
     rows = np.repeat(np.arange(n), k)
     cols, s = idx.ravel(), sim.ravel()
@@ -156,27 +239,40 @@ def _agglomerate(x: F32, seeds: Idx, idx: Idx, sim: F32, conf: _Conflicts,
             i = root[i]
         return i
 
-    merge = p.merge_similarity
-    for step, e in enumerate(order.tolist()):
-        if step % 65_536 == 0:
-            raise_if_cancelled(cancel)
-        ra, rb = find(int(a[e])), find(int(b[e]))
-        if ra == rb:
-            continue
-        ga = group.get(ra) or _Group([int(seeds[ra])], conf)
-        gb = group.get(rb) or _Group([int(seeds[rb])], conf)
-        na, nb = len(ga.faces), len(gb.faces)
-        if na + nb > 2:  # average linkage: mean of all cross similarities, from the two sums
-            sa = total[ra] if na > 1 else x[seeds[ra]].astype(np.float64)
-            sb = total[rb] if nb > 1 else x[seeds[rb]].astype(np.float64)
-            if float(sa @ sb) < merge * na * nb:
-                continue
-        elif w[e] < max(merge, p.pair_similarity):  # two lone faces: their average is their edge
-            continue
-        if not ga.compatible(gb):
-            continue
-        if na < nb:
-            ra, rb, ga, gb, na, nb = rb, ra, gb, ga, nb, na
+    def group_of(r: int) -> _Group:
+        return group.get(r) or _Group([int(seeds[r])], conf)
+
+    def sum_of(r: int) -> np.ndarray:
+        return total[r] if r in total else x[seeds[r]].astype(np.float64)
+
+    def best_alternative(r: int, other: int) -> float:
+        """The highest average similarity of group ``r`` to any group but ``other`` (lone faces
+        count as groups of one): exact for the groups next to r's faces in the graph, and a bound for
+        all others (no face outside a face's k nearest is more alike than its k-th). When every
+        neighbour of r's faces is in r or ``other`` the bound says little (a face among a big group's
+        photos has its k-th neighbour there too): then the average to every group is computed
+        (``sums``), and lone faces, each less alike than all k neighbours, are not alternatives."""
+        if r in group:  # its faces' rows in the graph (seeds are sorted)
+            faces = group[r].faces
+            members = np.searchsorted(seeds, np.fromiter(faces, np.int64, len(faces)))
+            nbrs = np.unique(idx[members])
+        else:  # a lone face: the root is its row
+            members = np.array([r])
+            nbrs = idx[r]
+        near = {find(j) for j in nbrs.tolist() if j >= 0} - {r, other}
+        sr, nr = sum_of(r), len(members)
+        if not near:
+            assert sums is not None  # built before the second pass, the only caller
+            return sums.best_average(sr, nr, (r, other))
+        best = float(kth[members].mean())
+        for q in near:
+            nq = len(group[q].faces) if q in group else 1
+            best = max(best, float(sr @ sum_of(q)) / (nr * nq))
+        return best
+
+    def join(ra: int, rb: int, ga: _Group, gb: _Group) -> None:
+        if len(ga.faces) < len(gb.faces):
+            ra, rb, ga, gb = rb, ra, gb, ga
         sa = total.pop(ra, None)
         sb = total.pop(rb, None)
         sa = x[seeds[ra]].astype(np.float64) if sa is None else sa
@@ -187,6 +283,66 @@ def _agglomerate(x: F32, seeds: Idx, idx: Idx, sim: F32, conf: _Conflicts,
         sa += sb  # both are this loop's own arrays (popped or fresh copies)
         total[ra] = sa
         root[rb] = ra
+        if sums is not None:
+            sums.drop(rb)
+            sums.set(ra, sa, len(ga.faces))
+
+    sums: _GroupSums | None = None  # the second pass's table of all groups
+    merge, spread = p.merge_similarity, p.merge_spread
+    for step, e in enumerate(order.tolist()):
+        if step % 65_536 == 0:
+            raise_if_cancelled(cancel)
+        ra, rb = find(int(a[e])), find(int(b[e]))
+        if ra == rb:
+            continue
+        ga, gb = group_of(ra), group_of(rb)
+        na, nb = len(ga.faces), len(gb.faces)
+        if na + nb > 2:  # average linkage: mean of all cross similarities, from the two sums
+            bar = merge + spread / math.sqrt(na * nb) if spread else merge
+            if float(sum_of(ra) @ sum_of(rb)) < bar * na * nb:
+                continue
+        elif w[e] < max(merge, p.pair_similarity):  # two lone faces: their average is their edge
+            continue
+        if ga.compatible(gb):
+            join(ra, rb, ga, gb)
+
+    if p.rescue_similarity is None:
+        return [np.asarray(sorted(g.faces), np.int64) for g in group.values()
+                if len(g.faces) >= p.min_cluster_size]
+    # second pass: a lower bar, for a group (or lone face) that clearly prefers the other one
+    lo, margin = p.rescue_similarity, p.rescue_margin
+    # the k-th neighbour's similarity: no face outside a face's k nearest is more alike
+    kth = np.where(np.isfinite(sim[:, -1]), sim[:, -1], -1.0)
+    refused: set[tuple[int, int, int, int]] = set()  # (root, root, size, size): until one of them grows
+    sums = _GroupSums(x.shape[1], max(64, 2 * len(group)))
+    for r, g in group.items():
+        sums.set(r, total[r], len(g.faces))
+    while not np.array_equal(root[root], root):  # every face straight to its root, at once
+        root[:] = root[root]
+    between = order[(w[order] >= lo) & (root[a[order]] != root[b[order]])]  # edges inside a group: done
+    with threadpool_limits(1):  # many small products: BLAS threads would only wait for each other
+        for step, e in enumerate(between.tolist()):
+            if step % 65_536 == 0:
+                raise_if_cancelled(cancel)
+            ra, rb = find(int(a[e])), find(int(b[e]))
+            if ra == rb:
+                continue
+            na = len(group[ra].faces) if ra in group else 1
+            nb = len(group[rb].faces) if rb in group else 1
+            avg = float(sum_of(ra) @ sum_of(rb)) / (na * nb)
+            if avg < lo:
+                continue
+            small, big = (ra, rb) if na <= nb else (rb, ra)
+            key = (small, big, min(na, nb), max(na, nb))
+            if key in refused:
+                continue
+            if avg - best_alternative(small, big) < margin or (
+                    na + nb == 2 and avg - best_alternative(big, small) < margin):  # lone faces: both ways
+                refused.add(key)
+                continue
+            ga, gb = group_of(ra), group_of(rb)
+            if ga.compatible(gb):
+                join(ra, rb, ga, gb)
     return [np.asarray(sorted(g.faces), np.int64) for g in group.values()
             if len(g.faces) >= p.min_cluster_size]
 
