@@ -53,48 +53,79 @@ def add_parser(sub, parents) -> None:
     p.set_defaults(run=run_set)
 
 
-def _do(args, fn, *a):
-    """Run a people edit, then re-match (new confirmed faces change who the unknown faces look like)."""
+def _do(args, fn, *a, say=None):
+    """Run a people edit, then re-match (new confirmed faces change who the unknown faces look like).
+    ``say(change, people)`` words the outcome for stderr (``people``: id -> PersonSummary after
+    the edit and the re-match), so no edit is silent and a merge never passes for a new name."""
     from kinfolk.core.library import Library
-    from kinfolk.core.people.edits import PeopleError
+    from kinfolk.core.people.edits import PeopleError, list_people
 
     library = Library(library_path(args), open_library(args))
     try:
         change = library.edit(fn, *a)
     except PeopleError as exc:
         raise UserError(str(exc)) from exc
+    if say is not None:
+        people = {p.id: p for p in list_people(library.conn, include_hidden=True)}
+        print(say(change, people), file=sys.stderr)
     if getattr(change, "note", ""):
         print(change.note, file=sys.stderr)  # e.g. "1 face left out: Anna is already in that photo."
     return change
 
 
+def _counts(person) -> str:
+    return (f"{person.photos} photo{'s' * (person.photos != 1)}, "
+            f"{person.faces} face{'s' * (person.faces != 1)}")
+
+
+def _is_new(change, pid: int) -> bool:
+    """Whether the edit created person ``pid`` (its before-image is "did not exist")."""
+    return pid in change.persons_before and change.persons_before[pid] is None
+
+
 def run_name(args) -> int:
     from kinfolk.core.people.edits import name_cluster
 
-    name = " ".join(args.name)
-    _do(args, name_cluster, args.cluster, name)
-    print(f"group {args.cluster} is now {name}", file=sys.stderr)
+    def say(change, people) -> str:
+        person = people[change.result]
+        if _is_new(change, person.id):
+            return f"group {args.cluster} is now {person.name} ({_counts(person)})"
+        return f"group {args.cluster} added to {person.name}, who already had that name ({_counts(person)} now)"
+
+    _do(args, name_cluster, args.cluster, " ".join(args.name), say=say)
     return 0
 
 
 def run_rename(args) -> int:
     from kinfolk.core.people.edits import rename
 
-    _do(args, rename, args.person, " ".join(args.new_name))
+    new_name = " ".join(args.new_name)
+
+    def say(change, people) -> str:
+        merged = [pid for pid, before in change.persons_before.items() if pid not in people and before]
+        if merged:  # renamed to someone else's name: a merge
+            return f"{args.person} merged into {people[change.result].name}, who already had that name"
+        return f"{args.person} is now called {new_name}"
+
+    _do(args, rename, args.person, new_name, say=say)
     return 0
 
 
 def run_merge(args) -> int:
     from kinfolk.core.people.edits import merge
 
-    _do(args, merge, args.source, args.target)
+    _do(args, merge, args.source, args.target,
+        say=lambda change, people: f"{args.source} merged into {people[change.result].name} "
+                                   f"({_counts(people[change.result])} now)")
     return 0
 
 
 def run_move(args) -> int:
     from kinfolk.core.people.edits import move_faces
 
-    _do(args, move_faces, args.faces, args.to)
+    n = len(args.faces)
+    _do(args, move_faces, args.faces, args.to,
+        say=lambda change, people: f"{n} face{'s' * (n != 1)} moved to {people[change.result].name}")
     return 0
 
 
