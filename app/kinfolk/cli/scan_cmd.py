@@ -133,7 +133,5 @@ def run(args) -> int:
 
 def describe_organize(report) -> str:
     """One line: what matching and grouping did after a scan."""
-    matched = sum(m["matched"] for m in report.models.values())
-    suggested = sum(m["suggested"] for m in report.models.values())
-    return (f"{matched} faces recognized as named people, {suggested} with suggestions to check, "
+    return (f"{report.matched} faces recognized as named people, {report.suggested} with suggestions to check, "
             f"{report.clusters} unnamed groups")
