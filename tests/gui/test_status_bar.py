@@ -79,3 +79,24 @@ def test_ctrl_5_opens_search_ready_to_type_names(qtbot, window):
     qtbot.keyClicks(w.focusWidget(), "Anna")
     # Typed names went to the All of / Any of box, which switched to "Any of" on the "A".
     assert sv.with_edit.text() == "Anna" and sv.mode.currentText() == mode
+
+
+def test_after_an_undo_the_notice_says_so_and_offers_redo(qtbot, win):
+    gv, stack = win.groups_view, win.undo_stack
+    win.show_page("groups")
+    qtbot.waitUntil(lambda: gv.model.rowCount() > 0, timeout=10000)
+    gv.name_edit.setFocus()
+    qtbot.keyClicks(gv.name_edit, "Anna")
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.notice.isVisible(), timeout=10000)
+    named = stack.index()
+    win.undo_action.trigger()  # Ctrl+Z / Edit ▸ Undo, not the notice's button
+    assert stack.index() == named - 1
+    # It used to keep saying "Name group Anna." beside an Undo button that undid an older edit.
+    assert win.notice.label.text().startswith("Undone: ") and "Anna" in win.notice.label.text()
+    assert win.notice.undo_button.text() == "Redo" and shown_texts(win) == [win.notice.label.text()]
+    qtbot.mouseClick(win.notice.undo_button, Qt.MouseButton.LeftButton)
+    assert stack.index() == named
+    assert win.notice.label.text().startswith("Redone: ") and win.notice.undo_button.text() == "Undo"
+    qtbot.mouseClick(win.notice.undo_button, Qt.MouseButton.LeftButton)
+    assert stack.index() == named - 1 and win.notice.undo_button.text() == "Redo"

@@ -105,9 +105,9 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.groups_view.review_button.clicked.connect(self.review_single_faces)
-        self.notice = EditNotice(lambda: self.undo_action.trigger())
+        self.notice = EditNotice(self.undo_stack)
         self.statusBar().addWidget(self.notice, 1)
-        session.edited.connect(self._show_edit_notice)
+        session.edited.connect(self.notice.show_notice)
         session.scans.finished.connect(self._scan_finished)
         session.scans.failed.connect(self._scan_failed)
         session.people.loaded.connect(self._people_loaded)
@@ -158,13 +158,6 @@ class MainWindow(QMainWindow):
         self.viewer.raise_()
         self.viewer.activateWindow()
         return self.viewer
-
-    def _show_edit_notice(self, text: str) -> None:
-        """What an edit did, with Undo. A temporary status message still showing ("Faces grouped…")
-        goes first: Qt hides the notice only while it *starts* showing a message, so showing the
-        notice under one drew both texts on top of each other."""
-        self.statusBar().clearMessage()
-        self.notice.show_notice(text)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         """Letters typed while the sidebar has the focus go to the page's name box (if it has
