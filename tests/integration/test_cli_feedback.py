@@ -76,3 +76,27 @@ def test_a_reader_that_goes_away_is_no_crash(grouped, models_dir):
     p.stdout.close()  # like `kinfolk photos | head -0`
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == 141 and "Traceback" not in err, err
+
+
+def test_faces_can_be_moved_to_a_new_name_and_counts_read_right(grouped, models_dir, tmp_path):
+    import shutil
+
+    lib_template, (first, _) = grouped
+    lib = tmp_path / "lib.sqlite"
+    shutil.copy(lib_template, lib)
+    r = kf("suggestions", lib=lib, models=models_dir)
+    assert r.returncode == 0 and "No suggestions" in r.stdout  # was an empty output
+    assert kf("name", str(first), "Anna", lib=lib, models=models_dir).returncode == 0
+    faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+    wrong = next(f["id"] for f in faces if f["person"] == "Anna")
+    # Taking a wrongly named face out of Anna into someone not named yet had no way in the CLI.
+    r = kf("move", str(wrong), "--to", "Ben", lib=lib, models=models_dir)
+    assert r.returncode == 1 and "no person named 'Ben'" in r.stderr and "--new" in r.stderr
+    r = kf("move", str(wrong), "--to", "Ben", "--new", lib=lib, models=models_dir)
+    assert r.returncode == 0 and "1 face moved to Ben (a new person)" in r.stderr, r.stderr
+    faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+    assert next(f["person"] for f in faces if f["id"] == wrong) == "Ben"
+    r = kf("people", lib=lib, models=models_dir)
+    assert "  Ben: 1 photo, 1 face" in r.stdout, r.stdout  # was "1 photos, 1 faces"
+    r = kf("forget", "Ben", "--yes", lib=lib, models=models_dir)
+    assert r.returncode == 0 and "delete the name, 1 face with" in r.stderr and "in 1 photo," in r.stderr

@@ -24,9 +24,12 @@ def add_parser(sub, parents) -> None:
     p.add_argument("source")
     p.add_argument("target")
     p.set_defaults(run=run_merge)
-    p = sub.add_parser("move", parents=[parents], help="move faces to a person")
+    p = sub.add_parser("move", parents=[parents], help="move faces to a person (--new: a new name)")
     p.add_argument("faces", type=int, nargs="+", metavar="FACE")
     p.add_argument("--to", required=True, metavar="PERSON")
+    p.add_argument("--new", action="store_true",
+                   help="PERSON may be a new name: the faces become that person's first faces "
+                        "(e.g. to take faces named wrongly out of someone)")
     p.set_defaults(run=run_move)
     p = sub.add_parser("reject", parents=[parents], help="'not this person' (remembered)")
     p.add_argument("face", type=int, metavar="FACE")
@@ -121,11 +124,27 @@ def run_merge(args) -> int:
 
 
 def run_move(args) -> int:
-    from kinfolk.core.people.edits import move_faces
+    from kinfolk.core.people.edits import PeopleError, move_faces, name_faces, resolve_person
 
     n = len(args.faces)
-    _do(args, move_faces, args.faces, args.to,
-        say=lambda change, people: f"{n} face{'s' * (n != 1)} moved to {people[change.result].name}")
+    op = move_faces
+    if args.new:
+        op = name_faces  # creates the person if the name is new, else the same as a move
+    else:
+        conn = open_library(args)
+        try:
+            resolve_person(conn, args.to)
+        except PeopleError as exc:
+            raise UserError(f"{exc}; to give the faces a new name, add --new") from exc
+        finally:
+            conn.close()
+
+    def say(change, people) -> str:
+        person = people[change.result]
+        new = " (a new person)" if _is_new(change, person.id) else ""
+        return f"{n} face{'s' * (n != 1)} moved to {person.name}{new}"
+
+    _do(args, op, args.faces, args.to, say=say)
     return 0
 
 
