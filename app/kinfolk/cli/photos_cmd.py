@@ -28,7 +28,7 @@ def add_parser(sub, parents) -> None:
                    help="taken on or after: a year, month or day (2019, 2019-07, 2019-07-04)")
     p.add_argument("--to", dest="date_to", metavar="DATE", type=_date_bound(end=True),
                    help="taken on or before: 2019 means until the end of 2019")
-    p.add_argument("--folder", metavar="DIR")
+    p.add_argument("--folder", metavar="DIR", help="only photos below this folder")
     p.add_argument("--errors", action="store_true", help="only photos that could not be read")
     p.add_argument("--missing", action="store_true",
                    help="only photos whose files were not found at the last scan")
