@@ -62,7 +62,7 @@ def test_scan_summary_and_grouping_stay_readable_after_a_scan(qtbot, window, pho
     # The scan's outcome (one photo is a zero-byte file) used to be replaced at once by
     # "Grouping faces…", then by "Faces grouped: see Unnamed groups and Suggestions.".
     assert "1 could not be read" in said and "Faces grouped:" in said, said
-    assert "unnamed group" in said, said
+    assert "unnamed group" in said and ".." not in said, said
     assert shown_texts(w) == [said]
 
 
@@ -100,3 +100,16 @@ def test_after_an_undo_the_notice_says_so_and_offers_redo(qtbot, win):
     assert win.notice.label.text().startswith("Redone: ") and win.notice.undo_button.text() == "Undo"
     qtbot.mouseClick(win.notice.undo_button, Qt.MouseButton.LeftButton)
     assert stack.index() == named - 1 and win.notice.undo_button.text() == "Redo"
+
+
+def test_a_stopped_scan_says_so_once(qtbot, window, many_photos):
+    w = window
+    w.library_view.choose_folder = lambda: str(many_photos)
+    w.add_folder_action.trigger()
+    qtbot.waitUntil(lambda: (w.session.scans.last_progress is not None
+                             and w.session.scans.last_progress.done >= 1), timeout=SCAN_TIMEOUT)
+    w.stop_action.trigger()  # Ctrl+.
+    qtbot.waitUntil(lambda: not w.session.scans.running, timeout=SCAN_TIMEOUT)
+    said = w.statusBar().currentMessage()
+    assert said.startswith("Scan stopped after") and said.endswith("where it stopped."), said
+    assert ".." not in said and shown_texts(w) == [said]

@@ -433,8 +433,8 @@ class MainWindow(QMainWindow):
 
     def _scan_finished(self, summary: ScanSummary) -> None:
         imported = describe_import(summary)
-        said = describe_summary(summary) + (f". {imported}" if imported else "")
-        self.statusBar().showMessage(said + ".", 15000)
+        said = describe_summary(summary).rstrip(".") + (f". {imported}" if imported else "")
+        self.statusBar().showMessage(said.rstrip(".") + ".", 15000)
         if self.session.scans.backend_description:
             self.model_label.setToolTip(self.model_label.toolTip().split("\nLast scan:")[0]
                                         + f"\nLast scan: {self.session.scans.backend_description}")
