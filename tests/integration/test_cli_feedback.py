@@ -100,3 +100,18 @@ def test_faces_can_be_moved_to_a_new_name_and_counts_read_right(grouped, models_
     assert "  Ben: 1 photo, 1 face" in r.stdout, r.stdout  # was "1 photos, 1 faces"
     r = kf("forget", "Ben", "--yes", lib=lib, models=models_dir)
     assert r.returncode == 0 and "delete the name, 1 face with" in r.stderr and "in 1 photo," in r.stderr
+
+
+def test_hide_and_set_say_what_they_did(grouped, models_dir, tmp_path):
+    import shutil
+
+    lib_template, (first, second) = grouped
+    lib = tmp_path / "lib.sqlite"
+    shutil.copy(lib_template, lib)
+    assert kf("name", str(first), "Anna", lib=lib, models=models_dir).returncode == 0
+    r = kf("hide", "--group", str(second), lib=lib, models=models_dir)
+    assert r.returncode == 0 and f"group {second} hidden (" in r.stderr and "--unhide" in r.stderr, r.stderr
+    r = kf("hide", "--person", "Anna", lib=lib, models=models_dir)
+    assert r.returncode == 0 and "Anna is hidden" in r.stderr  # all three used to print nothing
+    r = kf("set", "Anna", "--born", "1990-05-01", lib=lib, models=models_dir)
+    assert r.returncode == 0 and "Anna: birth date 1990-05-01" in r.stderr

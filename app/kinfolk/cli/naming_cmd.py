@@ -173,9 +173,14 @@ def run_hide(args) -> int:
     elif args.group is not None:
         if args.unhide:
             raise UserError("groups are renumbered when hidden; use --strangers --unhide")
-        _do(args, hide_cluster, args.group)
+        change = _do(args, hide_cluster, args.group)
+        n = len(change.faces)
+        print(f"group {args.group} hidden ({n} face{'s' * (n != 1)}): never suggested or grouped again; "
+              "'kinfolk hide --strangers --unhide' brings them back", file=sys.stderr)
     else:
         _do(args, set_hidden, args.person, not args.unhide)
+        print(f"{args.person} is {'shown again' if args.unhide else 'hidden (faces and name are kept)'}",
+              file=sys.stderr)
     return 0
 
 
@@ -184,8 +189,10 @@ def run_set(args) -> int:
 
     if args.born or args.no_born:
         _do(args, set_birth_date, args.person, None if args.no_born else args.born)
+        print(f"{args.person}: birth date {'cleared' if args.no_born else args.born}", file=sys.stderr)
     if args.cover is not None:
         _do(args, set_cover, args.person, args.cover)
+        print(f"{args.person}: face {args.cover} is the cover", file=sys.stderr)
     if not (args.born or args.no_born or args.cover is not None):
         raise UserError("nothing to set: give --born DATE, --no-born or --cover FACE")
     return 0
