@@ -89,6 +89,8 @@ def test_faces_can_be_moved_to_a_new_name_and_counts_read_right(grouped, models_
     assert kf("name", str(first), "Anna", lib=lib, models=models_dir).returncode == 0
     faces = json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
     wrong = next(f["id"] for f in faces if f["person"] == "Anna")
+    # The face ids these commands take are in the plain listing too (it had none).
+    assert f"face {wrong}: Anna  " in kf("faces", lib=lib, models=models_dir).stdout
     # Taking a wrongly named face out of Anna into someone not named yet had no way in the CLI.
     r = kf("move", str(wrong), "--to", "Ben", lib=lib, models=models_dir)
     assert r.returncode == 1 and "no person named 'Ben'" in r.stderr and "--new" in r.stderr
