@@ -117,3 +117,24 @@ def test_hide_and_set_say_what_they_did(grouped, models_dir, tmp_path):
     assert r.returncode == 0 and "Anna is hidden" in r.stderr  # all three used to print nothing
     r = kf("set", "Anna", "--born", "1990-05-01", lib=lib, models=models_dir)
     assert r.returncode == 0 and "Anna: birth date 1990-05-01" in r.stderr
+
+
+def test_evaluate_refuses_a_labels_file_it_cannot_use(tmp_path, faces_dir, models_dir):
+    import shutil
+
+    photo = next(iter(sorted(faces_dir.glob("*/*.jpg"))))
+    shutil.copy(photo, tmp_path / "a.jpg")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("name,who\na.jpg,anna\n")
+    r = kf("evaluate", str(wrong), lib=tmp_path / "lib.sqlite", models=models_dir)
+    # It was a KeyError traceback.
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "file,identity" in r.stderr, r.stderr
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    r = kf("evaluate", str(binary), lib=tmp_path / "lib.sqlite", models=models_dir)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "not a labels file" in r.stderr
+    missing = tmp_path / "labels.csv"
+    missing.write_text("file,identity\na.jpg,anna\ngone.jpg,ben\n")
+    r = kf("evaluate", str(missing), lib=tmp_path / "lib.sqlite", models=models_dir)
+    # It scanned, then reported gone.jpg as a face the detector missed, with exit status 0.
+    assert r.returncode == 1 and "1 of the 2 labeled photos are not in" in r.stderr and "gone.jpg" in r.stderr
