@@ -138,3 +138,17 @@ def test_evaluate_refuses_a_labels_file_it_cannot_use(tmp_path, faces_dir, model
     r = kf("evaluate", str(missing), lib=tmp_path / "lib.sqlite", models=models_dir)
     # It scanned, then reported gone.jpg as a face the detector missed, with exit status 0.
     assert r.returncode == 1 and "1 of the 2 labeled photos are not in" in r.stderr and "gone.jpg" in r.stderr
+
+
+def test_calibrate_says_when_too_few_faces_back_its_proposal(grouped, models_dir, tmp_path):
+    import shutil
+
+    lib_template, (first, second) = grouped
+    lib = tmp_path / "lib.sqlite"
+    shutil.copy(lib_template, lib)
+    assert kf("name", str(first), "Anna", lib=lib, models=models_dir).returncode == 0
+    assert kf("name", str(second), "Ben", lib=lib, models=models_dir).returncode == 0
+    r = kf("calibrate", lib=lib, models=models_dir)
+    # Two people with four faces each give 16 different-person pairs: a FAR of 0.001 cannot be seen
+    # in them, yet the proposal (auto = suggest, no more suggestions) came with no word of doubt.
+    assert r.returncode == 0 and "different-person pairs are too few to measure" in r.stdout, r.stdout
