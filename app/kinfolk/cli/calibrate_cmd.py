@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from kinfolk.cli.common import UserError, open_library, print_json
 
 
@@ -42,12 +40,10 @@ def run(args) -> int:
             print(f"  ROC AUC {cal.auc:.4f}, EER {cal.eer:.2%}")
             print(f"  proposed: auto ≥ {p.auto:.3f} (FAR {cal.target_far:g}), suggest ≥ {p.suggest:.3f}, "
                   f"match {p.match:.3f}   (now: auto {current.auto:.3f}, suggest {current.suggest:.3f})")
-            needed = math.ceil(1 / cal.target_far)
-            if cal.impostor_pairs < needed:
-                # One mistake in N pairs cannot be seen in fewer than N: the proposal is only a guess.
+            if not cal.far_measurable:
                 print(f"  note: {cal.impostor_pairs:,} different-person pairs are too few to measure a "
-                      f"false-accept rate of {cal.target_far:g} (that takes {needed:,}); name and confirm "
-                      "faces of more people before using these numbers")
+                      f"false-accept rate of {cal.target_far:g} (that takes {cal.pairs_needed:,}); name and "
+                      "confirm faces of more people before using these numbers")
             print("  applied." if args.apply else "  run with --apply to use them.")
     if args.json:
         print_json([c.as_dict() for c in results])
