@@ -113,3 +113,19 @@ def test_a_stopped_scan_says_so_once(qtbot, window, many_photos):
     said = w.statusBar().currentMessage()
     assert said.startswith("Scan stopped after") and said.endswith("where it stopped."), said
     assert ".." not in said and shown_texts(w) == [said]
+
+
+def test_naming_a_group_with_a_taken_name_says_it_joins_that_person(qtbot, win):
+    gv = win.groups_view
+    win.show_page("groups")
+    qtbot.waitUntil(lambda: gv.model.rowCount() > 1, timeout=10000)
+    gv.name_edit.setFocus()
+    qtbot.keyClicks(gv.name_edit, "Anna")
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Anna" in win.session.people.snapshot.names, timeout=10000)
+    gv.name_edit.setFocus()
+    qtbot.keyClicks(gv.name_edit, "anna")  # another group, the same name in other letters
+    qtbot.keyClick(gv.name_edit, Qt.Key.Key_Return)
+    # It said "Name group anna." while the faces went to Anna.
+    qtbot.waitUntil(lambda: win.notice.label.text().startswith("Add group to Anna"), timeout=10000)
+    qtbot.waitUntil(lambda: win.session.people.snapshot.names == ["Anna"], timeout=10000)
