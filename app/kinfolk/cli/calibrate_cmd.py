@@ -40,6 +40,10 @@ def run(args) -> int:
             print(f"  ROC AUC {cal.auc:.4f}, EER {cal.eer:.2%}")
             print(f"  proposed: auto ≥ {p.auto:.3f} (FAR {cal.target_far:g}), suggest ≥ {p.suggest:.3f}, "
                   f"match {p.match:.3f}   (now: auto {current.auto:.3f}, suggest {current.suggest:.3f})")
+            if not cal.far_measurable:
+                print(f"  note: {cal.impostor_pairs:,} different-person pairs are too few to measure a "
+                      f"false-accept rate of {cal.target_far:g} (that takes {cal.pairs_needed:,}); name and "
+                      "confirm faces of more people before using these numbers")
             print("  applied." if args.apply else "  run with --apply to use them.")
     if args.json:
         print_json([c.as_dict() for c in results])

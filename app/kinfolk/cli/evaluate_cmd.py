@@ -36,6 +36,7 @@ def run(args) -> int:
         raise UserError("give a labels file (LABELS.csv), or --pairs PAIRS.txt --folder LFW_ROOT")
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
+    check_labeled_photos(args.labels, args.folder)  # before loading models or scanning anything
     backend = make_backend(args.backend, args.pack, args.models)
     print(f"Evaluating {backend.pack_id} ({backend.model_id})...", file=sys.stderr)
     r = evaluate(args.labels, args.folder, backend, workers=args.workers)
@@ -61,6 +62,27 @@ def run(args) -> int:
     if r.one_photo_identities:
         print(f"one-photo identities wrongly grouped: {r.glued_one_photo:.1%} of {r.one_photo_identities}")
     return 0
+
+
+def check_labeled_photos(labels_csv: str, folder: str | None) -> None:
+    """A labels file that cannot be read, or that names photos not in the folder, is refused with
+    what to fix: a missing photo would be counted as a face the detector missed."""
+    from pathlib import Path
+
+    from kinfolk.core.evaluation.labeled_set import read_labels
+
+    try:
+        labels = read_labels(labels_csv)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if not labels:
+        raise UserError(f"{labels_csv} lists no photos")
+    root = Path(folder or Path(labels_csv).parent)
+    missing = [rel for rel in labels if not (root / rel).is_file()]
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise UserError(f"{len(missing)} of the {len(labels)} labeled photos are not in {root}: {shown} "
+                        "(the file column is relative to the labels file's folder, or to --folder)")
 
 
 def run_pairs(args) -> int:

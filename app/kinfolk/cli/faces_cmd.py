@@ -33,7 +33,9 @@ def run(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        for f in rows:
-            who = f["person"] or (f"cluster {f['cluster']}" if f["cluster"] is not None else "-")
-            print(f"{f['photo']}  {f['box']}  {who}")
+        from kinfolk.core.filenames import readable
+
+        for f in rows:  # the id first: move, reject, confirm and set --cover take it
+            who = f["person"] or (f"group {f['cluster']}" if f["cluster"] is not None else "-")
+            print(f"face {f['id']}: {who}  {readable(f['photo'])}  {f['box']}")
     return 0

@@ -9,7 +9,7 @@ from kinfolk.cli.common import UserError, open_library
 
 def add_parser(sub, parents) -> None:
     p = sub.add_parser("forget", parents=[parents], help="erase a person's faces and name for good")
-    p.add_argument("person", nargs="+")
+    p.add_argument("person", nargs="+", help="names or ids of the people to forget")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(run=run)
 

@@ -1,6 +1,7 @@
 """The ``kinfolk`` command: global options, sub-command dispatch, exit codes.
 
-Exit status: 0 success, 1 an error (one clear line on stderr), 2 a usage error (argparse).
+Exit status: 0 success, 1 an error (one clear line on stderr), 2 a usage error (argparse), 141 when
+the reader of the output went away (``kinfolk photos | head``).
 With no sub-command, the desktop app opens.
 """
 
@@ -66,13 +67,22 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return gui_main(args)
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a closed pipe is met here, not in the interpreter's exit
+        return status
     except UserError as exc:
         print(f"kinfolk: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("kinfolk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kinfolk photos | head`): stop quietly, as cat and ls do, with
+        # their status (128 + SIGPIPE). stdout goes to devnull so flushing at exit cannot fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         import sqlite3
 

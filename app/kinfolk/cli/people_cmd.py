@@ -26,10 +26,14 @@ def run(args) -> int:
     print("People:" if people else "No named people yet.")
     for p in people:
         extra = " (hidden)" if p.hidden else ""
-        sugg = f", {p.suggestions} suggestions" if p.suggestions else ""
-        print(f"  {p.name}{extra}: {p.photos} photos, {p.faces} faces{sugg}")
+        sugg = f", {_n(p.suggestions, 'suggestion')}" if p.suggestions else ""
+        print(f"  {p.name}{extra}: {_n(p.photos, 'photo')}, {_n(p.faces, 'face')}{sugg}")
     if clusters:
         print("Unnamed groups (name one with: kinfolk name GROUP NAME):")
         for c in clusters:
-            print(f"  group {c.id}: {c.faces} faces in {c.photos} photos")
+            print(f"  group {c.id}: {_n(c.faces, 'face')} in {_n(c.photos, 'photo')}")
     return 0
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"

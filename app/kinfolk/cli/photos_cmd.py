@@ -10,6 +10,8 @@ the last scan). ``--folders`` lists the library folders and whether each was onl
 
 from __future__ import annotations
 
+import sys
+
 from kinfolk.cli.common import UserError, open_library, print_json
 
 
@@ -22,9 +24,11 @@ def add_parser(sub, parents) -> None:
     p.add_argument("--not", dest="exclude", action="append", default=[], metavar="NAME",
                    help="without this person")
     p.add_argument("--only", action="store_true", help="no other recognized person in the photo")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    p.add_argument("--folder", metavar="DIR")
+    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date_bound(end=False),
+                   help="taken on or after: a year, month or day (2019, 2019-07, 2019-07-04)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date_bound(end=True),
+                   help="taken on or before: 2019 means until the end of 2019")
+    p.add_argument("--folder", metavar="DIR", help="only photos below this folder")
     p.add_argument("--errors", action="store_true", help="only photos that could not be read")
     p.add_argument("--missing", action="store_true",
                    help="only photos whose files were not found at the last scan")
@@ -35,6 +39,21 @@ def add_parser(sub, parents) -> None:
                         "says what it removes and asks first (with --folder: only under it)")
     p.add_argument("--yes", action="store_true", help="with --remove-missing: do not ask")
     p.set_defaults(run=run)
+
+
+def _date_bound(end: bool):
+    """An argparse ``type``: the user's year/month/day as an ISO day, or a usage error (status 2)."""
+    import argparse
+
+    from kinfolk.core.search import parse_date_bound
+
+    def convert(text: str) -> str | None:
+        try:
+            return parse_date_bound(text, end)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
 def photo_rows(conn) -> list[dict]:
@@ -61,7 +80,6 @@ def folder_rows(conn) -> list[dict]:
 
 def remove_missing(conn, args) -> int:
     import os
-    import sys
 
     from kinfolk.core.scan import missing
 
@@ -112,6 +130,8 @@ def run(args) -> int:
         else:
             for r in rows:
                 print(f"{readable(r['path'])}  {', '.join(r['people'])}")
+            if not rows:
+                print("kinfolk: no photos match", file=sys.stderr)
         return 0
     rows = photo_rows(conn)
     if args.errors:

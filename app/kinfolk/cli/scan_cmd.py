@@ -11,8 +11,10 @@ from kinfolk.cli.common import UserError, fmt_duration, library_path
 
 def add_parser(sub, parents) -> None:
     p = sub.add_parser("scan", parents=[parents], help="find and recognize every face in folders")
-    p.add_argument("folders", nargs="+", metavar="FOLDER")
-    p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto")
+    p.add_argument("folders", nargs="+", metavar="FOLDER",
+                   help="photo folders (every photo below them); they join the library's folders")
+    p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto",
+                   help="face models: auto (the best installed pack, else dlib), onnx or dlib")
     p.add_argument("--pack", help="ONNX model pack id (see 'kinfolk models')")
     p.add_argument("--workers", type=int, default=None, help="decode/detect threads")
     p.add_argument("--providers", default=None,
@@ -133,7 +135,5 @@ def run(args) -> int:
 
 def describe_organize(report) -> str:
     """One line: what matching and grouping did after a scan."""
-    matched = sum(m["matched"] for m in report.models.values())
-    suggested = sum(m["suggested"] for m in report.models.values())
-    return (f"{matched} faces recognized as named people, {suggested} with suggestions to check, "
+    return (f"{report.matched} faces recognized as named people, {report.suggested} with suggestions to check, "
             f"{report.clusters} unnamed groups")

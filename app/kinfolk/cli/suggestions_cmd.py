@@ -28,4 +28,6 @@ def run(args) -> int:
             print(f"face {s.face_id}: {s.person}? similarity {s.similarity:.3f}  {s.photo}")
         if rows:
             print("Accept: kinfolk confirm FACE PERSON   Refuse: kinfolk reject FACE PERSON")
+        else:
+            print("No suggestions: nothing to review.")
     return 0

@@ -10,10 +10,11 @@ from kinfolk.cli.common import UserError, print_json
 
 def add_parser(sub, parents) -> None:
     p = sub.add_parser("verify", parents=[parents], help="compare the largest face in two photos")
-    p.add_argument("image1")
-    p.add_argument("image2")
-    p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto")
-    p.add_argument("--pack")
+    p.add_argument("image1", help="a photo (its largest face is compared)")
+    p.add_argument("image2", help="another photo")
+    p.add_argument("--backend", choices=["auto", "onnx", "dlib"], default="auto",
+                   help="face models: auto (the best installed pack, else dlib), onnx or dlib")
+    p.add_argument("--pack", help="ONNX model pack id (see 'kinfolk models')")
     p.add_argument("--threshold", type=float, default=None,
                    help="similarity threshold (default: the pack's calibrated one)")
     p.add_argument("--json", action="store_true")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -11,14 +14,41 @@ from kinfolk.db import photos as db_photos
 from kinfolk.core.people.edits import resolve_person
 
 
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_bound(text: str, end: bool) -> str | None:
+    """An ISO date from "2019", "2019-07" or "2019-07-04" (also with / or .): the first day of that
+    period, or with ``end`` the last ("to 2019" means until the end of 2019). Empty text gives None;
+    anything else raises ``ValueError`` with a message for the user. ``PhotoQuery`` takes ISO days
+    only, so every front-end turns what the user typed into one with this."""
+    text = text.strip().replace("/", "-").replace(".", "-")
+    if not text:
+        return None
+    m = _DATE.match(text)
+    if not m:
+        raise ValueError(f"“{text}” is not a date (try 2019, 2019-07 or 2019-07-04)")
+    y, mo, d = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    if not mo:
+        mo, d = (12, 31) if end else (1, 1)
+    elif not d:
+        if not 1 <= mo <= 12:
+            raise ValueError(f"“{text}”: there is no month {mo}")
+        d = calendar.monthrange(y, mo)[1] if end else 1
+    try:
+        return dt.date(y, mo, d).isoformat()
+    except ValueError:  # 2019-02-30: the date module's own words ("day is out of range") say less
+        raise ValueError(f"“{text}” is not a date (there is no such day)") from None
+
+
 @dataclass
 class PhotoQuery:
     people: Sequence[str | int] = ()  # names or ids
     any_of: bool = False  # at least one of ``people`` (default: all of them)
     exclude: Sequence[str | int] = ()  # none of these
     only: bool = False  # nobody else recognized in the photo (unnamed faces don't count)
-    date_from: str | None = None  # ISO date, inclusive
-    date_to: str | None = None  # ISO date, inclusive
+    date_from: str | None = None  # ISO day (YYYY-MM-DD), inclusive: see parse_date_bound
+    date_to: str | None = None  # ISO day (YYYY-MM-DD), inclusive
     folder: str | None = None  # photos under this folder
 
 

@@ -31,7 +31,7 @@ from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.views.people_view import PeopleView
 from kinfolk.gui.views.photo_viewer import PhotoViewer
 from kinfolk.gui.widgets.photo_grid import ORDERS
-from kinfolk.gui.widgets.scan_status import ScanStatus, describe_summary
+from kinfolk.gui.widgets.scan_status import ScanStatus, describe_organize, describe_summary
 from kinfolk.gui.views.search_view import SearchView
 from kinfolk.gui.session import Session
 from kinfolk.gui.dialogs.settings_dialog import SettingsDialog
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.groups_view.review_button.clicked.connect(self.review_single_faces)
-        self.notice = EditNotice(lambda: self.undo_action.trigger())
+        self.notice = EditNotice(self.undo_stack)
         self.statusBar().addWidget(self.notice, 1)
         session.edited.connect(self.notice.show_notice)
         session.scans.finished.connect(self._scan_finished)
@@ -335,7 +335,10 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.view_actions = {}
         for key, label, icon, shortcut in PAGES:
-            a = self._action(label, lambda checked=False, k=key: self.show_page(k), shortcut, icon)
+            # Search opens ready to type names (as Ctrl+F): typing after Ctrl+5 went to the
+            # All of / Any of box and silently switched it.
+            go = (lambda checked=False: self.find()) if key == "search" else (lambda checked=False, k=key: self.show_page(k))
+            a = self._action(label, go, shortcut, icon)
             m.addAction(a)
             self.view_actions[key] = a
 
@@ -485,20 +488,22 @@ class MainWindow(QMainWindow):
 
     def _scan_finished(self, summary: ScanSummary) -> None:
         imported = describe_import(summary)
-        self.statusBar().showMessage(describe_summary(summary) + (f" {imported}." if imported else ""),
-                                     15000)
+        said = describe_summary(summary).rstrip(".") + (f". {imported}" if imported else "")
+        self.statusBar().showMessage(said.rstrip(".") + ".", 15000)
         if self.session.scans.backend_description:
             self.model_label.setToolTip(self.model_label.toolTip().split("\nLast scan:")[0]
                                         + f"\nLast scan: {self.session.scans.backend_description}")
         if not summary.cancelled and not self._closing:
-            self.organize()
+            self.organize(said)
             self.sidecars.show_import(summary.regions)
 
     def _scan_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Kinfolk", f"The scan stopped:\n{message}")
 
-    def organize(self) -> None:
-        """Match new faces to named people, then group the rest (after each scan)."""
+    def organize(self, scan_said: str = "") -> None:
+        """Match new faces to named people, then group the rest (after each scan). ``scan_said``,
+        the scan's summary, stays in the status bar with what grouping found: the scan's own
+        message was replaced at once by "Grouping faces…", so "2 could not be read" went unseen."""
         if self.organizing:
             return
         self.organizing = True
@@ -512,7 +517,8 @@ class MainWindow(QMainWindow):
 
         def done(report) -> None:
             self.organizing = False
-            self.statusBar().showMessage("Faces grouped: see Unnamed groups and Suggestions.", 8000)
+            self.statusBar().showMessage(
+                (f"{scan_said}. " if scan_said else "") + describe_organize(report), 30000)
             self.session.people_changed.emit()
 
         def failed(exc: BaseException) -> None:
@@ -520,7 +526,7 @@ class MainWindow(QMainWindow):
             log.warning("grouping faces failed: %s", exc)
             self.statusBar().showMessage(f"Could not group faces: {exc}", 15000)
 
-        self.statusBar().showMessage("Grouping faces…")
+        self.statusBar().showMessage((f"{scan_said}. " if scan_said else "") + "Grouping faces…")
         self.session.runner.run(work, name="organize", on_success=done, on_error=failed,
                                 on_cancelled=lambda: setattr(self, "organizing", False))
 

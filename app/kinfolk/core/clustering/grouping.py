@@ -96,6 +96,16 @@ class OrganizeReport:
     def clusters(self) -> int:
         return sum(m["clusters"] for m in self.models.values())
 
+    @property
+    def matched(self) -> int:
+        """Faces given to named people automatically."""
+        return sum(m["matched"] for m in self.models.values())
+
+    @property
+    def suggested(self) -> int:
+        """Faces now asked about in Suggestions."""
+        return sum(m["suggested"] for m in self.models.values())
+
 
 def models_in_library(conn: sqlite3.Connection) -> list[str]:
     return db_faces.model_ids(conn)

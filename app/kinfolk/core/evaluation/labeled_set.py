@@ -87,8 +87,20 @@ def proposed_thresholds(r: EvalReport) -> Thresholds:
 
 
 def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {row["file"]: row["identity"].strip() for row in csv.DictReader(f)}
+    """``file`` → ``identity`` from a CSV with those two columns (paths relative to the photo
+    folder). Raises ``ValueError``, with words for the user, for a file that is not one."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            columns = set(reader.fieldnames or [])
+            if not {"file", "identity"} <= columns:
+                found = ", ".join(sorted(columns)) or "nothing"
+                raise ValueError(f"{path} is not a labels file: its first line must name the columns "
+                                 f"file,identity (it names {found})")
+            return {row["file"]: (row["identity"] or "").strip() for row in reader if row["file"]}
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path} is not a labels file (a UTF-8 CSV with columns file,identity): "
+                         f"{exc}") from None
 
 
 def is_single(identity: str) -> bool:

@@ -16,6 +16,8 @@ actually happened.
 
 from __future__ import annotations
 
+import math
+
 import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -49,9 +51,20 @@ class Calibration:
     rejections: int = 0  # (face, person) "No" answers scored
     highest_rejected: float | None = None  # the best score any of them gets; auto is above it
 
+    @property
+    def pairs_needed(self) -> int:
+        """Different-person pairs needed to see the target false-accept rate at all (one mistake in
+        N pairs cannot show in fewer than N): below it, the proposal is a guess."""
+        return math.ceil(1 / self.target_far)
+
+    @property
+    def far_measurable(self) -> bool:
+        return self.impostor_pairs >= self.pairs_needed
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["proposed"] = asdict(self.proposed)
+        d["far_measurable"] = self.far_measurable
         return d
 
 

@@ -39,10 +39,13 @@ class ForgetPlan:
     sidecars: int = 0
 
     def describe(self) -> str:
-        return (f"Forget {self.name}: delete the name, {self.faces} face(s) with their face "
-                f"signatures and thumbnails in {self.photos} photo(s), and {self.suggestions} "
-                "pending suggestion(s)"
-                + (f", and remove the name from {self.sidecars} XMP sidecar(s) Kinfolk wrote"
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'s' * (count != 1)}"
+
+        return (f"Forget {self.name}: delete the name, {n(self.faces, 'face')} with their face "
+                f"signatures and thumbnails in {n(self.photos, 'photo')}, and "
+                f"{n(self.suggestions, 'pending suggestion')}"
+                + (f", and remove the name from {n(self.sidecars, 'XMP sidecar')} Kinfolk wrote"
                    if self.sidecars else "")
                 + ". The photos themselves are not touched. This cannot be undone.")
 

@@ -275,7 +275,10 @@ class SettingsDialog(QDialog):
                 f"is set for about {cal.target_far:g} mistakes per comparison"
                 + (f", and kept above every face you answered “No” to ({cal.rejections})"
                    if cal.rejections else "")
-                + ". Click OK to use these.")
+                + (". Click OK to use these." if cal.far_measurable else
+                   f". But only {cal.impostor_pairs:,} pairs of faces of different people could be "
+                   f"compared, too few to measure that (it takes {cal.pairs_needed:,}): these numbers "
+                   "are a rough guess. Name more people first, or click Restore defaults."))
 
         def failed(exc: BaseException) -> None:
             self.measure_button.setEnabled(True)

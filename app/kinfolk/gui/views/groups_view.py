@@ -230,6 +230,10 @@ class GroupsView(QWidget):
         if not name or not groups:
             return False
         text = (f"Name group {name}" if len(groups) == 1 else f"Name {len(groups)} groups {name}")
+        pid = edits.person_by_name(self.session.conn, name)  # the rule naming applies (any case)
+        known = next((p.name for p in self.session.people.snapshot.people if p.id == pid), None)
+        if known is not None:  # the name is taken: the group joins that person, so say so
+            text = f"Add {'group' if len(groups) == 1 else f'{len(groups)} groups'} to {known}"
         if not self.session.try_edit(
                 text, lambda c: [edits.name_cluster(c, g, name) for g in groups], self.error):
             return False

@@ -146,7 +146,7 @@ class PhotoViewer(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         # What an edit just did, with Undo (the main window's status bar is behind this window).
-        self.notice = EditNotice(lambda: self.session.undo.undo())
+        self.notice = EditNotice(self.session.undo)
         bottom.addWidget(self.notice, 1)
         lay.addLayout(bottom)
 

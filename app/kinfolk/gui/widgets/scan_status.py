@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from kinfolk.core.scan.scanner import ScanProgress, ScanSummary
 from kinfolk.gui import resources
@@ -45,6 +45,18 @@ def describe_summary(s: ScanSummary) -> str:
     if s.problems:
         parts.append(f"{len(s.problems):,} folder(s) or link(s) could not be opened")
     return ", ".join(parts)
+
+
+def describe_organize(report) -> str:
+    """What matching and grouping found after a scan (a ``grouping.OrganizeReport``), in words."""
+    parts = []
+    if report.matched:
+        parts.append(f"{fmt_count(report.matched, 'face')} recognized as people you named")
+    if report.suggested:
+        parts.append(f"{fmt_count(report.suggested, 'face')} to check in Suggestions")
+    parts.append(f"{fmt_count(report.clusters, 'unnamed group')} to name" if report.clusters
+                 else "no unnamed groups")
+    return "Faces grouped: " + ", ".join(parts) + "."
 
 
 class ScanStatus(QWidget):
@@ -90,14 +102,25 @@ class ScanStatus(QWidget):
         else:
             self.scans.pause()
 
+    def _show(self) -> None:
+        """Visible, unless the status bar shows a temporary message: Qt hid this widget for it and
+        shows it again when the message ends; showing it now would draw both texts on top of each
+        other."""
+        bar = self.parentWidget()
+        if not (isinstance(bar, QStatusBar) and bar.currentMessage()):
+            self.setVisible(True)
+
     def _started(self) -> None:
-        self.setVisible(True)
+        bar = self.parentWidget()
+        if isinstance(bar, QStatusBar):
+            bar.clearMessage()  # a new scan: its progress replaces the last one's summary
+        self._show()
         self.pause_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
         self.bar.setRange(0, 0)
 
     def _progress(self, p: ScanProgress) -> None:
-        self.setVisible(True)
+        self._show()
         if p.phase == "scanning" and p.total:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
