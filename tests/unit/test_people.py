@@ -154,6 +154,12 @@ def test_search_all_any_not_only_dates_folder(lib):
     assert paths(PhotoQuery(people=["Anna"], folder="/lib/2021")) == ["6.jpg"]
     got = paths(PhotoQuery(people=["Anna"], date_from="2020-01-01", date_to="2020-12-31"))
     assert got and all(p in ("4.jpg", "6.jpg", "2.jpg", "1.jpg") for p in got)
+    # A date that is only the file's time is a guess (shown under "Date unknown"): no date range
+    # finds that photo, a search without dates still does.
+    lib.execute("UPDATE photos SET taken_at_source = 'file' WHERE path LIKE '%/' || ?", (got[0],))
+    assert got[0] not in paths(PhotoQuery(people=["Anna"], date_from="2020-01-01", date_to="2020-12-31"))
+    assert got[0] not in paths(PhotoQuery(people=["Anna"], date_from="1900-01-01"))
+    assert got[0] in paths(PhotoQuery(people=["Anna"]))
     with pytest.raises(edits.PeopleError):
         find_photos(lib, PhotoQuery(people=["Nobody"]))
 

@@ -66,6 +66,7 @@ def photo_rows(conn) -> list[dict]:
         "reason": r["error_reason"],
         "faces": r["faces"],
         "taken_at": r["taken_at"],
+        "taken_at_source": r["taken_at_source"],  # "file": only the file's time, a guess
         "missing_since": r["missing_since"],
     } for r in db_photos.photos(conn)]
 

@@ -393,7 +393,8 @@ def search(conn: sqlite3.Connection, *, with_people: Sequence[int] = (), any_of:
            date_to: str | None = None, folder: str | None = None) -> list[FoundPhoto]:
     """Photos read without error and not missing, newest first: with all (``any_of``: at least one)
     of the people ``with_people`` (``only``: and no other recognized person), none of ``without``,
-    taken in ``date_from``..``date_to`` (ISO dates, inclusive), under ``folder`` (absolute)."""
+    taken in ``date_from``..``date_to`` (ISO dates, inclusive; a date that is only the file's time
+    matches no range), under ``folder`` (absolute)."""
     where = ["p.status = 'ok'", "p.missing_since IS NULL"]
     params: list[object] = []
     want = [int(p) for p in with_people]
@@ -414,6 +415,8 @@ def search(conn: sqlite3.Connection, *, with_people: Sequence[int] = (), any_of:
     if avoid:
         where.append(f"p.id NOT IN (SELECT photo_id FROM faces WHERE person_id IN ({marks(avoid)}))")
         params += avoid
+    if date_from or date_to:  # a file's time is only a guess: such photos show under "Date unknown"
+        where.append("p.taken_at_source IS NOT 'file'")
     if date_from:
         where.append("p.taken_at >= ?")
         params.append(date_from)

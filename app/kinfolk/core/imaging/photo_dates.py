@@ -76,7 +76,7 @@ def date_from_xmp(path: str | os.PathLike[str], embedded: str | bytes | None = N
             continue
         if found:
             return found
-    return None  # taken_at_source values that are real capture dates
+    return None
 
 
 def date_from_filename(path: str | os.PathLike[str]) -> str | None:
