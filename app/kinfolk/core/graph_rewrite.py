@@ -18,8 +18,8 @@ The models Kinfolk runs are exported in forms that cost ONNX Runtime time on eve
   with the sum, so the whole network runs blocked with no reorder between layers (equal up to
   float rounding: ≤ 2e-6 on SFace's outputs). Elsewhere it writes ``Relu(x) + s · Min(x, 0)``
   (the same bits: for x > 0 x + s·0, for x ≤ 0 0 + s·x). Measured (1 thread, CPU a face, this
-  x86 machine): SFace fp32 26 → 17 ms (Relu/Min) → 12.4 ms (blocked), MobileFaceNet-512 9.8 →
-  6.9 → 5.0 ms.
+  x86 machine, batches of 4): SFace fp32 26 → 18 ms (Relu/Min) → 13 ms (blocked),
+  MobileFaceNet-512 9.8 → 7.2 → 5.1 ms (docs/benchmarks.md).
 - **A batch fixed to 1.** Most OpenCV Zoo and community exports declare input and output batch 1,
   and some reshape to ``(1, -1)`` before the output (faceplugin's MobileFaceNet). ``free_batch``
   declares the batch dimension free and turns such a ``Reshape(1, -1)`` into ``Reshape(0, -1)`` (0 =
@@ -326,7 +326,7 @@ def rewrite(original: bytes, batch: bool = True, blocked: bool | None = None) ->
         log.warning("rewriting changed the model's output; using it as shipped")
         model, folded, n_folded, n_prelu = onnx.load_from_string(original), original, 0, 0
     notes = [f"{n_folded} constant nodes folded"] if n_folded else []
-    notes += [f"{n_prelu} PRelu split{' (blocked layout)' if blocked else ''}"] if n_prelu else []
+    notes += [f"{n_prelu} PRelu split{' (blocked form where it fits)' if blocked else ''}"] if n_prelu else []
     if batch and free_batch(model):
         freed = model.SerializeToString()
         if _same_function(original, freed, batched=True):
