@@ -27,8 +27,8 @@ from bench_clustering import synthetic_faces  # noqa: E402  (sets up the app pat
 
 def main() -> None:
     from kinfolk.core import metrics
-    from kinfolk.core.clustering import cluster_embeddings
-    from kinfolk.core.grouping import cluster_params_for
+    from kinfolk.core.clustering.agglomeration import cluster_embeddings
+    from kinfolk.core.clustering.grouping import cluster_params_for
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)

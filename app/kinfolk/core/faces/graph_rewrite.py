@@ -12,9 +12,14 @@ The models Kinfolk runs are exported in forms that cost ONNX Runtime time on eve
   embeddings within 2e-6 of the int8 graph's; YuNet int8 24 → 9.5 ms a 640×640 frame.
 - **PRelu.** onnxruntime's CPU PRelu is slow for a per-channel slope and cannot join its blocked
   (NCHWc) convolution layout, so every PRelu also pays two layout conversions. ``split_prelu``
-  writes ``PRelu(x, s)`` as ``Relu(x) + s · Min(x, 0)``, which gives the same bits (for x > 0:
-  x + s·0; for x ≤ 0: 0 + s·x) with operators it runs fast. Measured (1 thread, CPU a face):
-  SFace fp32 26 → 17 ms, MobileFaceNet-512 9.8 → 7.2 ms.
+  writes ``PRelu(x, s)`` with operators that stay in that layout where onnxruntime has it (x86:
+  ``blocked_layout()``): ``x + (1 − s) · Relu(−x)``, where ``Relu(−x)`` is a depthwise 1×1
+  convolution by −1 with its Relu fused and ``(1 − s) · … + x`` a depthwise 1×1 convolution fused
+  with the sum, so the whole network runs blocked with no reorder between layers (equal up to
+  float rounding: ≤ 2e-6 on SFace's outputs). Elsewhere it writes ``Relu(x) + s · Min(x, 0)``
+  (the same bits: for x > 0 x + s·0, for x ≤ 0 0 + s·x). Measured (1 thread, CPU a face, this
+  x86 machine, batches of 4): SFace fp32 26 → 18 ms (Relu/Min) → 13 ms (blocked),
+  MobileFaceNet-512 9.8 → 7.2 → 5.1 ms (docs/benchmarks.md).
 - **A batch fixed to 1.** Most OpenCV Zoo and community exports declare input and output batch 1,
   and some reshape to ``(1, -1)`` before the output (faceplugin's MobileFaceNet). ``free_batch``
   declares the batch dimension free and turns such a ``Reshape(1, -1)`` into ``Reshape(0, -1)`` (0 =
@@ -32,6 +37,7 @@ Needs the ``onnx`` package (protobuf model editing and serialisation of the fold
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -49,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when a rewrite changes, so caches made by an older version are not reused.
-FORM_VERSION = 3
+FORM_VERSION = 4
 #: Least cosine between an original embedding and the rewritten graph's for the same input.
 MIN_COSINE = 1 - 1e-5
 
@@ -135,36 +141,99 @@ def _evaluate(model: onnx.ModelProto, nodes: list[onnx.NodeProto], outputs: list
     return dict(zip(outputs, sess.run(outputs, {})))
 
 
-def split_prelu(model: onnx.ModelProto) -> int:
-    """Replace each ``PRelu(x, s)`` whose slope is an initializer by ``Relu(x) + s · Min(x, 0)``
-    (bit-identical; see the module docstring). Changes ``model`` in place; returns how many."""
+def split_prelu(model: onnx.ModelProto, blocked: bool = False) -> int:
+    """Replace each ``PRelu(x, s)`` whose slope is an initializer by operators onnxruntime runs fast
+    (see the module docstring): with ``blocked``, ``x + (1 − s) · Relu(−x)`` as two depthwise 1×1
+    convolutions where the slope is per channel, the channels a multiple of 16 (the block of any
+    x86 CPU) and ``x`` 4-D; otherwise ``Relu(x) + s · Min(x, 0)``. Changes ``model`` in place;
+    returns how many."""
     from onnx import helper, numpy_helper
 
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
     if opset < 8:  # Min broadcasts from opset 8 on
         return 0
     g = model.graph
-    inits = {i.name for i in g.initializer}
+    inits = {i.name: i for i in g.initializer}
+    ranks = _ranks(model) if blocked else {}
     zero = "kinfolk_prelu_zero"
-    nodes, count = [], 0
+    nodes, count, plain = [], 0, 0
     for node in g.node:
         if node.op_type != "PRelu" or len(node.input) != 2 or node.input[1] not in inits:
             nodes.append(node)
             continue
         x, slope = node.input
         y = node.output[0]
-        nodes += [
-            helper.make_node("Relu", [x], [f"{y}__pos"]),
-            helper.make_node("Min", [x, zero], [f"{y}__neg"]),
-            helper.make_node("Mul", [f"{y}__neg", slope], [f"{y}__negs"]),
-            helper.make_node("Add", [f"{y}__pos", f"{y}__negs"], [y]),
-        ]
+        s = numpy_helper.to_array(inits[slope]).astype(np.float32)
+        channels = s.size if s.ndim >= 3 and s.shape[-2:] == (1, 1) and s.size == s.shape[-3] else 0
+        if blocked and channels and channels % 16 == 0 and ranks.get(x) == 4:
+            per_channel = (channels, 1, 1, 1)
+            g.initializer.append(numpy_helper.from_array(np.full(per_channel, -1, np.float32), f"{y}__minus1"))
+            g.initializer.append(numpy_helper.from_array((1 - s).reshape(per_channel), f"{y}__1_minus_s"))
+            nodes += [
+                helper.make_node("Conv", [x, f"{y}__minus1"], [f"{y}__negx"], group=channels,
+                                 kernel_shape=[1, 1]),
+                helper.make_node("Relu", [f"{y}__negx"], [f"{y}__neg"]),
+                helper.make_node("Conv", [f"{y}__neg", f"{y}__1_minus_s"], [f"{y}__negs"],
+                                 group=channels, kernel_shape=[1, 1]),
+                helper.make_node("Add", [x, f"{y}__negs"], [y]),
+            ]
+        else:
+            nodes += [
+                helper.make_node("Relu", [x], [f"{y}__pos"]),
+                helper.make_node("Min", [x, zero], [f"{y}__neg"]),
+                helper.make_node("Mul", [f"{y}__neg", slope], [f"{y}__negs"]),
+                helper.make_node("Add", [f"{y}__pos", f"{y}__negs"], [y]),
+            ]
+            plain += 1
         count += 1
     if count:
-        g.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
+        if plain:
+            g.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
         del g.node[:]
         g.node.extend(nodes)
     return count
+
+
+def _ranks(model: onnx.ModelProto) -> dict[str, int]:
+    """The rank of each tensor of ``model`` that ONNX shape inference can tell (empty on failure)."""
+    import onnx
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - unknown ranks only mean the portable PRelu form
+        return {}
+    g = inferred.graph
+    return {vi.name: len(vi.type.tensor_type.shape.dim)
+            for vi in [*g.input, *g.value_info, *g.output] if vi.type.tensor_type.HasField("shape")}
+
+
+@functools.lru_cache(maxsize=1)
+def blocked_layout() -> bool:
+    """Whether this onnxruntime, on this CPU, runs a 16-channel depthwise convolution in its blocked
+    NCHWc layout (x86 builds do; ARM ones do not, and there ``split_prelu``'s convolution form would
+    be slow). Found by optimizing a one-node model and looking at what onnxruntime made of it."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((16, 1, 1, 1), np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], group=16, kernel_shape=[1, 1])], "probe",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 8, 8])], [w])
+    probe = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=7)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            so = ort.SessionOptions()
+            so.log_severity_level = 3
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            so.optimized_model_filepath = os.path.join(tmp, "probe.onnx")
+            ort.InferenceSession(probe.SerializeToString(), so, providers=["CPUExecutionProvider"])
+            optimized = onnx.load(so.optimized_model_filepath)
+    except Exception as exc:  # noqa: BLE001 - the portable form is always correct
+        log.info("cannot tell whether onnxruntime uses its blocked layout here: %s", exc)
+        return False
+    return any(n.domain == "com.microsoft.nchwc" for n in optimized.graph.node)
 
 
 def free_batch(model: onnx.ModelProto) -> bool:
@@ -237,20 +306,33 @@ def _same_function(original: bytes, rewritten: bytes, batched: bool) -> bool:
     return True
 
 
-def rewrite(original: bytes, batch: bool = True) -> GraphForm:
+def rewrite(original: bytes, batch: bool = True, blocked: bool | None = None) -> GraphForm:
     """The checked fastest form of ``original`` (the original itself if no rewrite passes); the
-    batch dimension is freed only if ``batch``."""
+    batch dimension is freed only if ``batch``; PRelu in the blocked-layout form if ``blocked``
+    (default: ``blocked_layout()``), else in the portable one, which is also the fallback."""
     import onnx
 
+    if blocked is None:
+        blocked = blocked_layout()
     model = onnx.load_from_string(original)
     model, n_folded = fold_constants(model)
-    n_prelu = split_prelu(model)
-    folded = model.SerializeToString() if n_folded or n_prelu else original
-    if folded is not original and not _same_function(original, folded, batched=False):
+    base = model.SerializeToString()
+    folded: bytes | None = None
+    for layout in (True, False) if blocked else (False,):
+        candidate = onnx.load_from_string(base)
+        n_prelu = split_prelu(candidate, layout)
+        form = candidate.SerializeToString() if n_folded or n_prelu else original
+        if form is original or _same_function(original, form, batched=False):
+            model, folded, blocked = candidate, form, layout
+            break
+        if not n_prelu:  # the folding itself is at fault: no PRelu form can help
+            break
+        log.info("the blocked PRelu form changed the model's output; trying the portable one")
+    if folded is None:
         log.warning("rewriting changed the model's output; using it as shipped")
         model, folded, n_folded, n_prelu = onnx.load_from_string(original), original, 0, 0
     notes = [f"{n_folded} constant nodes folded"] if n_folded else []
-    notes += [f"{n_prelu} PRelu split"] if n_prelu else []
+    notes += [f"{n_prelu} PRelu split{' (blocked form where it fits)' if blocked else ''}"] if n_prelu else []
     if batch and free_batch(model):
         freed = model.SerializeToString()
         if _same_function(original, freed, batched=True):
@@ -265,10 +347,11 @@ def rewrite(original: bytes, batch: bool = True) -> GraphForm:
 def fastest_form(original: bytes, cache_dir: str | os.PathLike[str] | None = None,
                  batch: bool = True) -> GraphForm:
     """``rewrite(original, batch)``, read from / written to ``cache_dir`` (default: the user cache
-    dir) under ``<sha256 of original>-v<FORM_VERSION>``. A cache that cannot be written is not an
-    error."""
+    dir) under ``<sha256 of original>-v<FORM_VERSION>`` (plus ``-nchwc`` where
+    ``blocked_layout()``). A cache that cannot be written is not an error."""
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = f"{sha256_of(original)}-v{FORM_VERSION}{'' if batch else '-b1'}"
+    blocked = blocked_layout()
+    key = f"{sha256_of(original)}-v{FORM_VERSION}{'-nchwc' if blocked else ''}{'' if batch else '-b1'}"
     # <key>.onnx: the rewritten graph; <key>.batched: its batch is free; <key>.same: no rewrite
     # helps (the original is used: a large fp32 ArcFace is not copied into the cache).
     path, flag, same = (cache / f"{key}{ext}" for ext in (".onnx", ".batched", ".same"))
@@ -279,7 +362,7 @@ def fastest_form(original: bytes, cache_dir: str | os.PathLike[str] | None = Non
             return GraphForm(path.read_bytes(), flag.is_file(), "from cache")
     except OSError as exc:
         log.info("cannot read the cached graph %s: %s", path, exc)
-    form = rewrite(original, batch)
+    form = rewrite(original, batch, blocked)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         if form.batched:
