@@ -25,6 +25,19 @@ def shared_path(env: str, default: Path, probe: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_home(tmp_path_factory):
+    """One user cache folder for the whole test session (``XDG_CACHE_HOME``, inherited by the
+    ``kinfolk`` processes the tests start): the rewritten model graphs (core/graph_rewrite.py) are
+    made once per session with the code under test, then found by every test — also by the GUI
+    tests, which give each test a fresh ``HOME`` — and the developer's own cache is never read or
+    written. Tests that need an empty cache set their own (test_privacy, tests/packaging)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
     """The labeled photo set (``$KINFOLK_FACES``, default ``<repo>/../shared/data/faces``)."""
