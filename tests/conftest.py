@@ -32,10 +32,11 @@ def _unit_of_work(nodeid: str) -> tuple[int, str]:
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """``-n auto``: 2 workers for the whole suite; a run of chosen files or tests stays in one
-    process (starting workers would cost it more than it saves)."""
-    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
-    return min(2, os.cpu_count() or 1) if whole_suite and not config.option.keyword else 0
+    """``-n auto``: 2 workers for the whole suite on 2 or more cores; a run of chosen files or tests
+    stays in one process (starting workers would cost it more than it saves). Not more than 2:
+    each worker loads the models and builds the session's libraries anew."""
+    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+    return 2 if whole_suite and (os.cpu_count() or 1) >= 2 else 0
 
 
 def pytest_xdist_make_scheduler(config, log):
