@@ -246,7 +246,7 @@ def test_settings_models_tab_shows_all_its_text(qtbot, window):
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)
 
 
-def test_settings_refuse_inconsistent_thresholds(qtbot, window):
+def test_settings_refuse_inconsistent_thresholds(qtbot, window, monkeypatch):
     w = window
     qtbot.waitUntil(lambda: w.setup_info is not None, timeout=20000)
     dlg = w.open_settings()
@@ -254,11 +254,11 @@ def test_settings_refuse_inconsistent_thresholds(qtbot, window):
 
     dlg.thr_auto.setValue(0.3)
     dlg.thr_suggest.setValue(0.5)
-    QMessageBox.warning = lambda *a, **k: None  # the refusal message (modal)
-    try:
+    # The refusal message (modal). monkeypatch puts the real one back (`del` removed it: later
+    # tests found no QMessageBox.warning).
+    with monkeypatch.context() as m:
+        m.setattr(QMessageBox, "warning", lambda *a, **k: None)
         dlg.accept()
-    finally:
-        del QMessageBox.warning
     assert dlg.isVisible() and dlg.tabs.currentIndex() == 2
     dlg.reject()
     qtbot.waitUntil(lambda: not w.session.runner.active, timeout=20000)

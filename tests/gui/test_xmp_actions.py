@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,32 @@ from . import synthetic_library, xmp_drawn
 from .helpers import wait_people
 
 
+@pytest.fixture(scope="module")
+def drawn_template(tmp_path_factory) -> Path:
+    """The drawn library (``photos/`` and ``drawn.sqlite``), drawn once: drawing its 30 photos costs
+    seconds (Pillow's blur), and every test gets a copy of it (see ``window``)."""
+    root = tmp_path_factory.mktemp("drawn")
+    synthetic_library.build(root / "photos", root / "drawn.sqlite")
+    return root
+
+
+def copy_drawn_library(template: Path, dest: Path) -> None:
+    """``template``'s photos and library into ``dest``, as ``synthetic_library.build(dest /
+    "photos", dest / "drawn.sqlite")`` would have left them: same files (sizes and mtimes kept, so
+    nothing looks changed), and the library's paths moved to the new folder."""
+    shutil.copytree(template / "photos", dest / "photos")  # copy2: mtime_ns kept
+    shutil.copyfile(template / "drawn.sqlite", dest / "drawn.sqlite")
+    old, new = str(template / "photos"), str(dest / "photos")
+    conn = sqlite3.connect(dest / "drawn.sqlite")
+    with conn:
+        conn.execute("UPDATE folders SET path = ? WHERE path = ?", (new, old))
+        conn.execute("UPDATE photos SET path = ? || substr(path, ?)", (new, len(old) + 1))
+    conn.close()
+
+
 @pytest.fixture
-def window(qtbot, tmp_path, session_factory):
-    synthetic_library.build(tmp_path / "photos", tmp_path / "drawn.sqlite")
+def window(qtbot, tmp_path, session_factory, drawn_template):
+    copy_drawn_library(drawn_template, tmp_path)
     w = MainWindow(session_factory("drawn.sqlite"), QSettings())
     qtbot.addWidget(w)
     w.show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -44,14 +45,29 @@ def test_waiting_scan_starts_when_the_other_ends(tmp_path, pics, models_dir):
     lib = tmp_path / "lib.sqlite"
     lock = ScanLock(lib, "kinfolk scan")
     lock.acquire()
+    lines: list[str] = []
+    waiting = threading.Event()
+
+    def read_stderr(stream):
+        for line in stream:
+            lines.append(line)
+            if line.startswith("Waiting for another scan"):
+                waiting.set()
+
     try:
         p = _scan(lib, models_dir, pics, "--wait")
-        time.sleep(10)  # long enough to load the models and reach the lock
-        assert p.poll() is None, p.communicate()[1]
+        reader = threading.Thread(target=read_stderr, args=(p.stderr,), daemon=True)
+        reader.start()
+        # It loads the models and reaches the lock, says so, and then waits (it polls every 0.25 s).
+        assert waiting.wait(120) or p.poll() is not None, "the scan never said it was waiting"
+        time.sleep(1.5)
+        assert p.poll() is None, "".join(lines)
         assert connect(lib).execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
     finally:
         lock.release()
-    _, err = p.communicate(timeout=300)
+    p.wait(timeout=300)
+    reader.join(30)
+    err = "".join(lines)
     assert p.returncode == 0, err
     assert "Waiting for another scan of this library to finish (kinfolk scan, pid" in err
     assert "24 photos (24 scanned" in err

@@ -138,7 +138,9 @@ def test_cancel_stops_early_and_keeps_committed_work(tmp_path, faces_dir, labels
     from kinfolk.core.cancel import CancelToken
 
     pics = tmp_path / "pics"
-    photos = copy_photos(faces_dir, labels, pics, 120)
+    # Past the cancel check when it comes: at most 2 × workers photos in flight and those queued
+    # for the embedder (2 × workers) and the writer (16), 25 at most: 40 show that it stopped early.
+    photos = copy_photos(faces_dir, labels, pics, 40)
     token = CancelToken()
 
     def progress(p):
