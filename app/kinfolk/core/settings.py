@@ -17,7 +17,7 @@ from typing import Callable, Generic, TypeVar
 
 from kinfolk.db import settings as db_settings
 from kinfolk.db.connection import transaction
-from kinfolk.core.people.thresholds import Thresholds, save_thresholds, thresholds_for
+from kinfolk.core.people.thresholds import Thresholds, save_thresholds
 
 T = TypeVar("T")
 
@@ -57,12 +57,7 @@ class LibrarySetting(Generic[T]):
 MIN_FACE_SIZE: LibrarySetting[int] = LibrarySetting("scan.min_face_size", 20, int, 8, 2000)
 
 
-def read_thresholds(conn: sqlite3.Connection, model_id: str) -> Thresholds:
-    """The library's thresholds for ``model_id`` (calibrated or set by the user), else the defaults."""
-    return thresholds_for(conn, model_id)
-
-
 def write_thresholds(conn: sqlite3.Connection, model_id: str, t: Thresholds) -> None:
-    """Store thresholds where ``read_thresholds`` finds them (own transaction)."""
+    """Store thresholds where ``people.thresholds.thresholds_for`` finds them (own transaction)."""
     with transaction(conn):
         save_thresholds(conn, model_id, t)

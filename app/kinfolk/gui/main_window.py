@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QListWidget, QListWidgetIte
                                QMessageBox, QSplitter, QStackedWidget, QWidget)
 
 from kinfolk.core.people import edits
+from kinfolk.core.people.thresholds import thresholds_for
 from kinfolk.core.scan.scanner import ScanSummary
 from kinfolk.db import folders as db_folders
 from kinfolk.db.connection import transaction
@@ -416,7 +417,7 @@ class MainWindow(QMainWindow):
         model_id = self.setup_info.model_id if self.setup_info else None
         dlg = SettingsDialog(self.session.runner, db_folders.list_folders(conn), self.session.scans.machine,
                              prefs.MIN_FACE_SIZE.read(conn), model_id,
-                             lambda mid: prefs.read_thresholds(self.session.conn, mid),
+                             lambda mid: thresholds_for(self.session.conn, mid),
                              self.session.models_dir, self, calibrate=self._calibrate)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.accepted.connect(lambda: self.apply_settings(dlg.result_settings()))

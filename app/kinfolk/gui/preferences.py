@@ -107,4 +107,4 @@ def save_view(v: ViewChoices, qs: QSettings | None = None) -> None:
 
 # ------------------------------------------------------------------------------ library (SQLite)
 # Defined in core, where the CLI reads them too.
-from kinfolk.core.settings import MIN_FACE_SIZE, read_thresholds, write_thresholds  # noqa: E402,F401
+from kinfolk.core.settings import MIN_FACE_SIZE, write_thresholds  # noqa: E402,F401

@@ -39,6 +39,7 @@ from kinfolk.core.imaging.load_errors import (MAX_PIXELS, REASONS, ImageLoadErro
     truncated)
 from kinfolk.core.imaging.photo_dates import (date_from_exif, date_from_exifread, date_from_filename,
     date_from_xmp)
+from kinfolk.core.imaging.thumbnails import thumbnail_square
 from kinfolk.core.imaging.raw_preview import (ExifreadTags, exifread_tags, largest_jpeg,
     raw_orientation)
 
@@ -483,7 +484,8 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
     path = os.fspath(path)
     with _Guard(path) as guard:
         op = _open(guard.open(), guard)
-        side = max(x2 - x1, y2 - y1) * (1.0 + 2.0 * margin)
+        full_w, full_h = _oriented_size(op.size, op.orientation)
+        left, top, side = thumbnail_square((x1, y1, x2, y2), full_w, full_h, margin)
         s = 1  # libjpeg scale: the largest that keeps the crop at ≥ size pixels
         for cand in (8, 4, 2):
             if side / cand >= size:
@@ -491,11 +493,6 @@ def face_thumbnail(path: PathLike, box: Sequence[float], size: int = 160, margin
                 break
         img = _decode_rgb(op, s)
         img = _orient(img, op.orientation)
-        full_w, full_h = _oriented_size(op.size, op.orientation)
-        side = min(side, full_w, full_h)
-        cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
-        left = min(max(cx - side / 2.0, 0.0), full_w - side)
-        top = min(max(cy - side / 2.0, 0.0), full_h - side)
         sx, sy = full_w / img.size[0], full_h / img.size[1]
         crop_box = (left / sx, top / sy, (left + side) / sx, (top + side) / sy)
         thumb = img.resize((size, size), Image.Resampling.LANCZOS, box=crop_box)
