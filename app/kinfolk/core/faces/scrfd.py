@@ -63,6 +63,13 @@ def nms(boxes: Floats, scores: Floats, threshold: float) -> list[int]:
     return keep
 
 
+def joined(boxes: list[Floats], kpss: list[Floats], scores: list[Floats]) -> Candidates:
+    """The per-stride candidates of a detector's outputs as one (boxes, landmarks, scores) triple."""
+    if not scores:
+        return np.zeros((0, 4)), np.zeros((0, 10)), np.zeros(0)
+    return np.concatenate(boxes), np.concatenate(kpss), np.concatenate(scores)
+
+
 class LetterboxDetector:
     """What SCRFD and YuNet share: letterbox, the frame-filling second pass, NMS, mapping back.
 
@@ -230,6 +237,4 @@ class ScrfdDetector(LetterboxDetector):
             boxes.append(np.concatenate([centres - d[:, :2], centres + d[:, 2:]], axis=1))
             kpss.append(np.tile(centres, 5) + kps[idx] * stride)
             scores.append(sc[idx, 0])
-        if not scores:
-            return np.zeros((0, 4)), np.zeros((0, 10)), np.zeros(0)
-        return np.concatenate(boxes), np.concatenate(kpss), np.concatenate(scores)
+        return joined(boxes, kpss, scores)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from kinfolk.core.faces.backend import Float32Array, ImageArray
-from kinfolk.core.faces.scrfd import Candidates, LetterboxDetector
+from kinfolk.core.faces.scrfd import Candidates, LetterboxDetector, joined
 
 _STRIDES = (8, 16, 32)
 _NAME = re.compile(r"^(cls|obj|bbox|kps)_(\d+)$")
@@ -70,6 +70,4 @@ class YunetDetector(LetterboxDetector):
             boxes.append(np.concatenate([centre - half, centre + half], axis=1))
             kpss.append((np.tile(cell, 5) + out("kps", stride)[idx]) * stride)
             scores.append(score[idx])
-        if not scores:
-            return np.zeros((0, 4)), np.zeros((0, 10)), np.zeros(0)
-        return np.concatenate(boxes), np.concatenate(kpss), np.concatenate(scores)
+        return joined(boxes, kpss, scores)
