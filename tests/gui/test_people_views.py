@@ -158,11 +158,15 @@ def test_search_and_forget(qtbot, win):
     pv.open_person(anna.id)
     pv.person_page.tabs.setCurrentIndex(1)  # her faces
     qtbot.waitUntil(lambda: all(store.has(f) for f in face_ids), timeout=10000)  # on screen
-    asked = []
+    asked, told = [], []
     pv.confirm_forget = lambda text: asked.append(text) or True
+    w.session.notice.connect(told.append)
     assert pv.forget(anna)
     qtbot.waitUntil(lambda: w.session.people.snapshot.people == [] and not w.session.people.busy,
                     timeout=20000)
+    # Afterwards the status bar says it is done (it said nothing before).
+    assert told == [f"Anna is forgotten: {len(face_ids)} faces and the name are erased from the library."]
+    assert w.statusBar().currentMessage() == told[0]
     assert "Forget Anna" in asked[0] and "cannot be undone" in asked[0]
     conn = w.session.conn
     assert conn.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 0

@@ -524,11 +524,16 @@ class PeopleView(QWidget):
 
             c = connect(path)
             try:
-                forget.forget(c, plan)
+                return forget.forget(c, plan)
             finally:
                 c.close()
 
-        def done(_):
+        def done(failures: list[dict[str, str]]) -> None:
+            faces = f"{plan.faces:,} face{'s' if plan.faces != 1 else ''}"
+            said = f"{p.name} is forgotten: {faces} and the name are erased from the library."
+            if failures:
+                said += f" {len(failures):,} XMP sidecar(s) could not be cleaned: {failures[0]['message']}"
+            self.session.notice.emit(said)
             self.session.undo.clear()
             self.session.drop_thumbnails(face_ids)  # no copy of their faces stays in memory
             self.person_page.forget_button.setEnabled(True)
