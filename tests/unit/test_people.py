@@ -135,12 +135,14 @@ def test_rename_hide_birth_date(lib):
     edits.set_hidden(lib, "Anna K")
     assert edits.list_people(lib) == []
     assert len(edits.list_people(lib, include_hidden=True)) == 1
-    edits.set_birth_date(lib, 1, "2030-01-01")
+    edits.set_birth_date(lib, 1, "2022-01-01")
     edits.set_hidden(lib, 1, False)
     match_faces(lib, "m", Thresholds(match=0.5, auto=0.999, suggest=0.3))
     assert list_suggestions(lib) == []  # every photo predates the birth date
     with pytest.raises(edits.PeopleError):
         edits.set_birth_date(lib, 1, "not a date")
+    with pytest.raises(edits.PeopleError, match="in the future"):  # a typo for 1990 would hide every photo
+        edits.set_birth_date(lib, 1, "2990-01-01")
 
 
 def test_search_all_any_not_only_dates_folder(lib):

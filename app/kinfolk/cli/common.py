@@ -50,3 +50,8 @@ def fmt_duration(seconds: float | None) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def counted(count: int, word: str) -> str:
+    """"1 face", "2 faces", "0 errors": a count with its noun, for messages people read."""
+    return f"{count:,} {word}{'s' * (count != 1)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from kinfolk.cli.common import open_library, print_json
+from kinfolk.cli.common import counted, open_library, print_json
 
 
 def add_parser(sub, parents) -> None:
@@ -26,14 +26,10 @@ def run(args) -> int:
     print("People:" if people else "No named people yet.")
     for p in people:
         extra = " (hidden)" if p.hidden else ""
-        sugg = f", {_n(p.suggestions, 'suggestion')}" if p.suggestions else ""
-        print(f"  {p.name}{extra}: {_n(p.photos, 'photo')}, {_n(p.faces, 'face')}{sugg}")
+        sugg = f", {counted(p.suggestions, 'suggestion')}" if p.suggestions else ""
+        print(f"  {p.name}{extra}: {counted(p.photos, 'photo')}, {counted(p.faces, 'face')}{sugg}")
     if clusters:
         print("Unnamed groups (name one with: kinfolk name GROUP NAME):")
         for c in clusters:
-            print(f"  group {c.id}: {_n(c.faces, 'face')} in {_n(c.photos, 'photo')}")
+            print(f"  group {c.id}: {counted(c.faces, 'face')} in {counted(c.photos, 'photo')}")
     return 0
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from kinfolk.cli.common import UserError, fmt_duration, library_path
+from kinfolk.cli.common import UserError, counted, fmt_duration, library_path
 
 
 def add_parser(sub, parents) -> None:
@@ -48,7 +48,7 @@ class ProgressBar:
         width = 24
         frac = p.done / p.total if p.total else 1.0
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        line = (f"[{bar}] {p.done}/{p.total} photos  {p.faces} faces  {p.errors} errors  "
+        line = (f"[{bar}] {p.done}/{p.total} photos  {counted(p.faces, 'face')}  {counted(p.errors, 'error')}  "
                 f"{p.rate:.1f} photos/s  ETA {fmt_duration(p.eta)}")
         self.stream.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
         if p.phase == "done" and self.tty:
@@ -105,7 +105,7 @@ def run(args) -> int:
     except ScanError as exc:
         raise UserError(str(exc)) from exc
     print(f"{s.found} photos ({s.processed} scanned, {s.unchanged} unchanged, {s.moved} moved, "
-          f"{s.missing} missing), {s.faces} faces, {s.errors} errors in "
+          f"{s.missing} missing), {counted(s.faces, 'face')}, {counted(s.errors, 'error')} in "
           f"{fmt_duration(s.elapsed)} ({s.rate:.1f} photos/s)", file=sys.stderr)
     for root, _reason, msg in s.offline:
         print(f"  offline: {readable(root)}: {msg}", file=sys.stderr)

@@ -417,9 +417,11 @@ def set_birth_date(conn: sqlite3.Connection, person: str | int, birth_date: str 
         import datetime as _dt
 
         try:
-            _dt.date.fromisoformat(birth_date)
+            born = _dt.date.fromisoformat(birth_date)
         except ValueError as exc:
             raise PeopleError(f"not a date (YYYY-MM-DD): {birth_date}") from exc
+        if born > _dt.date.today():
+            raise PeopleError(f"{birth_date} is in the future: a birth date must be a day that has passed")
     change = Change("Set birth date")
     with transaction(conn):
         change.keep_person(conn, pid)
