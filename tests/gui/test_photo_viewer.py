@@ -186,3 +186,51 @@ def test_a_photo_that_cannot_be_read_still_shows_its_faces(qtbot, win):
     assert "cannot be shown" in v.status.text()
     assert v.faces and not v.canvas.image_rect().isEmpty()  # boxes from the library's sizes
     assert v.selected == v.faces[0].id or len(v.faces) > 1
+
+
+def _fits(label) -> bool:
+    """The whole text of ``label`` is drawn within it (wrapped when it wraps)."""
+    room = label.contentsRect()
+    if label.wordWrap():
+        return label.heightForWidth(room.width()) <= room.height() + 1
+    return label.fontMetrics().horizontalAdvance(label.text()) <= room.width()
+
+
+def test_details_and_edit_notice_share_no_line_and_both_read_whole(qtbot, win):
+    """QA: the photo's details (date, path) and the edit notice ("Named … · Undo") shared the
+    bottom line and cut each other off. The notice has its own line above the details, wrapping;
+    the details fit their width with the path elided in the middle (the file name stays), the
+    full path in the tooltip — at the default size and at a narrow one."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QRect
+
+    from kinfolk.core.people import edits
+
+    w = win
+    face = edits.face_ids_of_cluster(w.session.conn, w.session.people.snapshot.clusters[0].id)[0]
+    w.session.show_face(face)
+    v = wait_viewer(qtbot, w)
+    path = v.photo.path
+    long_name = "Anna Maria Magdalena von Habsburg-Lothringen und Hohenzollern-Sigmaringen"
+    gen = w.session.people.generation
+    assert v.name_selected(long_name)
+    wait_people(qtbot, w, gen)
+
+    def in_viewer(widget) -> QRect:
+        return QRect(widget.mapTo(v, widget.rect().topLeft()), widget.size())
+
+    for width in (1100, 640):
+        v.resize(width, 620)
+        qtbot.waitUntil(lambda wanted=width: v.width() == wanted, timeout=5000)
+        qtbot.wait(50)
+        details, notice = v.status, v.notice
+        assert details.isVisible() and notice.isVisible()
+        assert long_name in notice.label.text()
+        assert not in_viewer(details).intersects(in_viewer(notice)), width
+        assert in_viewer(notice).bottom() < in_viewer(details).top(), "each on its own line"
+        assert _fits(details), (width, details.text())
+        assert _fits(notice.label), (width, notice.label.text())
+        assert details.toolTip() == path
+        assert details.text().endswith(Path(path).name), "the file name is never cut"
+    assert "…" in v.status.text()  # 640 px cannot hold the whole path: elided in the middle

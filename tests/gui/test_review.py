@@ -681,3 +681,44 @@ def test_matching_that_finishes_after_its_edit_was_undone_is_reverted(qtbot, win
     assert tuple(row1) == (None, "unassigned", c1.id)
     assert conn.execute("SELECT state FROM faces WHERE id = ?", (f2,)).fetchone()[0] == "confirmed"
     assert anchor.consequences == []
+
+
+def test_review_stays_on_a_face_whose_name_is_refused(qtbot, win):
+    """QA: in a review, Enter on a name the library refuses (that person is already in the photo:
+    "1 face left out") moved on to the next face, so the face was skipped unseen. The viewer now
+    stays on it, says why under the name box, keeps the name selected to retype, changes nothing;
+    Enter on the emptied box then skips it as usual."""
+    w = win
+    conn = w.session.conn
+    fid = edits.face_ids_of_cluster(conn, w.session.people.snapshot.clusters[0].id)[0]
+    other = edits.face_ids_of_cluster(conn, w.session.people.snapshot.clusters[1].id)[0]
+    gen = w.session.people.generation
+    w.session.edit("Name face Anna", lambda c: edits.name_faces(c, [fid], "Anna"))
+    wait_people(qtbot, w, gen)
+    w.session.show_face(fid)
+    v = wait_viewer(qtbot, w)
+    v.add_drawn_face(v.face(fid).box)  # a second face on Anna's photo (what "Draw a face" stores)
+    qtbot.waitUntil(lambda: not v.adding_face and v.selected not in (None, fid), timeout=60000)
+    drawn = v.selected
+    wait_people(qtbot, w)
+    v.show_items([("face", drawn), ("face", other)], 0, review=True)
+    qtbot.waitUntil(lambda: not v.loading, timeout=10000)
+    activate(qtbot, v)
+    assert v.selected == drawn and v.panel.name_edit.hasFocus()
+    edits_before = w.session.undo.count()
+
+    qtbot.keyClicks(v.panel.name_edit, "anna")
+    qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)
+    qtbot.wait(100)
+    assert v.index == 0 and v.selected == drawn, "the refused face must not be skipped"
+    assert v.panel.refusal.isVisible()
+    assert "Anna is already in this photo" in v.panel.refusal.text()
+    assert v.panel.name_edit.text() == "anna" and v.panel.name_edit.selectedText() == "anna"
+    assert v.panel.name_edit.hasFocus()
+    assert edits.face_ids_of_person(conn, edits.person_by_name(conn, "Anna")) == [fid]
+    assert w.session.undo.count() == edits_before, "nothing was done, so nothing to undo"
+
+    v.panel.name_edit.clear()
+    qtbot.keyClick(v.panel.name_edit, Qt.Key.Key_Return)  # Enter alone: skip, as the hint says
+    qtbot.waitUntil(lambda: v.index == 1 and not v.loading, timeout=10000)
+    assert v.selected == other and not v.panel.refusal.isVisible()

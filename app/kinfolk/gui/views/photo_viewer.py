@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from PySide6.QtCore import QByteArray, QEvent, QPoint, QSettings, QStringListModel, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QAbstractButton, QDialog, QHBoxLayout, QLabel, QListWidgetItem,
-                               QMenu, QMessageBox, QPushButton, QSizePolicy, QSplitter, QToolButton,
+                               QMenu, QMessageBox, QPushButton, QSplitter, QToolButton,
                                QVBoxLayout, QWidget)
 
 from kinfolk.core.imaging import imageio
@@ -39,6 +39,7 @@ from kinfolk.gui.widgets.edit_notice import EditNotice
 from kinfolk.gui.widgets.face_panel import CROP_SIZE, FacePanel
 from kinfolk.gui.widgets.face_words import Explanation, explain_face, face_label, state_text
 from kinfolk.gui.widgets.photo_canvas import PhotoCanvas
+from kinfolk.gui.widgets.photo_details import PhotoDetails
 from kinfolk.gui.widgets.photo_grid import pil_to_qimage
 from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import ask_name, fmt_count, name_completer, pass_undo_to_window
@@ -140,15 +141,15 @@ class PhotoViewer(QDialog):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setCollapsible(0, False)
         lay.addWidget(self.splitter, 1)
-        self.status = QLabel()
-        self.status.setAccessibleName("Photo details")
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
-        # What an edit just did, with Undo (the main window's status bar is behind this window).
+        # What an edit just did, with Undo (the main window's status bar is behind this window), on
+        # its own line above the details: sharing one line, each cut the other off. The details
+        # stay while the notice shows (the date and file are still there to read); the notice has
+        # the whole width and wraps, so "1 face left out: …" is read to its end.
         self.notice = EditNotice(self.session.undo)
-        bottom.addWidget(self.notice, 1)
-        lay.addLayout(bottom)
+        self.notice.label.setWordWrap(True)
+        lay.addWidget(self.notice)
+        self.status = PhotoDetails()
+        lay.addWidget(self.status)
 
         p = self.panel
         p.name_edit.returnPressed.connect(self.name_selected)
@@ -220,7 +221,7 @@ class PhotoViewer(QDialog):
             self.canvas.set_photo(None, [])
             self.canvas.set_message("This photo is no longer in the library.")
             self.title.setText("")
-            self.status.setText("")
+            self.status.set_details("")
             self.panel.show_nothing("")
             self._select(None)
             return
@@ -303,9 +304,7 @@ class PhotoViewer(QDialog):
             parts.append(f"no date in the photo (file date {taken[:10]}, a guess)")
         if self.load_error:
             parts.append(self.load_error)
-        parts.append(info.path)
-        self.status.setText(" · ".join(parts))
-        self.status.setToolTip(info.path)
+        self.status.set_details(" · ".join(parts), info.path)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -392,6 +391,8 @@ class PhotoViewer(QDialog):
                            else "Click a face to name it, or to see why Kinfolk put it there.")
             return
         p.show_face()
+        if changed:
+            p.show_refusal("")
         p.name_label.setText(face_label(f))
         p.state_label.setText(state_text(f))
         names = self.session.people.snapshot.names
@@ -456,11 +457,32 @@ class PhotoViewer(QDialog):
                 return False
             return self.confirm_selected()
         fid = f.id
+        if any(o.id != fid and o.person and o.person.casefold() == existing.casefold()
+               for o in self.faces):
+            # One person appears once per photo: the naming would change nothing. Say so here and
+            # stay on this face (a review must not skip it unseen), the name ready to retype.
+            self._refuse(f"{existing} is already in this photo, on another face. Type another "
+                         "name" + (", or press Enter on an empty box to skip this face." if
+                                   self.review else "."))
+            return False
         ok = self._edit(f"Name face {existing}", lambda c: edits.name_faces(c, [fid], existing))
-        if ok:
-            self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
-            self._advance()
-        return ok
+        if not ok:
+            return False
+        named = self.face(fid)
+        if named is None or (named.person or "").casefold() != existing.casefold():
+            # Refused by the library after all (its faces changed meanwhile): the notice says why.
+            self._refuse(f"This face was not named {existing}: {self.notice.label.text()}")
+            return False
+        self.panel.name_edit.setText("")  # forgets the typing: Ctrl+Z undoes the naming
+        self.panel.show_refusal("")
+        self._advance()
+        return True
+
+    def _refuse(self, text: str) -> None:
+        """Why the name typed for the selected face was not given; the typing is kept, selected."""
+        self.panel.show_refusal(text)
+        self.panel.name_edit.selectAll()
+        self.panel.name_edit.setFocus()
 
     def add_drawn_face(self, box) -> None:
         """Embed the face in ``box`` (full-size pixels) in the background, then store it as one
@@ -473,7 +495,7 @@ class PhotoViewer(QDialog):
 
         self.adding_face = True
         photo_id, lib, scans = self.photo.id, self.session.path, self.session.scans
-        self.status.setText("Adding the face you drew…")
+        self.status.set_details("Adding the face you drew…")
 
         def work(ctx):
             conn = connect(lib)

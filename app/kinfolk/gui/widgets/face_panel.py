@@ -51,6 +51,11 @@ class FacePanel(QWidget):
         self.name_button = QPushButton("Name")
         name_row.addWidget(self.name_button)
         lay.addLayout(name_row)
+        self.refusal = QLabel(wordWrap=True)  # why the typed name was not given (stays until read)
+        self.refusal.setAccessibleName("Why the name was not given")
+        self.refusal.setStyleSheet("font-weight: bold;")
+        self.refusal.setVisible(False)
+        lay.addWidget(self.refusal)
         self.yes_button = QPushButton("Yes")
         self.not_button = QPushButton("Not")
         self.move_button = QPushButton("Move to…")
@@ -99,9 +104,15 @@ class FacePanel(QWidget):
                               self.name_button, self.yes_button, self.not_button, self.move_button,
                               self.not_face_button, self.why_button]
 
+    def show_refusal(self, text: str) -> None:
+        """Say under the name box why a name was not given ("" hides it)."""
+        self.refusal.setText(text)
+        self.refusal.setVisible(bool(text))
+
     def show_nothing(self, text: str) -> None:
         for w in self._face_widgets:
             w.setVisible(False)
+        self.show_refusal("")
         self.why_box.setVisible(False)
         self.empty.setText(text)
         self.empty.setVisible(True)
