@@ -243,6 +243,15 @@ def best_face_of_person(conn: sqlite3.Connection, person_id: int) -> int | None:
     return int(r[0]) if r else None
 
 
+def cover_candidate(conn: sqlite3.Connection, person_id: int) -> int | None:
+    """The face a person's card should show when no cover is stored: their best-quality face the
+    user confirmed, else (none confirmed) their best face; None: they have no face."""
+    r = conn.execute("SELECT id FROM faces WHERE person_id = ? "
+                     "ORDER BY state = 'confirmed' DESC, quality DESC, id LIMIT 1",
+                     (person_id,)).fetchone()
+    return int(r[0]) if r else None
+
+
 def ids_in_state(conn: sqlite3.Connection, state: str, best_first: bool = False) -> list[int]:
     """Faces in ``state``: in storage order, or best quality first."""
     order = " ORDER BY quality DESC, id" if best_first else ""
