@@ -268,3 +268,130 @@ def test_not_a_face_is_deleted_remembered_on_rescan_and_undoable(lib):
                                                          faces=faces))
     n = lib.execute("SELECT COUNT(*) FROM faces WHERE photo_id = ?", (before["photo_id"],)).fetchone()[0]
     assert n == len(boxes)
+
+
+def _quality(conn, qualities):
+    conn.executemany("UPDATE faces SET quality = ? WHERE id = ?", [(q, f) for f, q in qualities.items()])
+
+
+def _card_face(conn, name):
+    """The face on the person's card, as the People view shows it."""
+    return next(p.cover_face_id for p in edits.list_people(conn, include_hidden=True) if p.name == name)
+
+
+def _stored_cover(conn, name):
+    return conn.execute("SELECT cover_face_id FROM persons WHERE name = ?", (name,)).fetchone()[0]
+
+
+def test_cover_stays_put_when_a_better_face_is_matched_or_confirmed(lib):
+    """QA: the card's face jumped to every better face found. Naming stores the best face the user
+    named; later, better faces (matched, confirmed, named into the person) do not replace it."""
+    a = faces_of(lib, 0)
+    _quality(lib, {a[0]: 0.5, a[1]: 0.6, a[2]: 0.99, a[3]: 0.95})
+    edits.name_faces(lib, a[:2], "Anna")
+    assert _stored_cover(lib, "Anna") == a[1]
+    assert match_faces(lib, "m", TH).assigned == 2  # a[2] and a[3], better than both named faces
+    assert _card_face(lib, "Anna") == a[1]
+    edits.confirm(lib, [a[2]], "Anna")
+    assert _card_face(lib, "Anna") == a[1]
+    edits.name_faces(lib, [a[3]], "anna")
+    assert _card_face(lib, "Anna") == a[1]
+    # The user's own choice is kept the same way.
+    edits.set_cover(lib, "Anna", a[0])
+    edits.confirm(lib, [a[3]], "Anna")
+    assert _card_face(lib, "Anna") == a[0]
+
+
+def test_naming_a_group_stores_its_best_face_and_a_merge_keeps_the_targets_cover(lib):
+    """QA: after merging a wrong person into Angelina, her card showed the other person's face."""
+    a, b = faces_of(lib, 0), faces_of(lib, 1)
+    _quality(lib, {a[0]: 0.4, a[1]: 0.8, a[2]: 0.6, b[0]: 0.5, b[1]: 0.99})
+    lib.execute("UPDATE faces SET cluster_id = 7 WHERE id IN (?, ?, ?)", (a[0], a[1], a[2]))
+    edits.name_cluster(lib, 7, "Angelina")
+    assert _stored_cover(lib, "Angelina") == a[1]
+    lib.execute("UPDATE faces SET cluster_id = 8 WHERE id IN (?, ?)", (b[0], b[1]))
+    edits.name_cluster(lib, 8, "Katy")
+    assert _stored_cover(lib, "Katy") == b[1]
+    change = edits.merge(lib, "Katy", "Angelina")
+    assert _card_face(lib, "Angelina") == a[1]
+    change.undo(lib)
+    assert (_card_face(lib, "Angelina"), _card_face(lib, "Katy")) == (a[1], b[1])
+
+
+def test_cover_falls_back_to_the_best_remaining_confirmed_face_and_undo_restores_it(lib):
+    a, b = faces_of(lib, 0), faces_of(lib, 1)  # a[0] is alone in photo 1, b[0] in photo 2
+    _quality(lib, {a[0]: 0.7, a[1]: 0.5, a[2]: 0.6, a[3]: 0.99, b[0]: 0.3})
+    edits.name_faces(lib, a[:3], "Anna")
+    edits.name_faces(lib, [b[0]], "Ben")
+    match_faces(lib, "m", TH)
+    assert lib.execute("SELECT state FROM faces WHERE id = ?", (a[3],)).fetchone()[0] == "auto"
+    assert _card_face(lib, "Anna") == a[0]
+
+    def leaves(change, fallback):
+        # The best confirmed face left is stored (not the better automatic match a[3]) ...
+        assert _stored_cover(lib, "Anna") == _card_face(lib, "Anna") == fallback
+        change.undo(lib)  # ... and undo brings the old cover back with its face.
+        assert _stored_cover(lib, "Anna") == a[0]
+        assert edits.resolve_person(lib, "Anna") == lib.execute(
+            "SELECT person_id FROM faces WHERE id = ?", (a[0],)).fetchone()[0]
+
+    leaves(edits.reject(lib, [a[0]], "Anna"), a[2])
+    leaves(edits.unassign(lib, [a[0]]), a[2])
+    leaves(edits.mark_not_face(lib, [a[0]]), a[2])
+    moved = edits.move_faces(lib, [a[0]], "Ben")
+    assert _stored_cover(lib, "Ben") == b[0]  # the better face moved in does not replace Ben's
+    leaves(moved, a[2])
+    leaves(edits.reject(lib, [a[0], a[2]], "Anna"), a[1])
+    # No confirmed face left: the best face they still have.
+    leaves(edits.reject(lib, a[:3], "Anna"), a[3])
+
+
+def test_migration_stores_a_cover_for_people_of_an_older_library(tmp_path):
+    """People of a library made before stored covers get one, once: their best confirmed face."""
+    import sqlite3
+
+    from kinfolk.db.migrations import MIGRATIONS
+
+    number = next(i for i, m in enumerate(MIGRATIONS) if "UPDATE persons SET cover_face_id" in m)
+    path = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(path)
+    for m in MIGRATIONS[:number]:
+        raw.executescript(m)
+    raw.execute(f"PRAGMA user_version = {number}")
+    raw.execute("INSERT INTO photos(id, path, size, mtime_ns, status) VALUES (1, '/a.jpg', 1, 1, 'ok'), "
+                "(2, '/b.jpg', 1, 1, 'ok'), (3, '/c.jpg', 1, 1, 'ok')")
+    raw.execute("INSERT INTO persons(id, name, cover_face_id) VALUES (1, 'Anna', NULL), (2, 'Ben', 3), "
+                "(3, 'Cleo', NULL)")
+    for fid, photo, quality, person, state in [(1, 1, 0.5, 1, "confirmed"), (2, 2, 0.9, 1, "auto"),
+                                               (3, 3, 0.1, 2, "confirmed"), (4, 1, 0.9, 2, "confirmed")]:
+        raw.execute("INSERT INTO faces(id, photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
+                    "embedding, person_id, state) VALUES (?, ?, 0, 0, 1, 1, x'', 1, ?, 'm', x'', ?, ?)",
+                    (fid, photo, quality, person, state))
+    raw.commit()
+    raw.close()
+    conn = connect(path)
+    covers = dict(conn.execute("SELECT name, cover_face_id FROM persons").fetchall())
+    assert covers == {"Anna": 1, "Ben": 3, "Cleo": None}
+
+
+def test_cover_stays_on_its_box_when_its_photo_is_rescanned(lib):
+    """A rescanned photo (edited, another model) gets fresh face rows; the cover moves to the new
+    face on the same box instead of being lost (the card would fall back to another face)."""
+    a = faces_of(lib, 0)
+    _quality(lib, {a[0]: 0.9, a[1]: 0.5})
+    edits.name_faces(lib, a[:2], "Anna")
+    edits.set_cover(lib, "Anna", a[1])
+    old = lib.execute("SELECT photo_id, x1, y1, x2, y2 FROM faces WHERE id = ?", (a[1],)).fetchone()
+    photo = lib.execute("SELECT path FROM photos WHERE id = ?", (old["photo_id"],)).fetchone()[0]
+    rows = lib.execute("SELECT x1, y1, x2, y2, embedding FROM faces WHERE photo_id = ?",
+                       (old["photo_id"],)).fetchall()
+    with transaction(lib):
+        db_photos.write_photo(lib, db_photos.PhotoRecord(
+            path=photo, size=2, mtime_ns=2, scan_model="m",
+            faces=[db_photos.FaceRecord(box=list(r[:4]), landmarks=np.zeros((5, 2), np.float32),
+                                        score=0.9, quality=0.5,
+                                        embedding=np.frombuffer(r[4], np.float32)) for r in rows]))
+    new = lib.execute("SELECT id FROM faces WHERE photo_id = ? AND x1 = ?",
+                      (old["photo_id"], old["x1"])).fetchone()[0]
+    assert new != a[1]
+    assert _stored_cover(lib, "Anna") == _card_face(lib, "Anna") == new

@@ -236,9 +236,11 @@ def count_of_person(conn: sqlite3.Connection, person_id: int) -> tuple[int, int]
     return int(r[0]), int(r[1])
 
 
-def best_face_of_person(conn: sqlite3.Connection, person_id: int) -> int | None:
-    """The person's best-quality face (None: they have none)."""
-    r = conn.execute("SELECT id FROM faces WHERE person_id = ? ORDER BY quality DESC, id LIMIT 1",
+def cover_candidate(conn: sqlite3.Connection, person_id: int) -> int | None:
+    """The face a person's card should show when no cover is stored: their best-quality face the
+    user confirmed, else (none confirmed) their best face; None: they have no face."""
+    r = conn.execute("SELECT id FROM faces WHERE person_id = ? "
+                     "ORDER BY state = 'confirmed' DESC, quality DESC, id LIMIT 1",
                      (person_id,)).fetchone()
     return int(r[0]) if r else None
 

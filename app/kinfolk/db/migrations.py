@@ -175,6 +175,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX not_faces_photo ON not_faces(photo_id);
     """,
+    # 5: Stable covers: a person's card face is stored and stays put (before, a person without a
+    # chosen cover showed their best face, which changed whenever a better one was matched). People
+    # without a stored cover get their best confirmed face (else their best face) stored once.
+    """
+    UPDATE persons SET cover_face_id = (
+        SELECT f.id FROM faces f WHERE f.person_id = persons.id
+        ORDER BY f.state = 'confirmed' DESC, f.quality DESC, f.id LIMIT 1)
+    WHERE cover_face_id IS NULL;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

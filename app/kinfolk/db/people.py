@@ -30,7 +30,8 @@ _PERSON = ", ".join(f.name for f in fields(PersonRow))
 
 class PersonCounts(NamedTuple):
     """A person with their face, photo and pending-suggestion counts; ``cover_face_id`` is the
-    chosen cover, else their best-quality face; ``latest_photo`` when their newest photo with a
+    stored cover, else (only until an edit stores one, e.g. its face's photo left the library)
+    their best confirmed face, as ``faces.cover_candidate`` picks it; ``latest_photo`` when their newest photo with a
     real date (EXIF, XMP, file name) was taken."""
 
     id: int
@@ -51,7 +52,7 @@ def person_counts(conn: sqlite3.Connection, include_hidden: bool = False) -> lis
     rows = conn.execute(
         "SELECT p.id, p.name, p.hidden, "
         "coalesce(p.cover_face_id, (SELECT b.id FROM faces b WHERE b.person_id = p.id "
-        " ORDER BY b.quality DESC, b.id LIMIT 1)) AS cover, p.birth_date, "
+        " ORDER BY b.state = 'confirmed' DESC, b.quality DESC, b.id LIMIT 1)) AS cover, p.birth_date, "
         "COUNT(f.id) AS faces, COUNT(DISTINCT f.photo_id) AS photos, "
         "(SELECT COUNT(*) FROM suggestions s WHERE s.person_id = p.id) AS sugg, "
         "(SELECT MAX(ph.taken_at) FROM faces g JOIN photos ph ON ph.id = g.photo_id "
@@ -84,7 +85,7 @@ def person_row(conn: sqlite3.Connection, person_id: int) -> PersonRow | None:
 
 
 def persons_with_cover(conn: sqlite3.Connection, face_id: int) -> list[int]:
-    """The people whose chosen cover is that face."""
+    """The people whose stored cover is that face."""
     return [int(r[0]) for r in conn.execute("SELECT id FROM persons WHERE cover_face_id = ?",
                                             (face_id,))]
 

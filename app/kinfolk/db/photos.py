@@ -145,7 +145,8 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
 
     An error record for a photo already indexed keeps its faces (see below).
     A re-scanned photo (content changed, or another model) gets fresh faces; a new face that lands on
-    an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names. Faces on
+    an old face's box (IoU ≥ 0.5) inherits its person and state, so edits don't lose names (and stays
+    its person's cover if the old face was, so the card does not change). Faces on
     the box of a forgotten face (of this photo row, or of any photo with the same content hash) are
     not stored at all: neither a rescan nor a copy of the file brings a forgotten person back; nor
     are faces on a box the user said is not a face (``not_faces``).
@@ -176,9 +177,10 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
             "UPDATE photos SET size=?, mtime_ns=?, hash=?, width=?, height=?, format=?, taken_at=?, "
             "taken_at_source=?, status=?, error_reason=?, error=?, scan_model=?, "
             "scanned_at=datetime('now'), missing_since=NULL WHERE id=?", values + (photo_id,))
-        old_faces = conn.execute(
-            "SELECT x1, y1, x2, y2, person_id, state FROM faces WHERE photo_id = ? "
-            "AND person_id IS NOT NULL", (photo_id,)).fetchall()
+        old_faces = conn.execute(  # is_cover: the card face of its person, which stays on the box
+            "SELECT x1, y1, x2, y2, person_id, state, EXISTS (SELECT 1 FROM persons ps WHERE "
+            "ps.id = faces.person_id AND ps.cover_face_id = faces.id) AS is_cover FROM faces "
+            "WHERE photo_id = ? AND person_id IS NOT NULL", (photo_id,)).fetchall()
         conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
     forgotten = conn.execute(
         "SELECT x1, y1, x2, y2 FROM forgotten_faces WHERE photo_id = ? OR photo_hash = ? UNION ALL "
@@ -188,10 +190,10 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
         box = [float(v) for v in face.box]
         if any(_iou(box, tuple(f)) >= 0.5 for f in forgotten):
             continue
-        person_id, state = None, "unassigned"
+        person_id, state, is_cover = None, "unassigned", False
         for old in old_faces:
             if _iou(box, tuple(old)[:4]) >= 0.5:
-                person_id, state = old["person_id"], old["state"]
+                person_id, state, is_cover = old["person_id"], old["state"], bool(old["is_cover"])
                 break
         cur = conn.execute(
             "INSERT INTO faces(photo_id, x1, y1, x2, y2, landmarks, score, quality, model_id, "
@@ -202,6 +204,8 @@ def write_photo(conn: sqlite3.Connection, rec: PhotoRecord) -> int:
         if face.thumbnail:
             conn.execute("INSERT INTO thumbnails(face_id, jpeg) VALUES (?, ?)",
                          (cur.lastrowid, face.thumbnail))
+        if is_cover:
+            conn.execute("UPDATE persons SET cover_face_id = ? WHERE id = ?", (cur.lastrowid, person_id))
     return photo_id
 
 

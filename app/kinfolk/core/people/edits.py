@@ -7,7 +7,11 @@ never loses a name, a confirmation or a rejection.
 Invariants kept here:
 - one person appears at most once per photo (a face that would break this is left unassigned);
 - a face rejected for a person is never assigned or suggested to that person again;
-- naming with an existing name (case-insensitive) merges into that person.
+- naming with an existing name (case-insensitive) merges into that person;
+- a person's cover (the face on their card) is stored and stays put: chosen by the user ("Use as
+  cover"), else the best face the user confirmed when the person was created; only when that face
+  leaves the person (moved, rejected, removed, not a face) is the best remaining confirmed face
+  stored instead (``_keep_covers``). A better face matched or confirmed later never replaces it.
 
 Each mutating function returns a ``Change``: ``change.undo(conn)`` restores exactly the rows it touched
 (the GUI keeps these for undo; redo re-runs the operation).
@@ -189,6 +193,25 @@ def _get_or_create(conn: sqlite3.Connection, name: str, change: Change) -> int:
     return pid
 
 
+def _keep_covers(conn: sqlite3.Connection, change: Change, *person_ids: int) -> None:
+    """Give every person the operation touched (``person_ids``, the persons journaled in
+    ``change``, the former persons of its faces) a cover that is one of their own faces: a stored
+    cover that still is stays; otherwise their best confirmed face is stored (journaled)."""
+    touched = set(person_ids) | set(change.persons_before)
+    touched |= {d.person_id for d in change.faces.values() if d.person_id is not None}
+    touched |= {row.person_id for row, _ in change.deleted_faces if row.person_id is not None}
+    for pid in sorted(touched):
+        row = db_people.person_row(conn, pid)
+        if row is None:  # merged away or never existed
+            continue
+        if row.cover_face_id is not None and db_faces.is_face_of(conn, row.cover_face_id, pid):
+            continue
+        cover = db_faces.cover_candidate(conn, pid)
+        if cover != row.cover_face_id:
+            change.keep_person(conn, pid)
+            db_people.set_cover(conn, pid, cover)
+
+
 def _drop_suggestions(conn: sqlite3.Connection, face_ids: Sequence[int], change: Change) -> None:
     """Every suggestion of the faces goes (journaled)."""
     change.keep_suggestions(db_matches.suggestions_of_faces(conn, face_ids))
@@ -249,6 +272,7 @@ def name_cluster(conn: sqlite3.Connection, cluster_id: int, name: str) -> Change
         pid = _get_or_create(conn, name, change)
         done = set(_assign(conn, faces, pid, change, explicit=True))
         db_groups.ungroup(conn, [f for f in faces if f not in done])
+        _keep_covers(conn, change, pid)
     change.result = pid
     return change
 
@@ -260,6 +284,7 @@ def name_faces(conn: sqlite3.Connection, face_ids: Sequence[int], name: str) -> 
     with transaction(conn):
         pid = _get_or_create(conn, name, change)
         _assign(conn, face_ids, pid, change, explicit=True)
+        _keep_covers(conn, change, pid)
     change.result = pid
     return change
 
@@ -272,6 +297,7 @@ def move_faces(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | 
     change = Change(description)
     with transaction(conn):
         _assign(conn, face_ids, pid, change, explicit=True)
+        _keep_covers(conn, change, pid)
     change.result = pid
     return change
 
@@ -294,6 +320,7 @@ def reject(conn: sqlite3.Connection, face_ids: Sequence[int], person: str | int)
             change.keep_suggestions(db_matches.suggestions_of_pair(conn, fid, pid))
             db_matches.delete_suggestion(conn, fid, pid)
             db_faces.unassign_from(conn, fid, pid)
+        _keep_covers(conn, change, pid)
     return change
 
 
@@ -303,6 +330,7 @@ def unassign(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
     with transaction(conn):
         change.keep_faces(conn, face_ids)
         db_faces.unassign(conn, face_ids)
+        _keep_covers(conn, change)
     return change
 
 
@@ -345,6 +373,7 @@ def merge(conn: sqlite3.Connection, source: str | int, target: str | int) -> Cha
                 change.rejections_added.add((fid, dst))
         change.keep_suggestions(db_matches.suggestions_of_person(conn, src))
         db_people.delete_person(conn, src)  # cascades rejections, suggestions
+        _keep_covers(conn, change, dst)  # the target keeps their own cover
     change.result = dst
     return change
 
@@ -451,6 +480,7 @@ def mark_not_face(conn: sqlite3.Connection, face_ids: Sequence[int]) -> Change:
             change.not_faces_added.append(
                 db_forgotten.add_not_face(conn, row.photo_id, (row.x1, row.y1, row.x2, row.y2)))
             db_faces.delete_face(conn, fid)  # cascades crops, suggestions
+        _keep_covers(conn, change)  # a deleted cover was set to NULL: the next best is stored
     n = len(change.deleted_faces)
     change.description = "Not a face" if n == 1 else f"{n} boxes are not faces"
     return change
