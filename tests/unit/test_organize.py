@@ -70,6 +70,16 @@ def test_new_faces_of_a_named_person_are_matched(tmp_path):
     assert organize(conn).recognized == []  # nothing new the second time
 
 
+def test_look_alikes_of_a_person_named_once_are_reported_as_their_suggestions(tmp_path):
+    conn, _ = _library(tmp_path)
+    organize(conn)
+    ids = edits.face_ids_of_cluster(conn, edits.list_clusters(conn)[0].id)
+    edits.name_faces(conn, ids[:1], "Dee")  # one face: too little evidence to assign, so suggestions
+    report = organize(conn)
+    assert report.recognized == [] and report.suggested >= 3
+    assert report.suggested_people == [("Dee", report.suggested)]
+
+
 def test_recognized_people_are_listed_most_first_and_capped():
     from collections import Counter
 
