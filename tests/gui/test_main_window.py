@@ -319,6 +319,16 @@ def test_scan_after_naming_recognizes_the_named_person(qtbot, win, tmp_path, fac
         if ident == who and f.replace("/", "_") not in known and f.lower().endswith(".jpg"):
             shutil.copy(faces_dir / f, more / f.replace("/", "_"))
     assert len(list(more.iterdir())) >= 2
+    def faces_of_person() -> int:
+        conn = sqlite3.connect(win.session.path)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM faces WHERE person_id = ?", (person.id,)).fetchone()[0])
+        finally:
+            conn.close()
+
+    before = faces_of_person()
+    said: list[str] = []
+    win.statusBar().messageChanged.connect(said.append)
     win.library_view.choose_folder = lambda: str(more)
     win.add_folder_action.trigger()
     wait_idle(qtbot, win)
@@ -327,6 +337,10 @@ def test_scan_after_naming_recognizes_the_named_person(qtbot, win, tmp_path, fac
                         "WHERE p.path LIKE ?", (str(more) + "%",)).fetchall()
     conn.close()
     assert len(rows) >= 2 and all(pid == person.id for (pid,) in rows), rows
+    # The status bar names who was recognized and how many faces it gave them, on one line.
+    grouped = [m for m in said if "Faces grouped:" in m]
+    assert grouped and f"recognized Someone ({faces_of_person() - before})" in grouped[-1], said
+    assert "\n" not in grouped[-1]
 
 
 def test_missing_photos_are_kept_until_removed_from_the_file_menu(qtbot, window, photo_folder):

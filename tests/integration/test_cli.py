@@ -139,6 +139,8 @@ def test_scan_matches_new_photos_of_named_people(faces_dir, labels, models_dir, 
     groups = {f["cluster"] for f in faces if f["photo"] in map(str, powell[:6]) and f["cluster"] is not None}
     assert len(groups) == 1, faces  # the scan grouped the faces: no 'kinfolk cluster' needed
     assert kf("name", str(groups.pop()), "Colin", lib=lib, models=models_dir).returncode == 0
+    colin_before = {f["id"] for f in json.loads(kf("faces", "--json", lib=lib, models=models_dir).stdout)
+                    if f["person"] == "Colin"}
 
     r = kf("scan", str(later), "--pack", TEST_PACK, lib=lib, models=models_dir)
     assert r.returncode == 0, r.stderr
@@ -147,3 +149,6 @@ def test_scan_matches_new_photos_of_named_people(faces_dir, labels, models_dir, 
     new = [f for f in faces if f["photo"].startswith(str(later))]
     assert len(new) >= 3
     assert all(f["person"] == "Colin" for f in new), new
+    # The scan says who was recognized, with how many faces it gave them.
+    given = {f["id"] for f in faces if f["person"] == "Colin"} - colin_before
+    assert f"Recognized: Colin {len(given)}\n" in r.stderr, r.stderr

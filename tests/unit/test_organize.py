@@ -61,10 +61,35 @@ def test_new_faces_of_a_named_person_are_matched(tmp_path):
     c = edits.list_clusters(conn)[0]
     ids = edits.face_ids_of_cluster(conn, c.id)
     edits.name_faces(conn, ids[:3], "Ben")  # name only half; the rest must follow by matching
-    organize(conn)
+    report = organize(conn)
     ben = set(edits.face_ids_of_person(conn, 1))
     assert set(ids) <= ben
     assert {_identity_of(conn, truth, f) for f in ben} == {_identity_of(conn, truth, ids[0])}
+    # The report says who was recognized: the faces matching gave Ben, by name.
+    assert report.recognized == [("Ben", len(ben) - 3)] and report.matched == len(ben) - 3
+    assert organize(conn).recognized == []  # nothing new the second time
+
+
+def test_look_alikes_of_a_person_named_once_are_reported_as_their_suggestions(tmp_path):
+    conn, _ = _library(tmp_path)
+    organize(conn)
+    ids = edits.face_ids_of_cluster(conn, edits.list_clusters(conn)[0].id)
+    edits.name_faces(conn, ids[:1], "Dee")  # one face: too little evidence to assign, so suggestions
+    report = organize(conn)
+    assert report.recognized == [] and report.suggested >= 3
+    assert report.suggested_people == [("Dee", report.suggested)]
+
+
+def test_recognized_people_are_listed_most_first_and_capped():
+    from collections import Counter
+
+    from kinfolk.core.clustering.grouping import names_with_counts, ranked
+
+    people = ranked(Counter({"ben": 2, "Grandma": 1, "Anna": 5, "Carl": 2, "Zoe": 0}))
+    assert people == [("Anna", 5), ("ben", 2), ("Carl", 2), ("Grandma", 1)]
+    assert names_with_counts(people) == "Anna 5, ben 2, Carl 2, Grandma 1"
+    assert names_with_counts(people, limit=2, form="{name} ({count})") == "Anna (5), ben (2) and 2 others"
+    assert names_with_counts(people, limit=3) == "Anna 5, ben 2, Carl 2, Grandma 1"  # never "and 1 other"
 
 
 def test_calibration_proposes_ordered_thresholds_and_apply_is_used(tmp_path):

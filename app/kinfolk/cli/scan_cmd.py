@@ -134,6 +134,16 @@ def run(args) -> int:
 
 
 def describe_organize(report) -> str:
-    """One line: what matching and grouping did after a scan."""
-    return (f"{report.matched} faces recognized as named people, {report.suggested} with suggestions to check, "
-            f"{report.clusters} unnamed groups")
+    """What matching and grouping did after a scan: one line of figures, then who was recognized
+    ("Recognized: Anna 5, Ben 2, Grandma 1", the top 5 then "and N others") and who has new
+    suggestions, each on a line of its own when there is someone to name."""
+    from kinfolk.core.clustering.grouping import names_with_counts
+
+    lines = [f"{report.matched} faces recognized as named people, {report.suggested} with suggestions to check, "
+             f"{report.clusters} unnamed groups"]
+    if report.recognized:
+        lines.append("Recognized: " + names_with_counts(report.recognized))
+    if report.suggested_people:
+        lines.append("Suggested: " + names_with_counts(report.suggested_people)
+                     + " ('kinfolk suggestions' lists them)")
+    return "\n".join(lines)

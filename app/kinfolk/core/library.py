@@ -83,10 +83,7 @@ class Library:
         """Match the unassigned faces of every model against the named people again."""
         total = MatchReport()
         for model_id in self.models():
-            m = match_faces(self.conn, model_id, cancel=cancel)
-            total.considered += m.considered
-            total.assigned += m.assigned
-            total.suggested += m.suggested
+            total.add(match_faces(self.conn, model_id, cancel=cancel))
         return total
 
     def edit(self, operation: Callable[..., Any], *args: Any) -> Any:

@@ -11,6 +11,7 @@ Faces below the quality gate are kept but do not seed groups.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,18 @@ def cluster_params_for(model_id: str, th: Thresholds | None = None,
 @dataclass
 class OrganizeReport:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)  # model id -> figures
+    assigned_to: Counter[str] = field(default_factory=Counter)  # name -> faces given to them (all models)
+    suggested_for: Counter[str] = field(default_factory=Counter)  # name -> new suggestions for them
+
+    @property
+    def recognized(self) -> list[tuple[str, int]]:
+        """(name, faces newly given to that person automatically), most first, then by name."""
+        return ranked(self.assigned_to)
+
+    @property
+    def suggested_people(self) -> list[tuple[str, int]]:
+        """(name, new suggestions for that person), most first, then by name."""
+        return ranked(self.suggested_for)
 
     @property
     def clusters(self) -> int:
@@ -105,6 +118,20 @@ class OrganizeReport:
     def suggested(self) -> int:
         """Faces now asked about in Suggestions."""
         return sum(m["suggested"] for m in self.models.values())
+
+
+def ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Names with their counts, the largest count first, ties by name (case-insensitive)."""
+    return sorted(((name, n) for name, n in counts.items() if n > 0), key=lambda c: (-c[1], c[0].casefold(), c[0]))
+
+
+def names_with_counts(people: list[tuple[str, int]], limit: int = 5, form: str = "{name} {count}") -> str:
+    """"Anna 5, Ben 2, Grandma 1" for ranked (name, count) pairs: at most ``limit`` names, then
+    "and 3 others" (never "and 1 other": that name fits as well)."""
+    shown = people if len(people) <= limit + 1 else people[:limit]
+    text = ", ".join(form.format(name=name, count=n) for name, n in shown)
+    rest = len(people) - len(shown)
+    return f"{text} and {rest} others" if rest else text
 
 
 def models_in_library(conn: sqlite3.Connection) -> list[str]:
@@ -181,6 +208,8 @@ def organize(conn: sqlite3.Connection, params: ClusterParams | None = None, prog
         groups[model_id] = compute_groups(conn, model_id, params, progress, cancel)
         report.models[model_id] = {"matched": m.assigned, "suggested": m.suggested,
                                    "clusters": _count(groups[model_id][1])}
+        report.assigned_to.update(m.assigned_to)
+        report.suggested_for.update(m.suggested_for)
     if groups:
         replace_groups(conn, groups)
     return report

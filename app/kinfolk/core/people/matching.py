@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,9 +92,23 @@ _Suggest = tuple[int, int, float, str]  # (face, person, similarity, evidence js
 
 @dataclass
 class MatchReport:
+    """What one matching pass wrote. ``assigned_to`` / ``suggested_for``: per person's name, the
+    faces newly given to them automatically / the new suggestions for them (so the front-ends can
+    say *who* was recognized, not only how many)."""
+
     considered: int = 0
     assigned: int = 0
     suggested: int = 0
+    assigned_to: Counter[str] = field(default_factory=Counter)
+    suggested_for: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: "MatchReport") -> None:
+        """Add another pass's figures (e.g. another model's) to these."""
+        self.considered += other.considered
+        self.assigned += other.assigned
+        self.suggested += other.suggested
+        self.assigned_to.update(other.assigned_to)
+        self.suggested_for.update(other.suggested_for)
 
 
 def _person_scores(queries: np.ndarray, gallery: np.ndarray, bounds: np.ndarray,
@@ -218,16 +233,25 @@ def _write(conn: sqlite3.Connection, model_id: str, autos: list[_Auto], suggesti
     in one transaction (readers never see a moment without suggestions). Each is written only where
     it still holds (``db.matches``: the face still unassigned, the person still there, no
     rejection of the pair, and for an assignment nobody's face in that photo already theirs)."""
+    assigned: Counter[int] = Counter()  # person id -> faces
+    suggested: Counter[int] = Counter()
     with transaction(conn):
         db_matches.clear_unassigned_suggestions(conn, model_id)
         # Strongest first, so two faces of one photo never both go to the same person.
         for _s1, fid, pid, ev, sim in sorted(autos, reverse=True):
-            report.assigned += int(db_matches.assign_if_still_valid(conn, fid, pid, sim, ev))
+            if db_matches.assign_if_still_valid(conn, fid, pid, sim, ev):
+                assigned[pid] += 1
         written = set()
         for fid, pid, sim, ev in suggestions:
             if db_matches.suggest_if_still_valid(conn, fid, pid, sim, ev):
                 written.add(fid)
+                suggested[pid] += 1
+        report.assigned = sum(assigned.values())
         report.suggested = len(written)
+        # Names as this transaction sees them (a person written to is still there).
+        for counts, by_name in ((assigned, report.assigned_to), (suggested, report.suggested_for)):
+            for pid, n in counts.items():
+                by_name[db_people.person_name(conn, pid) or f"#{pid}"] += n
     return report
 
 

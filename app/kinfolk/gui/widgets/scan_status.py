@@ -48,15 +48,19 @@ def describe_summary(s: ScanSummary) -> str:
 
 
 def describe_organize(report) -> str:
-    """What matching and grouping found after a scan (a ``grouping.OrganizeReport``), in words."""
+    """What matching and grouping found after a scan (a ``grouping.OrganizeReport``), in one short
+    line that names who was recognized, e.g. "Faces grouped: recognized Anna (5), Ben (2), Grandma (1)
+    and 3 others; 2 faces to check in Suggestions; 19 unnamed groups to name."."""
+    from kinfolk.core.clustering.grouping import names_with_counts  # the clustering stack: loaded by then
+
     parts = []
-    if report.matched:
-        parts.append(f"{fmt_count(report.matched, 'face')} recognized as people you named")
+    if report.recognized:
+        parts.append("recognized " + names_with_counts(report.recognized, limit=3, form="{name} ({count})"))
     if report.suggested:
         parts.append(f"{fmt_count(report.suggested, 'face')} to check in Suggestions")
     parts.append(f"{fmt_count(report.clusters, 'unnamed group')} to name" if report.clusters
                  else "no unnamed groups")
-    return "Faces grouped: " + ", ".join(parts) + "."
+    return "Faces grouped: " + "; ".join(parts) + "."
 
 
 class ScanStatus(QWidget):
