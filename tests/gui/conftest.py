@@ -148,10 +148,9 @@ def grouped_template(tmp_path_factory, faces_dir, labels, models_dir):
 
 
 @pytest.fixture
-def win(qtbot, tmp_path, grouped_template, models_dir):
+def win(qtbot, tmp_path, grouped_template, models_dir, show_window):
     """The main window on a copy of the grouped library, people loaded; ``win.truth`` maps photo
     paths to their true identity."""
-    from kinfolk.gui.main_window import MainWindow
     from kinfolk.gui.session import Session
 
     lib, truth = grouped_template
@@ -159,11 +158,35 @@ def win(qtbot, tmp_path, grouped_template, models_dir):
     shutil.copy(lib, copy)
     session = Session(copy, models_dir, workers=2)
     session.people._rematch_timer.setInterval(200)  # tests need not wait out the user's pause
-    w = MainWindow(session, QSettings())
-    qtbot.addWidget(w)
-    w.show()
+    w = show_window(session)
     data = session.people
     qtbot.waitUntil(lambda: data.generation > 0 and not data.busy, timeout=20000)
     w.truth = truth
-    yield w
-    w.close()
+    return w
+
+
+@pytest.fixture
+def show_window(qtbot):
+    """``show_window(session)``: the main window on ``session``, shown and exposed; closed after
+    the test."""
+    from kinfolk.gui.main_window import MainWindow
+
+    opened = []
+
+    def show(session):
+        w = MainWindow(session, QSettings())
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        opened.append(w)
+        return w
+
+    yield show
+    for w in opened:
+        w.close()
+
+
+@pytest.fixture
+def window(show_window, session_factory):
+    """The main window on a new library of the session factory's photos."""
+    return show_window(session_factory())

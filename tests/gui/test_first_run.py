@@ -20,10 +20,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from kinfolk.core.faces import models
-from kinfolk.gui.main_window import MainWindow
 
 from .test_main_window import db_counts, wait_idle
 
@@ -106,16 +104,10 @@ def fresh_user(tmp_path, monkeypatch, models_dir):
 
 
 @pytest.fixture
-def new_window(qtbot, tmp_path, fresh_user):
+def new_window(tmp_path, fresh_user, show_window):
     from kinfolk.gui.session import Session
 
-    session = Session(tmp_path / "library.sqlite", None, workers=2)
-    w = MainWindow(session, QSettings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    return show_window(Session(tmp_path / "library.sqlite", None, workers=2))
 
 
 def _face_models(w) -> set[str]:

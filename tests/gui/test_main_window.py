@@ -9,7 +9,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QTreeWidget
@@ -22,17 +21,6 @@ from kinfolk.gui.main_window import MainWindow
 from .helpers import identities_of
 
 SCAN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, session_factory):
-    session = session_factory()
-    w = MainWindow(session, QSettings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
 
 
 def wait_idle(qtbot, w: MainWindow, timeout: int = SCAN_TIMEOUT) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from kinfolk.core.people import edits
 from kinfolk.gui.widgets.cards import CARD_MIME, keys_from_mime
 from kinfolk.gui.desktop import reveal_command
-from kinfolk.gui.views.search_view import parse_date_bound
+from kinfolk.core.search import parse_date_bound
 
 from .helpers import name_largest_group, wait_people
 

@@ -3,23 +3,11 @@ ready to type names. Real window, real models, real photos."""
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from kinfolk.gui.main_window import MainWindow
 
 SCAN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, session_factory):
-    session = session_factory()
-    w = MainWindow(session, QSettings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
 
 
 def shown_texts(w: MainWindow) -> list[str]:

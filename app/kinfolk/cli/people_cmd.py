@@ -21,7 +21,7 @@ def run(args) -> int:
     people = list_people(conn, include_hidden=args.all)
     clusters = list_clusters(conn)
     if args.json:
-        print_json({"people": [asdict(p) for p in people], "clusters": [asdict(c) for c in clusters]})
+        print_json({"people": [p._asdict() for p in people], "clusters": [asdict(c) for c in clusters]})
         return 0
     print("People:" if people else "No named people yet.")
     for p in people:

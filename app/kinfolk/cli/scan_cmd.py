@@ -61,13 +61,10 @@ def _known_folder(args, folder: Path) -> bool:
     if not path.exists():
         return False
     from kinfolk.db import folders as db_folders
-    from kinfolk.db.connection import connect
+    from kinfolk.db.connection import opened
 
-    conn = connect(path)
-    try:
+    with opened(path) as conn:
         return str(folder.resolve()) in db_folders.list_folders(conn)
-    finally:
-        conn.close()
 
 
 def run(args) -> int:

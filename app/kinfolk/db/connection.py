@@ -335,6 +335,17 @@ def _statements(script: str) -> list[str]:
 
 
 @contextlib.contextmanager
+def opened(path: str | os.PathLike[str], migrate: bool = True) -> Iterator[sqlite3.Connection]:
+    """``connect(path)`` for the length of a ``with`` block, closed after it whatever happens (a
+    background task's own connection: sqlite3 connections are per thread)."""
+    conn = connect(path, migrate=migrate)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception.
 

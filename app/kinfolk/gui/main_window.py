@@ -21,7 +21,7 @@ from kinfolk.core.people import edits
 from kinfolk.core.people.thresholds import thresholds_for
 from kinfolk.core.scan.scanner import ScanSummary
 from kinfolk.db import folders as db_folders
-from kinfolk.db.connection import transaction
+from kinfolk.db.connection import opened, transaction
 from kinfolk.gui import preferences as prefs
 from kinfolk.gui import resources
 from kinfolk.gui.widgets.edit_notice import EditNotice
@@ -406,11 +406,8 @@ class MainWindow(QMainWindow):
         """Background task body: thresholds measured on the confirmed faces (own connection)."""
         from kinfolk.core.people.calibration import calibrate
 
-        conn = self.session.connect_worker()
-        try:
+        with self.session.connect_worker() as conn:
             return calibrate(conn, model_id)
-        finally:
-            conn.close()
 
     def open_settings(self) -> SettingsDialog:
         conn = self.session.conn
@@ -593,11 +590,7 @@ class MainWindow(QMainWindow):
 
 
 def _remove_folder(library: Path, folder: str) -> int:
-    from kinfolk.db.connection import connect
 
-    conn = connect(library)
-    try:
+    with opened(library) as conn:
         return db_folders.remove_folder(conn, folder)
-    finally:
-        conn.close()
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from kinfolk.db.connection import (LibraryCorruptError, LibraryError, LibraryFullError, SchemaTooNewError,
-    connect, is_read_only, translate_error)
+                                   connect, is_read_only, opened, translate_error)
 from kinfolk.gui.widgets.face_grid import ThumbnailStore
 from kinfolk.gui.views.people_data import PeopleData
 from kinfolk.gui.scan_controller import ScanController
@@ -148,9 +148,10 @@ class Session(QObject):
             ids = [face_id]
         self.show_photos([("face", f) for f in ids], ids.index(face_id))
 
-    def connect_worker(self) -> sqlite3.Connection:
-        """A fresh connection for a background task (one per thread; close it when done)."""
-        return connect(self.path)
+    def connect_worker(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A fresh connection for a background task (one per thread), for a ``with`` block that
+        closes it."""
+        return opened(self.path)
 
     def close(self) -> None:
         """Stop scans and tasks, then close the connection. Idempotent."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from kinfolk.core.metadata import sidecar_writer
 from kinfolk.core.metadata.region_import import ImportReport, import_regions
-from kinfolk.db.connection import connect
+from kinfolk.db.connection import opened
 from kinfolk.db.photos import photo_id_at
 from kinfolk.gui.session import Session
 
@@ -57,12 +57,9 @@ class SidecarActions(QObject):
         path = self.session.path
 
         def work(ctx):
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 return import_regions(conn, progress=lambda d, t: ctx.progress(d, t, "Importing"),
                                       cancelled=lambda: ctx.token.cancelled)
-            finally:
-                conn.close()
 
         self.window.statusBar().showMessage("Reading names from photo metadata…")
         self.session.runner.run(work, name="import names", on_success=self._imported,
@@ -99,14 +96,11 @@ class SidecarActions(QObject):
         path = self.session.path
 
         def work(ctx):
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 return sidecar_writer.write_sidecars(
                     conn, naming=sidecar_writer.sidecar_naming(conn), photo_ids=photo_ids,
                     progress=lambda d, t: ctx.progress(d, t, "Writing sidecars"),
                     cancelled=lambda: ctx.token.cancelled)
-            finally:
-                conn.close()
 
         self.window.statusBar().showMessage("Writing names to XMP sidecars…")
         self.session.runner.run(work, name="write sidecars", on_success=self._written,
@@ -147,11 +141,8 @@ class SidecarActions(QObject):
         path = self.session.path
 
         def work(ctx):
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 return sidecar_writer.sync_after_edit(conn, faces, persons, names)
-            finally:
-                conn.close()
 
         self.session.runner.run(work, name="sync sidecars", on_success=self._synced,
                                 on_error=self._failed, owner=self)

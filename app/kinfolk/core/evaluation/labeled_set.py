@@ -127,7 +127,7 @@ def evaluate(labels_csv: str | os.PathLike[str], folder: str | os.PathLike[str] 
              params: ClusterParams | None = None, workers: int | None = None,
              progress: Callable[[ScanProgress], None] | None = None) -> EvalReport:
     """Scan ``folder`` (default: the labels file's folder) and measure; see the module docstring."""
-    from kinfolk.db.connection import connect
+    from kinfolk.db.connection import opened
     from kinfolk.core.clustering.grouping import organize
 
     labels_csv = Path(labels_csv)
@@ -141,16 +141,13 @@ def evaluate(labels_csv: str | os.PathLike[str], folder: str | os.PathLike[str] 
             opts.workers = workers
         summary = Scanner(lib, [folder], backend, opts, progress=progress).run()
         report.scan_seconds = round(summary.elapsed, 2)
-        conn = connect(lib)
-        try:
+        with opened(lib) as conn:
             org = organize(conn, params)
             report.clusters = org.clusters
             faces = labeled_faces(conn, folder)
             report.faces_in_no_face_photos = sum(
                 db_photos.faces_at_path(conn, str(folder / rel))
                 for rel, ident in labels.items() if ident == "none")
-        finally:
-            conn.close()
     singles = {rel: ident for rel, ident in labels.items() if is_single(ident)}
     report.single_person_photos = len(singles)
     report.detection_misses = sorted(rel for rel in singles if rel not in faces)

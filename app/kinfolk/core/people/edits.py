@@ -41,17 +41,9 @@ class PeopleError(Exception):
     """An operation the user asked for cannot be done (unknown person, empty name, ...)."""
 
 
-@dataclass
-class PersonSummary:
-    id: int
-    name: str
-    hidden: bool
-    faces: int
-    photos: int
-    cover_face_id: int | None
-    birth_date: str | None
-    suggestions: int = 0
-    latest_photo: str | None = None  # when their newest photo was taken (real dates only)
+#: A named person with their counts, as the views and ``kinfolk people`` show them (the row
+#: ``db.people.person_counts`` reads; one type, not a copy of it).
+PersonSummary = db_people.PersonCounts
 
 
 @dataclass
@@ -141,9 +133,7 @@ def journaled_match(conn: sqlite3.Connection, match: Callable[[sqlite3.Connectio
 
 def list_people(conn: sqlite3.Connection, include_hidden: bool = False) -> list[PersonSummary]:
     """Named people with face and photo counts, most photos first."""
-    return [PersonSummary(r.id, r.name, r.hidden, r.faces, r.photos, r.cover_face_id, r.birth_date,
-                          r.suggestions, r.latest_photo)
-            for r in db_people.person_counts(conn, include_hidden)]
+    return db_people.person_counts(conn, include_hidden)
 
 
 def list_clusters(conn: sqlite3.Connection, min_faces: int = 1) -> list[ClusterSummary]:

@@ -46,7 +46,7 @@ import numpy as np
 
 from kinfolk.db import folders as db_folders
 from kinfolk.db import photos as db_photos
-from kinfolk.db.connection import LibraryError, check_integrity, connect, library_files, transaction
+from kinfolk.db.connection import LibraryError, check_integrity, connect, library_files, opened, transaction
 from kinfolk.core.faces.align import align_face
 from kinfolk.core.faces.backend import FaceBackend, Float32Array, ImageArray
 from kinfolk.core.cancel import Cancelled, CancelToken
@@ -431,11 +431,8 @@ class Scanner:
 
         with ScanLock(self.library, self.options.lock_owner, self.options.wait_for_other_scan,
                       self.control, waiting):
-            conn = connect(self.library)
-            try:
+            with opened(self.library) as conn:
                 check_integrity(conn)
-            finally:
-                conn.close()
             return self._run()
 
     def _run(self) -> ScanSummary:

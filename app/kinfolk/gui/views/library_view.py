@@ -23,7 +23,7 @@ from kinfolk.core.scan.scanner import ScanSummary
 from kinfolk.db import faces as db_faces
 from kinfolk.db import folders as db_folders
 from kinfolk.db import photos as db_photos
-from kinfolk.db.connection import transaction
+from kinfolk.db.connection import opened, transaction
 from kinfolk.gui import resources
 from kinfolk.gui.widgets.face_grid import FaceGridModel, FaceGridView
 from kinfolk.gui.session import Session
@@ -230,11 +230,8 @@ class LibraryView(QWidget):
         self.scan_button.setEnabled(False)
 
         def work(ctx):
-            conn = self.session.connect_worker()
-            try:
+            with self.session.connect_worker() as conn:
                 return db_folders.remove_folder(conn, path)
-            finally:
-                conn.close()
 
         def done(n: int) -> None:
             self.session.library_changed.emit()
@@ -249,13 +246,9 @@ class LibraryView(QWidget):
 
         def plan_work(ctx):
             from kinfolk.core.scan import missing
-            from kinfolk.db.connection import connect
 
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 return missing.plan(conn)
-            finally:
-                conn.close()
 
         def ask(plan) -> None:
             if not plan.photo_ids:
@@ -266,13 +259,9 @@ class LibraryView(QWidget):
 
             def remove_work(ctx):
                 from kinfolk.core.scan import missing
-                from kinfolk.db.connection import connect
 
-                conn = connect(path)
-                try:
+                with opened(path) as conn:
                     return missing.remove(conn, plan)
-                finally:
-                    conn.close()
 
             self.session.runner.run(remove_work, name="remove missing photos",
                                     on_success=lambda n: self.session.library_changed.emit(),
@@ -296,14 +285,10 @@ class LibraryView(QWidget):
         path = self.session.path
 
         def work(ctx) -> LibrarySnapshot:
-            from kinfolk.db.connection import connect
 
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 return LibrarySnapshot(db_photos.counts(conn), db_faces.face_ids(conn),
                                        db_photos.error_photos(conn))
-            finally:
-                conn.close()
 
         self.session.runner.run(work, name="library snapshot", on_success=self._show_snapshot,
                                 on_error=self._snapshot_failed)

@@ -20,7 +20,7 @@ from kinfolk.core.library import Library
 from kinfolk.core.people.matching import Suggestion, list_suggestions
 from kinfolk.core.people.edits import (Change, ClusterSummary, PersonSummary, journaled_match,
     list_clusters, list_people, single_face_ids)
-from kinfolk.db.connection import connect, translate_error
+from kinfolk.db.connection import opened, translate_error
 from kinfolk.gui.tasks import TaskRunner
 from kinfolk.gui.widgets.common import Throttle
 
@@ -43,12 +43,9 @@ class PeopleSnapshot:
 
 
 def read_people(library: Path) -> PeopleSnapshot:
-    conn = connect(library)
-    try:
+    with opened(library) as conn:
         return PeopleSnapshot(list_people(conn, include_hidden=True), list_clusters(conn),
                               list_suggestions(conn), len(single_face_ids(conn)))
-    finally:
-        conn.close()
 
 
 def rematch(library: Path, ctx) -> Change:

@@ -276,11 +276,8 @@ class PersonPage(QWidget):
         session = self.session
 
         def work(ctx) -> list[PhotoItem]:
-            conn = session.connect_worker()
-            try:
+            with session.connect_worker() as conn:
                 items = photo_items(conn, db_photos.photos_of_person(conn, person_id))  # newest first
-            finally:
-                conn.close()
             return items if order == "newest" else sort_photos(items, order)
 
         def done(items: list[PhotoItem]) -> None:
@@ -520,13 +517,10 @@ class PeopleView(QWidget):
         path = self.session.path
 
         def work(ctx):
-            from kinfolk.db.connection import connect
+            from kinfolk.db.connection import opened
 
-            c = connect(path)
-            try:
+            with opened(path) as c:
                 return forget.forget(c, plan)
-            finally:
-                c.close()
 
         def done(failures: list[dict[str, str]]) -> None:
             faces = f"{plan.faces:,} face{'s' if plan.faces != 1 else ''}"

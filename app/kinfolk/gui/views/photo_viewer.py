@@ -491,18 +491,15 @@ class PhotoViewer(QDialog):
         if self.photo is None or self.adding_face:
             return
         from kinfolk.core.people import drawn_faces
-        from kinfolk.db.connection import connect
+        from kinfolk.db.connection import opened
 
         self.adding_face = True
         photo_id, lib, scans = self.photo.id, self.session.path, self.session.scans
         self.status.set_details("Adding the face you drew…")
 
         def work(ctx):
-            conn = connect(lib)
-            try:
+            with opened(lib) as conn:
                 return drawn_faces.add_drawn_face(conn, scans.backend(), photo_id, box)
-            finally:
-                conn.close()
 
         def done(change) -> None:
             self.adding_face = False
@@ -544,20 +541,20 @@ class PhotoViewer(QDialog):
             self.panel.show_nothing("That was the last one: every single face has been seen.")
 
     def confirm_selected(self) -> bool:
-        f = self.face(self.selected)
-        pid = (f.person_id or f.suggested_id) if f else None
-        if f is None or pid is None:
-            return False
-        fid, who = f.id, f.person or f.suggested
-        return self._edit(f"It's {who}", lambda c: edits.confirm(c, [fid], pid))
+        return self._answer_selected(True)
 
     def reject_selected(self) -> bool:
+        return self._answer_selected(False)
+
+    def _answer_selected(self, yes: bool) -> bool:
+        """"It's <who>" or "Not <who>" for the selected face's person (or suggested person)."""
         f = self.face(self.selected)
         pid = (f.person_id or f.suggested_id) if f else None
         if f is None or pid is None:
             return False
         fid, who = f.id, f.person or f.suggested
-        return self._edit(f"Not {who}", lambda c: edits.reject(c, [fid], pid))
+        op = edits.confirm if yes else edits.reject
+        return self._edit(f"It's {who}" if yes else f"Not {who}", lambda c: op(c, [fid], pid))
 
     def move_selected(self) -> bool:
         f = self.face(self.selected)

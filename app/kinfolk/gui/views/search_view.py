@@ -11,8 +11,6 @@ photo app, "Show in folder" the file manager.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import os
 import re
 from typing import Callable
@@ -23,9 +21,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QFormLayout, QH
                                QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from kinfolk.core.search import PhotoQuery, find_photos
+from kinfolk.core.search import PhotoQuery, find_photos, parse_date_bound
 from kinfolk.db import folders as db_folders
-from kinfolk.db.connection import connect
+from kinfolk.db.connection import opened
 from kinfolk.gui import desktop, resources
 from kinfolk.gui.views.people_data import PeopleSnapshot
 from kinfolk.gui.widgets.photo_grid import (PhotoGridModel, PhotoGridView, PhotoItem, PhotoThumbnailStore,
@@ -34,27 +32,7 @@ from kinfolk.gui.session import Session
 from kinfolk.gui.widgets.common import EmptyState, fmt_count, heading
 from kinfolk.gui.dialogs.file_dialogs import choose_folder
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 OTHER_FOLDER = "::other-folder::"  # the "Other folder…" entry of the folder filter
-
-
-def parse_date_bound(text: str, end: bool) -> str | None:
-    """An ISO date from "2019", "2019-07" or "2019-07-04": the first day of that period, or with
-    ``end`` the last. Empty text gives None; anything else raises ``ValueError``."""
-    text = text.strip().replace("/", "-").replace(".", "-")
-    if not text:
-        return None
-    m = _DATE.match(text)
-    if not m:
-        raise ValueError(f"“{text}” is not a date (try 2019, 2019-07 or 2019-07-04)")
-    y, mo, d = int(m[1]), int(m[2] or 0), int(m[3] or 0)
-    if not mo:
-        mo, d = (12, 31) if end else (1, 1)
-    elif not d:
-        if not 1 <= mo <= 12:
-            raise ValueError(f"“{text}”: there is no month {mo}")
-        d = calendar.monthrange(y, mo)[1] if end else 1
-    return dt.date(y, mo, d).isoformat()  # raises ValueError for 2019-02-30
 
 
 def split_names(text: str) -> list[str]:
@@ -318,12 +296,9 @@ class SearchView(QWidget):
         path, order = self.session.path, self.model.order
 
         def work(ctx) -> tuple[list[PhotoItem], str]:
-            conn = connect(path)
-            try:
+            with opened(path) as conn:
                 items = photo_items(conn, [(h.id, h.path, h.taken_at, h.people)
                                            for h in find_photos(conn, q)])
-            finally:
-                conn.close()
             return (items if order == "newest" else sort_photos(items, order)), order
 
         self.session.runner.run(work, name="search", on_success=self._show, on_error=self._failed)

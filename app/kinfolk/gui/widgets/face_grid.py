@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QMenu
                                QStyleOptionViewItem, QWidget)
 
 from kinfolk.db import faces as db_faces
-from kinfolk.db.connection import connect
+from kinfolk.db.connection import opened
 from kinfolk.gui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,8 @@ class PixmapCache:
 def load_thumbnails(library: Path, ids: list[int], size: int) -> list[tuple[int, QImage]]:
     """Read and decode the face crops of ``ids`` (worker thread): ``QImage`` is thread-safe,
     ``QPixmap`` is not, so the GUI thread converts. A face without a crop gives a null image."""
-    conn = connect(library, migrate=False)
-    try:
+    with opened(library, migrate=False) as conn:
         blobs = db_faces.thumbnails(conn, ids)
-    finally:
-        conn.close()
     out = []
     for fid in ids:
         data = blobs.get(fid)
